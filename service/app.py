@@ -1,0 +1,53 @@
+"""create_app(): settings, database, routers, middleware, error handlers."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI, Request
+from fastapi.staticfiles import StaticFiles
+
+from service.clock import Clock, SystemClock
+from service.db import create_engine, create_sessionmaker
+from service.home.routes_pages import router as home_router
+from service.settings import PROJECT_ROOT, Settings, get_settings
+from service.web.errors import install_error_handlers
+
+
+def create_app(settings: Settings | None = None, *, clock: Clock | None = None) -> FastAPI:
+    """Build the application; tests pass their own settings and clock."""
+    settings = settings or get_settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        engine = create_engine(settings)
+        app.state.engine = engine
+        app.state.sessionmaker = create_sessionmaker(engine)
+        try:
+            yield
+        finally:
+            await engine.dispose()
+
+    app = FastAPI(
+        title="科普点单派单 Kepu Dispatch",
+        summary="群众点单、社区派单、志愿队接单、群众评单 — science-activity dispatch API",
+        version="0.1.0",
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    app.state.clock = clock or SystemClock()
+
+    @app.middleware("http")
+    async def request_id(request: Request, call_next):
+        # Every event-log row carries the id of the request that caused it.
+        request.state.request_id = request.headers.get("X-Request-ID", "")[:64] or uuid.uuid4().hex
+        response = await call_next(request)
+        response.headers["X-Request-ID"] = request.state.request_id
+        return response
+
+    install_error_handlers(app)
+    app.mount("/static", StaticFiles(directory=PROJECT_ROOT / "static"), name="static")
+    app.include_router(home_router)
+    return app

@@ -1,0 +1,53 @@
+"""All tables; importing this package registers them on ``metadata``."""
+
+from service.models.areas import Area, Skill
+from service.models.base import metadata
+from service.models.demands import Demand, DemandUpvote
+from service.models.events import Event, Notification
+from service.models.orders import Offer, Order, OrderSkill, Venue
+from service.models.records import Evaluation, RatingCode, ServiceRecord
+from service.models.users import (
+    ApiToken,
+    AuditEntry,
+    AuthSession,
+    LoginFailure,
+    RoleAssignment,
+    User,
+)
+from service.models.volunteers import (
+    AvailabilityWindow,
+    BlackoutDate,
+    Team,
+    TeamMember,
+    Volunteer,
+    VolunteerSkill,
+)
+
+__all__ = [
+    "ApiToken",
+    "Area",
+    "AuditEntry",
+    "AuthSession",
+    "AvailabilityWindow",
+    "BlackoutDate",
+    "Demand",
+    "DemandUpvote",
+    "Evaluation",
+    "Event",
+    "LoginFailure",
+    "Notification",
+    "Offer",
+    "Order",
+    "OrderSkill",
+    "RatingCode",
+    "RoleAssignment",
+    "ServiceRecord",
+    "Skill",
+    "Team",
+    "TeamMember",
+    "User",
+    "Venue",
+    "Volunteer",
+    "VolunteerSkill",
+    "metadata",
+]

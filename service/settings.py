@@ -1,0 +1,132 @@
+"""One settings object, read from the environment (prefix ``KEPU_``) and an optional ``.env``."""
+
+from __future__ import annotations
+
+import sys
+from enum import StrEnum
+from functools import lru_cache
+from pathlib import Path
+from typing import Annotated
+
+from pydantic import AliasChoices, Field, ValidationError, field_validator, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+DEV_SECRET = "dev-only-secret-change-me"
+
+
+class Environment(StrEnum):
+    development = "development"
+    test = "test"
+    production = "production"
+
+
+class Settings(BaseSettings):
+    """Runtime configuration; every field is overridable as ``KEPU_<NAME>``."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="KEPU_", env_file=".env", extra="ignore", validate_default=True
+    )
+
+    env: Environment = Environment.development
+    database_url: Annotated[
+        str,
+        Field(validation_alias=AliasChoices("KEPU_DATABASE_URL", "DATABASE_URL")),
+    ] = f"sqlite+aiosqlite:///{PROJECT_ROOT / 'data' / 'kepu.db'}"
+    secret_key: str = DEV_SECRET
+    timezone: str = "Asia/Shanghai"
+    # Database pool and lock waits: a waiting request must give up with 503, not hang.
+    db_pool_size: Annotated[int, Field(ge=1, le=200)] = 10
+    db_lock_timeout_ms: Annotated[int, Field(ge=100, le=60_000)] = 5_000
+    # Sessions and cookies
+    cookie_secure: bool = False
+    session_idle_minutes: Annotated[int, Field(ge=5)] = 120
+    session_absolute_hours: Annotated[int, Field(ge=1)] = 24 * 7
+    login_max_failures: Annotated[int, Field(ge=1)] = 5
+    login_window_minutes: Annotated[int, Field(ge=1)] = 15
+    redis_url: str | None = None
+    # Dispatch
+    offer_expiry_minutes: Annotated[int, Field(ge=1)] = 120
+    travel_buffer_minutes: Annotated[int, Field(ge=0, le=600)] = 30
+    default_max_distance_km: Annotated[float, Field(gt=0, le=500)] = 10.0
+    targeted_offer_count: Annotated[int, Field(ge=1, le=100)] = 3
+    reminder_hours_before: Annotated[int, Field(ge=1, le=168)] = 24
+    geofence_meters: Annotated[float, Field(gt=0)] = 500.0
+    worker_interval_seconds: Annotated[float, Field(gt=0)] = 30.0
+    run_worker_in_process: bool = True
+    # Personal data (PIPL): inactive residents' phone numbers are erased after this many days.
+    phone_retention_days: Annotated[int, Field(ge=1)] = 365
+    # Geocoding: "offline" uses saved venues and area centroids only.
+    geocoder: str = "offline"
+    baidu_ak: str | None = None
+    # Notifications
+    notification_sender: str = "log"
+    notification_webhook_url: str | None = None
+    sms_inbound_secret: str | None = None
+    # Test-only: switches off the slot guard so the race test can prove it detects overbooking.
+    unsafe_disable_slot_guard: bool = False
+
+    @field_validator("database_url")
+    @classmethod
+    def _supported_database(cls, value: str) -> str:
+        if not value.startswith(("sqlite+aiosqlite://", "postgresql+asyncpg://")):
+            raise ValueError(
+                "must start with sqlite+aiosqlite:// or postgresql+asyncpg:// "
+                f"(got {value.split(':', 1)[0]!r})"
+            )
+        return value
+
+    @field_validator("geocoder")
+    @classmethod
+    def _known_geocoder(cls, value: str) -> str:
+        if value not in {"offline", "nominatim", "baidu"}:
+            raise ValueError("must be one of offline, nominatim, baidu")
+        return value
+
+    @field_validator("notification_sender")
+    @classmethod
+    def _known_sender(cls, value: str) -> str:
+        if value not in {"log", "webhook"}:
+            raise ValueError("must be one of log, webhook")
+        return value
+
+    @model_validator(mode="after")
+    def _no_default_secret_outside_development(self) -> Settings:
+        if self.env is Environment.production:
+            if self.secret_key == DEV_SECRET or len(self.secret_key) < 32:
+                raise ValueError(
+                    "KEPU_SECRET_KEY must be set to a random value of 32+ characters in production"
+                )
+            if self.unsafe_disable_slot_guard:
+                raise ValueError("KEPU_UNSAFE_DISABLE_SLOT_GUARD is for tests only")
+        if self.geocoder == "baidu" and not self.baidu_ak:
+            raise ValueError("KEPU_BAIDU_AK is required when KEPU_GEOCODER=baidu")
+        if self.notification_sender == "webhook" and not self.notification_webhook_url:
+            raise ValueError("KEPU_NOTIFICATION_WEBHOOK_URL is required for the webhook sender")
+        return self
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+
+def describe_error(error: ValidationError) -> str:
+    """One line per bad setting: which variable, and why."""
+    lines = []
+    for item in error.errors():
+        loc = ".".join(str(part) for part in item["loc"])
+        name = loc.upper() if loc else "settings"
+        name = name if name.startswith("KEPU_") or not loc else f"KEPU_{name}"
+        message = item["msg"].removeprefix("Value error, ")
+        lines.append(f"配置错误 / configuration error: {name}: {message}")
+    return "\n".join(lines)
+
+
+@lru_cache
+def get_settings() -> Settings:
+    """The process-wide settings; exits with a one-line reason when a value is malformed."""
+    try:
+        return Settings()
+    except ValidationError as error:
+        print(describe_error(error), file=sys.stderr)
+        raise SystemExit(2) from None

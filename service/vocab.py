@@ -1,0 +1,136 @@
+"""Fixed domain vocabularies: statuses, roles, target groups — identifiers in English, labels in Chinese."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class AreaLevel(StrEnum):
+    district = "district"  # 区县
+    street = "street"  # 街道/乡镇
+    community = "community"  # 社区/村
+
+
+class Role(StrEnum):
+    resident = "resident"
+    worker = "worker"  # 社区工作者, scoped to one community
+    volunteer = "volunteer"
+    team_leader = "team_leader"  # scoped to one team
+    coordinator = "coordinator"  # scoped to a street or district subtree
+    admin = "admin"
+
+
+class TargetGroup(StrEnum):
+    youth = "youth"
+    farmers = "farmers"
+    workers = "workers"
+    elderly = "elderly"
+    officials = "officials"
+    public = "public"
+
+
+class UserStatus(StrEnum):
+    pending = "pending"  # self-registered volunteer awaiting a coordinator's approval
+    active = "active"
+    disabled = "disabled"
+
+
+class VolunteerStatus(StrEnum):
+    pending = "pending"
+    active = "active"
+    paused = "paused"
+
+
+class DemandStatus(StrEnum):
+    new = "new"
+    adopted = "adopted"
+    declined = "declined"
+    merged = "merged"
+
+
+class OrderStatus(StrEnum):
+    draft = "draft"
+    published = "published"
+    staffed = "staffed"
+    in_progress = "in_progress"
+    completed = "completed"
+    evaluated = "evaluated"
+    expired = "expired"
+    cancelled = "cancelled"
+
+
+class DispatchMode(StrEnum):
+    open = "open"  # any eligible volunteer may accept
+    targeted = "targeted"  # offers to the best matches, cascading
+    team = "team"  # offer to a team; its leader names the members
+
+
+class OfferStatus(StrEnum):
+    offered = "offered"
+    accepted = "accepted"
+    declined = "declined"
+    expired = "expired"
+    withdrawn = "withdrawn"
+    checked_in = "checked_in"
+    completed = "completed"
+    no_show = "no_show"
+
+
+class NotificationStatus(StrEnum):
+    pending = "pending"
+    sent = "sent"
+    failed = "failed"  # will be retried
+    dead = "dead"  # gave up after the last retry; visible to admins
+
+
+class RaterKind(StrEnum):
+    resident = "resident"
+    worker = "worker"
+
+
+ROLE_LABELS = {
+    Role.resident: "群众",
+    Role.worker: "社区工作者",
+    Role.volunteer: "志愿者",
+    Role.team_leader: "队长",
+    Role.coordinator: "协调员",
+    Role.admin: "管理员",
+}
+
+TARGET_GROUP_LABELS = {
+    TargetGroup.youth: "青少年",
+    TargetGroup.farmers: "农民/城郊居民",
+    TargetGroup.workers: "产业工人",
+    TargetGroup.elderly: "老年人",
+    TargetGroup.officials: "领导干部和公务员",
+    TargetGroup.public: "社区居民",
+}
+
+ORDER_STATUS_LABELS = {
+    OrderStatus.draft: "草稿",
+    OrderStatus.published: "已派单",
+    OrderStatus.staffed: "已满员",
+    OrderStatus.in_progress: "进行中",
+    OrderStatus.completed: "已完成",
+    OrderStatus.evaluated: "已评价",
+    OrderStatus.expired: "已过期",
+    OrderStatus.cancelled: "已取消",
+}
+
+OFFER_STATUS_LABELS = {
+    OfferStatus.offered: "待回复",
+    OfferStatus.accepted: "已接单",
+    OfferStatus.declined: "已拒绝",
+    OfferStatus.expired: "已超时",
+    OfferStatus.withdrawn: "已退出",
+    OfferStatus.checked_in: "已签到",
+    OfferStatus.completed: "已完成",
+    OfferStatus.no_show: "未到场",
+}
+
+DEMAND_STATUS_LABELS = {
+    DemandStatus.new: "待处理",
+    DemandStatus.adopted: "已采纳",
+    DemandStatus.declined: "未采纳",
+    DemandStatus.merged: "已合并",
+}

@@ -1,0 +1,155 @@
+"""Error handlers: problem+json under /api, Chinese pages elsewhere; never a bare 500."""
+
+from __future__ import annotations
+
+import logging
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, Response
+from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from service.errors import AppError, Conflict, InvalidInput, Unavailable
+from service.web.templating import render
+
+log = logging.getLogger("kepu.errors")
+
+PROBLEM_JSON = "application/problem+json"
+HTTP_TITLES = {
+    400: "请求有误",
+    401: "请先登录",
+    403: "没有权限",
+    404: "未找到",
+    405: "不支持的请求方法",
+    409: "操作无法完成",
+    413: "请求内容过大",
+    415: "不支持的内容类型",
+    422: "输入有误",
+    429: "操作过于频繁",
+    500: "服务器内部错误",
+    503: "服务繁忙",
+}
+
+
+def wants_json(request: Request) -> bool:
+    return request.url.path.startswith("/api/") or "json" in request.headers.get("accept", "")
+
+
+def problem_response(
+    request: Request,
+    *,
+    status: int,
+    title: str,
+    detail: str,
+    code: str,
+    headers: dict | None = None,
+    **extra,
+) -> Response:
+    """An RFC 9457 problem body for the API, or the Chinese error page for browsers."""
+    if wants_json(request):
+        body = {
+            "type": f"about:blank#{code}" if code else "about:blank",
+            "title": title,
+            "status": status,
+            "detail": detail,
+            "code": code,
+            "instance": request.url.path,
+            **extra,
+        }
+        return JSONResponse(body, status_code=status, media_type=PROBLEM_JSON, headers=headers)
+    response = render(
+        request,
+        "error.html",
+        {"status": status, "title": title, "detail": detail, "extra": extra},
+        status_code=status,
+    )
+    if headers:
+        response.headers.update(headers)
+    return response
+
+
+def _describe_validation(error: dict) -> str:
+    location = ".".join(str(part) for part in error.get("loc", ()) if part != "body")
+    return f"{location}: {error.get('msg', '无效')}" if location else error.get("msg", "无效")
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(AppError)
+    async def _app_error(request: Request, error: AppError):
+        headers = None
+        if getattr(error, "retry_after", None) is not None:
+            headers = {"Retry-After": str(error.retry_after)}
+        return problem_response(
+            request,
+            status=error.status_code,
+            title=error.title,
+            detail=error.detail,
+            code=error.code,
+            headers=headers,
+            **error.extra,
+        )
+
+    @app.exception_handler(RequestValidationError)
+    async def _validation_error(request: Request, error: RequestValidationError):
+        errors = [
+            {"loc": [str(p) for p in item.get("loc", ())], "msg": str(item.get("msg", ""))}
+            for item in error.errors()
+        ]
+        detail = "；".join(_describe_validation(item) for item in errors[:5])
+        return problem_response(
+            request,
+            status=422,
+            title=InvalidInput.title,
+            detail=detail or "输入有误",
+            code=InvalidInput.code,
+            errors=errors,
+        )
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http_error(request: Request, error: StarletteHTTPException):
+        title = HTTP_TITLES.get(error.status_code, "请求有误")
+        detail = error.detail if isinstance(error.detail, str) else title
+        return problem_response(
+            request,
+            status=error.status_code,
+            title=title,
+            detail=detail,
+            code=f"http_{error.status_code}",
+            headers=getattr(error, "headers", None),
+        )
+
+    @app.exception_handler(IntegrityError)
+    async def _integrity_error(request: Request, error: IntegrityError):
+        # A database rule (unique, check, foreign key) caught what validation did not: refuse.
+        log.warning("integrity error on %s: %s", request.url.path, str(error.orig)[:200])
+        return problem_response(
+            request,
+            status=409,
+            title=Conflict.title,
+            detail="数据与现有记录冲突，未做任何修改。",
+            code="integrity_conflict",
+        )
+
+    @app.exception_handler(OperationalError)
+    async def _operational_error(request: Request, error: DBAPIError):
+        # Lock timeouts and lost connections: nothing was changed, the client may retry.
+        log.warning("database unavailable on %s: %s", request.url.path, str(error.orig)[:200])
+        return problem_response(
+            request,
+            status=503,
+            title=Unavailable.title,
+            detail="数据库繁忙，请稍后重试。",
+            code="database_busy",
+            headers={"Retry-After": "1"},
+        )
+
+    @app.exception_handler(DBAPIError)
+    async def _dbapi_error(request: Request, error: DBAPIError):
+        text = str(error.orig)
+        if "lock" in text.lower() or "timeout" in text.lower():
+            return await _operational_error(request, error)
+        log.exception("database error on %s", request.url.path)
+        return problem_response(
+            request, status=500, title=HTTP_TITLES[500], detail="服务器内部错误。", code="internal"
+        )

@@ -1,0 +1,47 @@
+"""Jinja2 templates; one template per page, rendered whole or as an htmx fragment."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from fastapi import Request
+from fastapi.responses import HTMLResponse
+from fastapi.templating import Jinja2Templates
+
+from service.settings import PROJECT_ROOT, get_settings
+
+templates = Jinja2Templates(directory=PROJECT_ROOT / "templates")  # autoescape is on for .html
+
+
+def is_htmx(request: Request) -> bool:
+    return request.headers.get("HX-Request") == "true"
+
+
+def local_time(value: datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
+    """A UTC datetime shown in the service's time zone (Asia/Shanghai by default)."""
+    if value is None:
+        return ""
+    return value.astimezone(ZoneInfo(get_settings().timezone)).strftime(fmt)
+
+
+def mask_phone(phone: str | None) -> str:
+    """138****5678 — the way phone numbers are shown to anyone but their owner."""
+    if not phone or len(phone) != 11:
+        return "—"
+    return f"{phone[:3]}****{phone[7:]}"
+
+
+templates.env.filters["local_time"] = local_time
+templates.env.filters["mask_phone"] = mask_phone
+
+
+def render(
+    request: Request, template: str, context: dict | None = None, *, status_code: int = 200
+) -> HTMLResponse:
+    """Render a page; with ``HX-Request`` the same template renders into the fragment layout."""
+    context = dict(context or {})
+    context.setdefault("layout", "layout_fragment.html" if is_htmx(request) else "base.html")
+    response = templates.TemplateResponse(request, template, context, status_code=status_code)
+    response.headers["Vary"] = "HX-Request"
+    return response
