@@ -1,0 +1,85 @@
+"""Resolve the request's actor from a bearer token or a session cookie (else anonymous)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Annotated
+
+from fastapi import Depends, Request
+
+from service.auth import repository
+from service.auth.actor import ANONYMOUS, Actor
+from service.auth.tokens import hash_secret
+from service.clock import ClockDep
+from service.db import SessionDep
+from service.models import User
+from service.settings import Settings
+from service.vocab import UserStatus
+
+SESSION_COOKIE = "kepu_session"
+SECURE_SESSION_COOKIE = "__Host-kepu_session"  # the __Host- prefix needs Secure and Path=/
+
+
+def session_cookie_name(settings: Settings) -> str:
+    return SECURE_SESSION_COOKIE if settings.cookie_secure else SESSION_COOKIE
+
+
+def client_ip(request: Request) -> str | None:
+    return request.client.host if request.client else None
+
+
+async def get_actor(request: Request, session: SessionDep, clock: ClockDep) -> Actor:
+    """The actor of this request, resolved once and cached on ``request.state``."""
+    cached = getattr(request.state, "actor", None)
+    if cached is not None:
+        return cached
+    actor = await _resolve(request, session, clock)
+    request.state.actor = actor
+    return actor
+
+
+async def _resolve(request: Request, session, clock) -> Actor:
+    settings: Settings = request.app.state.settings
+    now = clock.now()
+    authorization = request.headers.get("Authorization", "")
+    if authorization.lower().startswith("bearer "):
+        found = await repository.user_by_token_hash(
+            session=session, token_hash=hash_secret(authorization[7:].strip())
+        )
+        if found is None:
+            return ANONYMOUS
+        user, _token = found
+        return await _actor_for(session, user, request, via_token=True)
+    raw = request.cookies.get(session_cookie_name(settings))
+    if not raw:
+        return ANONYMOUS
+    found = await repository.user_by_session_hash(session=session, token_hash=hash_secret(raw))
+    if found is None:
+        return ANONYMOUS
+    user, auth_session = found
+    idle = timedelta(minutes=settings.session_idle_minutes)
+    absolute = timedelta(hours=settings.session_absolute_hours)
+    if now - auth_session.last_seen_at > idle or now - auth_session.created_at > absolute:
+        return ANONYMOUS
+    request.state.csrf_token = auth_session.csrf_token
+    return await _actor_for(session, user, request, session_id=auth_session.id)
+
+
+async def _actor_for(
+    session, user: User, request: Request, *, via_token: bool = False, session_id=None
+) -> Actor:
+    if user.status != UserStatus.active:
+        return ANONYMOUS
+    return Actor(
+        user_id=user.id,
+        name=user.name,
+        phone=user.phone,
+        grants=await repository.grants_of(session=session, user_id=user.id),
+        volunteer_id=await repository.volunteer_id_of(session=session, user_id=user.id),
+        session_id=session_id,
+        via_token=via_token,
+        ip=client_ip(request),
+    )
+
+
+CurrentActor = Annotated[Actor, Depends(get_actor)]
