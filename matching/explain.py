@@ -1,0 +1,60 @@
+"""One-line explanations of a candidate, e.g. "2.3 km · 心肺复苏 ✓ · 本月已服务 3 次"."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from matching.types import Candidate, TeamCandidate
+
+SEPARATOR = " · "
+
+
+def _skill_bits(candidate: Candidate | TeamCandidate, skill_names: Mapping[int, str]) -> list[str]:
+    detail = _part(candidate, "skill")
+    matched = set(detail["matched_skill_ids"])
+    bits = []
+    for sid in detail["required_skill_ids"]:
+        name = skill_names.get(sid, f"#{sid}")
+        bits.append(f"{name} {'✓' if sid in matched else '✗'}")
+    return bits
+
+
+def _part(candidate: Candidate | TeamCandidate, code: str) -> dict:
+    return next(p.detail for p in candidate.parts if p.code == code)
+
+
+def explain_zh(candidate: Candidate | TeamCandidate, skill_names: Mapping[int, str]) -> str:
+    """Chinese one-liner for a community worker: distance, skills, recent work, locality, rating."""
+    bits = [f"{candidate.distance_km:.1f} km", *_skill_bits(candidate, skill_names)]
+    fairness = _part(candidate, "fairness")
+    n = fairness.get("activities_this_month", 0)
+    bits.append(f"本月已服务 {n} 次" if n else "本月尚未服务")
+    locality = _part(candidate, "locality")
+    if locality.get("same_community"):
+        bits.append("同社区")
+    elif locality.get("same_street"):
+        bits.append("同街道")
+    reliability = _part(candidate, "reliability")
+    if reliability.get("no_shows"):
+        bits.append(f"爽约 {reliability['no_shows']} 次")
+    if reliability.get("rating_avg") is not None:
+        bits.append(f"评分 {reliability['rating_avg']:.1f}")
+    return SEPARATOR.join(bits)
+
+
+def explain_en(candidate: Candidate | TeamCandidate, skill_names: Mapping[int, str]) -> str:
+    """English one-liner with the same facts as ``explain_zh``."""
+    bits = [f"{candidate.distance_km:.1f} km", *_skill_bits(candidate, skill_names)]
+    n = _part(candidate, "fairness").get("activities_this_month", 0)
+    bits.append(f"{n} activities this month" if n else "no activity this month yet")
+    locality = _part(candidate, "locality")
+    if locality.get("same_community"):
+        bits.append("same community")
+    elif locality.get("same_street"):
+        bits.append("same street")
+    reliability = _part(candidate, "reliability")
+    if reliability.get("no_shows"):
+        bits.append(f"{reliability['no_shows']} no-shows")
+    if reliability.get("rating_avg") is not None:
+        bits.append(f"rated {reliability['rating_avg']:.1f}")
+    return SEPARATOR.join(bits)

@@ -1,0 +1,365 @@
+"""Columnar volunteer data and the vectorized hard-constraint checks that run on it.
+
+A ``VolunteerTable`` holds one row per volunteer in numpy arrays; the list-valued fields
+(skills, availability, blackout dates, commitments) are kept as (row, value...) arrays sorted by
+row, so every check is a ``searchsorted`` over all candidate rows at once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from matching.geo import unit_vectors
+from matching.time_windows import MINUTES_PER_DAY, MINUTES_PER_WEEK, epoch_seconds
+from matching.types import VolunteerSnapshot
+
+_AVAIL_SHIFT = 15  # two weeks of minutes (20160) < 2**15
+_DAY_SHIFT = 20  # date ordinals (~740k today) < 2**20
+_TIME_SHIFT = 34  # epoch seconds < 2**34 (year 2514)
+_NONE = -1  # community / street id meaning "unknown"
+
+
+def _segment_starts(keys_sorted: np.ndarray) -> np.ndarray:
+    """Boolean mask of positions that start a run of equal keys."""
+    flag = np.ones(len(keys_sorted), dtype=bool)
+    flag[1:] = keys_sorted[1:] != keys_sorted[:-1]
+    return flag
+
+
+def merge_week_windows(row, weekday, start_minute, end_minute):
+    """Union of weekly windows per row, over two consecutive weeks, sorted by (row, start).
+
+    Vectorized twin of ``time_windows.merged_week_intervals``: touching windows merge.
+    """
+    row = np.asarray(row, dtype=np.int64)
+    s = np.asarray(weekday, dtype=np.int64) * MINUTES_PER_DAY + np.asarray(start_minute, np.int64)
+    e = np.asarray(weekday, dtype=np.int64) * MINUTES_PER_DAY + np.asarray(end_minute, np.int64)
+    row = np.concatenate([row, row])
+    s = np.concatenate([s, s + MINUTES_PER_WEEK])
+    e = np.concatenate([e, e + MINUTES_PER_WEEK])
+    if len(row) == 0:
+        return row.astype(np.int32), s.astype(np.int32), e.astype(np.int32)
+    order = np.lexsort((s, row))
+    row, s, e = row[order], s[order], e[order]
+    # Running max of ends within each row: rows are sorted, so a shifted key keeps rows apart.
+    running_end = np.maximum.accumulate((row << _AVAIL_SHIFT) | e) - (row << _AVAIL_SHIFT)
+    new = np.ones(len(row), dtype=bool)
+    new[1:] = (row[1:] != row[:-1]) | (s[1:] > running_end[:-1])
+    starts = np.flatnonzero(new)
+    return (
+        row[starts].astype(np.int32),
+        s[starts].astype(np.int32),
+        np.maximum.reduceat(e, starts).astype(np.int32),
+    )
+
+
+@dataclass(frozen=True, eq=False)
+class VolunteerTable:
+    """Volunteers as columns; build with ``from_snapshots`` or ``from_columns``."""
+
+    ids: np.ndarray
+    lat: np.ndarray
+    lng: np.ndarray
+    unit: np.ndarray  # (n, 3) unit vectors
+    radius_km: np.ndarray
+    active: np.ndarray
+    community_id: np.ndarray
+    street_id: np.ndarray
+    recent_hours: np.ndarray
+    activities_this_month: np.ndarray
+    completed: np.ndarray
+    no_shows: np.ndarray
+    rating_avg: np.ndarray  # NaN when unrated
+    rating_count: np.ndarray
+    skill_row: np.ndarray  # sorted by (row, skill)
+    skill_id: np.ndarray
+    avail_row: np.ndarray  # merged, two weeks, sorted by (row, start)
+    avail_start: np.ndarray
+    avail_end: np.ndarray
+    blackout_row: np.ndarray  # sorted by (row, day)
+    blackout_day: np.ndarray  # date.toordinal()
+    commit_row: np.ndarray  # sorted by (row, start)
+    commit_start: np.ndarray  # epoch seconds
+    commit_end: np.ndarray
+    commit_order: np.ndarray
+
+    # ----------------------------------------------------------------- construction
+
+    @classmethod
+    def from_snapshots(cls, volunteers: Sequence[VolunteerSnapshot]) -> VolunteerTable:
+        """Columns from snapshots (rows keep the given order)."""
+        vs = list(volunteers)
+        n = len(vs)
+        sk_r, sk_i, av_r, av_w, av_s, av_e, bo_r, bo_d = ([] for _ in range(8))
+        cm_r, cm_s, cm_e, cm_o = [], [], [], []
+        for r, v in enumerate(vs):
+            for s in v.skills:
+                sk_r.append(r)
+                sk_i.append(s)
+            for w in v.weekly_availability:
+                av_r.append(r)
+                av_w.append(w.weekday)
+                av_s.append(w.start_minute)
+                av_e.append(w.end_minute)
+            for d in v.blackout_dates:
+                bo_r.append(r)
+                bo_d.append(d.toordinal())
+            for c in v.commitments:
+                cm_r.append(r)
+                cm_s.append(epoch_seconds(c.start))
+                cm_e.append(epoch_seconds(c.end))
+                cm_o.append(c.order_id)
+
+        def col(attr, dtype):
+            return np.fromiter((getattr(v, attr) for v in vs), dtype=dtype, count=n)
+
+        def opt_id(attr):
+            return np.fromiter(
+                (_NONE if getattr(v, attr) is None else getattr(v, attr) for v in vs), np.int64, n
+            )
+
+        return cls.from_columns(
+            ids=col("id", np.int64),
+            lat=col("lat", np.float64),
+            lng=col("lng", np.float64),
+            radius_km=col("radius_km", np.float64),
+            active=col("active", bool),
+            community_id=opt_id("community_id"),
+            street_id=opt_id("street_id"),
+            recent_hours=col("recent_hours", np.float64),
+            activities_this_month=col("activities_this_month", np.int64),
+            completed=col("completed", np.int64),
+            no_shows=col("no_shows", np.int64),
+            rating_avg=np.fromiter(
+                (np.nan if v.rating_avg is None else v.rating_avg for v in vs), np.float64, n
+            ),
+            rating_count=col("rating_count", np.int64),
+            skills=(sk_r, sk_i),
+            windows=(av_r, av_w, av_s, av_e),
+            blackouts=(bo_r, bo_d),
+            commitments=(cm_r, cm_s, cm_e, cm_o),
+        )
+
+    @classmethod
+    def from_columns(
+        cls,
+        *,
+        ids,
+        lat,
+        lng,
+        radius_km,
+        skills,
+        windows,
+        active=None,
+        community_id=None,
+        street_id=None,
+        recent_hours=None,
+        activities_this_month=None,
+        completed=None,
+        no_shows=None,
+        rating_avg=None,
+        rating_count=None,
+        blackouts=((), ()),
+        commitments=((), (), (), ()),
+    ) -> VolunteerTable:
+        """Columns from arrays; list fields are tuples of parallel (row, ...) arrays."""
+        ids = np.asarray(ids, dtype=np.int64)
+        n = len(ids)
+
+        def arr(x, dtype, default):
+            return np.full(n, default, dtype=dtype) if x is None else np.asarray(x, dtype=dtype)
+
+        lat = np.asarray(lat, dtype=np.float64)
+        lng = np.asarray(lng, dtype=np.float64)
+        sk_r, sk_i = (np.asarray(a, dtype=np.int64) for a in skills)
+        o = np.lexsort((sk_i, sk_r))
+        av_r, av_s, av_e = merge_week_windows(*windows)
+        bo_r, bo_d = (np.asarray(a, dtype=np.int64) for a in blackouts)
+        ob = np.lexsort((bo_d, bo_r))
+        cm_r, cm_s, cm_e, cm_o = (np.asarray(a, dtype=np.int64) for a in commitments)
+        oc = np.lexsort((cm_s, cm_r))
+        return cls(
+            ids=ids,
+            lat=lat,
+            lng=lng,
+            unit=unit_vectors(lat, lng),
+            radius_km=np.asarray(radius_km, dtype=np.float64),
+            active=arr(active, bool, True),
+            community_id=arr(community_id, np.int64, _NONE),
+            street_id=arr(street_id, np.int64, _NONE),
+            recent_hours=arr(recent_hours, np.float64, 0.0),
+            activities_this_month=arr(activities_this_month, np.int64, 0),
+            completed=arr(completed, np.int64, 0),
+            no_shows=arr(no_shows, np.int64, 0),
+            rating_avg=arr(rating_avg, np.float64, np.nan),
+            rating_count=arr(rating_count, np.int64, 0),
+            skill_row=sk_r[o].astype(np.int32),
+            skill_id=sk_i[o],
+            avail_row=av_r,
+            avail_start=av_s,
+            avail_end=av_e,
+            blackout_row=bo_r[ob].astype(np.int32),
+            blackout_day=bo_d[ob].astype(np.int32),
+            commit_row=cm_r[oc].astype(np.int32),
+            commit_start=cm_s[oc],
+            commit_end=cm_e[oc],
+            commit_order=cm_o[oc],
+        )
+
+    @property
+    def n(self) -> int:
+        """Number of rows."""
+        return len(self.ids)
+
+    def take(self, rows: np.ndarray) -> VolunteerTable:
+        """A new table with these rows, renumbered 0..len(rows)-1 in the given order."""
+        rows = np.asarray(rows, dtype=np.int64)
+        new_of_old = np.full(self.n, -1, dtype=np.int64)
+        new_of_old[rows] = np.arange(len(rows))
+
+        def sub(row_col, *cols):
+            keep = new_of_old[row_col] >= 0
+            return (new_of_old[row_col[keep]], *(c[keep] for c in cols))
+
+        av = sub(self.avail_row, self.avail_start, self.avail_end)
+        # Availability is already merged; re-sort by new row number.
+        o = np.lexsort((av[1], av[0]))
+        sk = sub(self.skill_row, self.skill_id)
+        bo = sub(self.blackout_row, self.blackout_day)
+        cm = sub(self.commit_row, self.commit_start, self.commit_end, self.commit_order)
+        osk, obo, ocm = (
+            np.lexsort((sk[1], sk[0])),
+            np.lexsort((bo[1], bo[0])),
+            np.lexsort((cm[1], cm[0])),
+        )
+        return VolunteerTable(
+            ids=self.ids[rows],
+            lat=self.lat[rows],
+            lng=self.lng[rows],
+            unit=self.unit[rows],
+            radius_km=self.radius_km[rows],
+            active=self.active[rows],
+            community_id=self.community_id[rows],
+            street_id=self.street_id[rows],
+            recent_hours=self.recent_hours[rows],
+            activities_this_month=self.activities_this_month[rows],
+            completed=self.completed[rows],
+            no_shows=self.no_shows[rows],
+            rating_avg=self.rating_avg[rows],
+            rating_count=self.rating_count[rows],
+            skill_row=sk[0][osk].astype(np.int32),
+            skill_id=sk[1][osk],
+            avail_row=av[0][o].astype(np.int32),
+            avail_start=av[1][o],
+            avail_end=av[2][o],
+            blackout_row=bo[0][obo].astype(np.int32),
+            blackout_day=bo[1][obo],
+            commit_row=cm[0][ocm].astype(np.int32),
+            commit_start=cm[1][ocm],
+            commit_end=cm[2][ocm],
+            commit_order=cm[3][ocm],
+        )
+
+    @staticmethod
+    def concat(tables: Sequence[VolunteerTable]) -> VolunteerTable:
+        """Rows of several tables, one after the other."""
+        offsets = np.cumsum([0] + [t.n for t in tables[:-1]])
+
+        def cat(name):
+            return np.concatenate([getattr(t, name) for t in tables])
+
+        def cat_rows(name):
+            return np.concatenate(
+                [
+                    getattr(t, name).astype(np.int64) + off
+                    for t, off in zip(tables, offsets, strict=True)
+                ]
+            ).astype(np.int32)
+
+        fields = {name: cat(name) for name in VolunteerTable.__dataclass_fields__}
+        for name in ("skill_row", "avail_row", "blackout_row", "commit_row"):
+            fields[name] = cat_rows(name)
+        return VolunteerTable(**fields)
+
+    # ----------------------------------------------------------------- lookups
+
+    def skills_of(self, row: int) -> np.ndarray:
+        """Skill ids of one row."""
+        lo, hi = np.searchsorted(self.skill_row, [row, row + 1])
+        return self.skill_id[lo:hi]
+
+    def matched_skill_counts(self, skill_ids: np.ndarray) -> np.ndarray:
+        """For every row, how many of these skill ids it has."""
+        hit = np.isin(self.skill_id, skill_ids)
+        return np.bincount(self.skill_row[hit], minlength=self.n)
+
+    def availability_covers(self, rows: np.ndarray, begin_min: int, end_min: int) -> np.ndarray:
+        """Per row: is [begin_min, end_min) (minutes from local Monday) inside its weekly union?"""
+        keys = self._avail_keys()
+        q = (rows.astype(np.int64) << _AVAIL_SHIFT) | begin_min
+        idx = np.searchsorted(keys, q, side="right") - 1
+        safe = np.maximum(idx, 0)
+        return (idx >= 0) & (self.avail_row[safe] == rows) & (self.avail_end[safe] >= end_min)
+
+    def blacked_out(self, rows: np.ndarray, day_ordinals: Sequence[int]) -> np.ndarray:
+        """Per row: is any of these local dates a blackout date?"""
+        keys = self._blackout_keys()
+        hit = np.zeros(len(rows), dtype=bool)
+        if len(keys) == 0:
+            return hit
+        base = rows.astype(np.int64) << _DAY_SHIFT
+        for day in day_ordinals:
+            q = base | day
+            idx = np.minimum(np.searchsorted(keys, q), len(keys) - 1)
+            hit |= keys[idx] == q
+        return hit
+
+    def commitment_conflict(
+        self, rows: np.ndarray, start_s: int, end_s: int, buffer_s: int
+    ) -> np.ndarray:
+        """Per row: does an accepted commitment come within the buffer of [start_s, end_s)?"""
+        keys, running_end = self._commit_keys()
+        if len(keys) == 0:
+            return np.zeros(len(rows), dtype=bool)
+        # Last commitment that starts before end + buffer; conflict if any such one ends after
+        # start - buffer (running max of ends per row makes that one lookup).
+        q = (rows.astype(np.int64) << _TIME_SHIFT) | max(end_s + buffer_s, 0)
+        idx = np.searchsorted(keys, q, side="left") - 1
+        safe = np.maximum(idx, 0)
+        return (
+            (idx >= 0) & (self.commit_row[safe] == rows) & (running_end[safe] > start_s - buffer_s)
+        )
+
+    def rows_committed_to(self, order_id: int) -> np.ndarray:
+        """Rows holding a commitment to this order (excluded from its own conflict check)."""
+        return np.unique(self.commit_row[self.commit_order == order_id])
+
+    # Cached derived keys (the dataclass is frozen, so cache through object.__setattr__).
+    def _cached(self, name, make):
+        val = self.__dict__.get(name)
+        if val is None:
+            val = make()
+            object.__setattr__(self, name, val)
+        return val
+
+    def _avail_keys(self):
+        return self._cached(
+            "_ak", lambda: (self.avail_row.astype(np.int64) << _AVAIL_SHIFT) | self.avail_start
+        )
+
+    def _blackout_keys(self):
+        return self._cached(
+            "_bk", lambda: (self.blackout_row.astype(np.int64) << _DAY_SHIFT) | self.blackout_day
+        )
+
+    def _commit_keys(self):
+        def make():
+            r = self.commit_row.astype(np.int64) << _TIME_SHIFT
+            keys = r | np.maximum(self.commit_start, 0)
+            running_end = np.maximum.accumulate(r | np.maximum(self.commit_end, 0)) - r
+            return keys, running_end
+
+        return self._cached("_ck", make)

@@ -1,0 +1,182 @@
+"""Plain frozen dataclasses that flow in and out of the matching core.
+
+The service layer converts ORM rows into these; nothing here knows about a database.
+All datetimes are timezone-aware; weekly availability is in the order's local time
+(see ``MatchParams.utc_offset``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
+
+
+@dataclass(frozen=True, slots=True)
+class AvailabilityWindow:
+    """A weekly recurring free window: weekday 0=Mon..6=Sun, minutes of the local day."""
+
+    weekday: int
+    start_minute: int
+    end_minute: int  # exclusive; 1440 means midnight at the end of the day
+
+    def __post_init__(self) -> None:
+        if not 0 <= self.weekday <= 6:
+            raise ValueError(f"weekday must be 0..6, got {self.weekday}")
+        if not 0 <= self.start_minute < self.end_minute <= 1440:
+            raise ValueError(f"bad window minutes {self.start_minute}..{self.end_minute}")
+
+
+@dataclass(frozen=True, slots=True)
+class Commitment:
+    """An order the volunteer has already accepted (aware datetimes)."""
+
+    order_id: int
+    start: datetime
+    end: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class VolunteerSnapshot:
+    """Everything matching needs to know about one volunteer, at one moment."""
+
+    id: int
+    lat: float
+    lng: float
+    radius_km: float
+    skills: frozenset[int]
+    weekly_availability: tuple[AvailabilityWindow, ...] = ()
+    blackout_dates: frozenset[date] = frozenset()
+    active: bool = True
+    community_id: int | None = None
+    street_id: int | None = None
+    recent_hours: float = 0.0  # service hours in the last 30 days
+    activities_this_month: int = 0
+    completed: int = 0
+    no_shows: int = 0
+    rating_avg: float | None = None
+    rating_count: int = 0
+    commitments: tuple[Commitment, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class OrderRequest:
+    """An order (派单) to staff: where, when, which skills, how many volunteers."""
+
+    id: int
+    lat: float
+    lng: float
+    start: datetime
+    end: datetime
+    required_skills: frozenset[int]
+    slots: int = 1
+    max_distance_km: float = 10.0
+    community_id: int | None = None
+    street_id: int | None = None
+
+    def __post_init__(self) -> None:
+        if self.start.tzinfo is None or self.end.tzinfo is None:
+            raise ValueError("order start/end must be timezone-aware")
+        if self.end <= self.start:
+            raise ValueError("order end must be after start")
+        if self.slots < 0:
+            raise ValueError("slots must be >= 0")
+
+
+@dataclass(frozen=True, slots=True)
+class TeamSnapshot:
+    """A volunteer team (志愿队): its base and its members' snapshots."""
+
+    id: int
+    base_lat: float
+    base_lng: float
+    members: tuple[VolunteerSnapshot, ...]
+    radius_km: float | None = None  # None: only the order's maximum distance applies
+    community_id: int | None = None
+    street_id: int | None = None
+    active: bool = True
+
+    @property
+    def skills(self) -> frozenset[int]:
+        """Union of the active members' skills."""
+        return frozenset().union(*(m.skills for m in self.members if m.active))
+
+
+@dataclass(frozen=True, slots=True)
+class ScorePart:
+    """One explained component of a score: ``value`` in [0, 1], raw facts in ``detail``."""
+
+    code: str  # "skill" | "distance" | "fairness" | "reliability" | "locality"
+    value: float
+    weight: float
+    detail: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def contribution(self) -> float:
+        """The part's share of the total score."""
+        return self.weight * self.value
+
+
+@dataclass(frozen=True, slots=True)
+class Candidate:
+    """An eligible volunteer for one order, with its score and the parts of that score."""
+
+    volunteer_id: int
+    score: float
+    distance_km: float  # geodesic (geopy) unless a custom distance function was given
+    parts: tuple[ScorePart, ...]
+
+    def part(self, code: str) -> ScorePart:
+        """The score part with this code."""
+        for p in self.parts:
+            if p.code == code:
+                return p
+        raise KeyError(code)
+
+
+@dataclass(frozen=True, slots=True)
+class TeamCandidate:
+    """An eligible team for an order dispatched to a team."""
+
+    team_id: int
+    score: float
+    distance_km: float
+    parts: tuple[ScorePart, ...]
+    available_member_ids: tuple[int, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Assignment:
+    """One volunteer assigned to one order by a batch solver."""
+
+    order_id: int
+    volunteer_id: int
+    score: float
+
+
+@dataclass(frozen=True, slots=True)
+class BatchResult:
+    """Outcome of a batch assignment: who goes where, and how good that is."""
+
+    assignments: tuple[Assignment, ...]
+    filled: int
+    total_slots: int
+    total_score: float
+    method: str
+    proven_optimal: bool = False
+    # Upper bound of (filled, score) from a relaxation, when known: the gap is at most this.
+    upper_bound_filled: int | None = None
+    upper_bound_score: float | None = None
+    stats: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def fill_rate(self) -> float:
+        """Filled slots over all slots (1.0 when there are no slots)."""
+        return self.filled / self.total_slots if self.total_slots else 1.0
+
+    def by_order(self) -> dict[int, list[int]]:
+        """Assigned volunteer ids per order id, in ascending volunteer id."""
+        out: dict[int, list[int]] = {}
+        for a in self.assignments:
+            out.setdefault(a.order_id, []).append(a.volunteer_id)
+        return {k: sorted(v) for k, v in out.items()}
