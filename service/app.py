@@ -9,6 +9,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI, Request
 from fastapi.staticfiles import StaticFiles
 
+from service.api.router import api_router
 from service.clock import Clock, SystemClock
 from service.db import create_engine, create_sessionmaker
 from service.home.routes_pages import router as home_router
@@ -50,4 +51,5 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
     install_error_handlers(app)
     app.mount("/static", StaticFiles(directory=PROJECT_ROOT / "static"), name="static")
     app.include_router(home_router)
+    app.include_router(api_router)
     return app

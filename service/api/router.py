@@ -1,0 +1,19 @@
+"""The JSON API under /api/v1: every domain router is included here, once."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+api_router = APIRouter(prefix="/api/v1")
+
+
+def _include_domain_routers() -> None:
+    """Domains add their API router here (one line each; imported late to avoid cycles)."""
+    from service.offers.routes_api import router as offers_router
+    from service.orders.routes_api import router as orders_router
+
+    api_router.include_router(orders_router)
+    api_router.include_router(offers_router)
+
+
+_include_domain_routers()

@@ -1,0 +1,155 @@
+"""The accepted-volunteer counter of an order: claiming and releasing a slot.
+
+The counter and the ``published ⇄ staffed`` transitions it causes live here, next to the state
+machine, so the one guarded statement that prevents overbooking also writes the event when it
+fills the order. The CHECK ``accepted_count <= slots`` and UNIQUE(order_id, volunteer_id) on
+offers are the database's backstops.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from service.errors import Conflict, NotFound
+from service.lifecycle.context import ActionContext
+from service.lifecycle.machine import change_order_status, record_event, sync_loaded
+from service.models import Order
+from service.vocab import ORDER_STATUS_LABELS, OrderStatus
+
+_orders = Order.__table__
+_c = _orders.c
+
+
+@dataclass(frozen=True)
+class SlotClaim:
+    """The counter after a successful claim, and whether this claim filled the order."""
+
+    accepted_count: int
+    slots: int
+    filled: bool
+
+
+async def claim_slot(session: AsyncSession, ctx: ActionContext, *, order_id: int) -> SlotClaim:
+    """Take one slot of a published order or refuse with a clear 409 (full, cancelled, …)."""
+    if ctx.settings.unsafe_disable_slot_guard:
+        return await _claim_without_guard(session, ctx, order_id=order_id)
+    will_fill = _c.accepted_count + 1 >= _c.slots
+    # One guarded statement: concurrent claims queue on the row lock and re-check the WHERE
+    # clause against the committed row, so at most ``slots`` of them can ever succeed.
+    statement = (
+        sa.update(_orders)
+        .where(
+            _c.id == order_id,
+            _c.status == OrderStatus.published.value,
+            _c.accepted_count < _c.slots,
+        )
+        .values(
+            accepted_count=_c.accepted_count + 1,
+            status=sa.case((will_fill, OrderStatus.staffed.value), else_=_c.status),
+            staffed_at=sa.case((will_fill, ctx.now), else_=_c.staffed_at),
+            updated_at=ctx.now,
+        )
+        .returning(_c.accepted_count, _c.slots, _c.status)
+    )
+    row = (await session.execute(statement)).first()
+    if row is None:
+        raise await _refusal(session, order_id)
+    filled = row.status == OrderStatus.staffed.value
+    sync_loaded(
+        session, Order, order_id, {"accepted_count": row.accepted_count, "status": row.status}
+    )
+    if filled:
+        await record_event(
+            session,
+            ctx,
+            entity="order",
+            entity_id=order_id,
+            order_id=order_id,
+            from_status=OrderStatus.published,
+            to_status=OrderStatus.staffed,
+            reason="名额已满",
+        )
+    return SlotClaim(accepted_count=row.accepted_count, slots=row.slots, filled=filled)
+
+
+async def _claim_without_guard(
+    session: AsyncSession, ctx: ActionContext, *, order_id: int
+) -> SlotClaim:
+    """TEST ONLY: read, decide in Python, write back — the lost update the guard prevents."""
+    row = (
+        await session.execute(
+            sa.select(_c.accepted_count, _c.slots, _c.status).where(_c.id == order_id)
+        )
+    ).first()
+    if row is None or row.status != OrderStatus.published.value or row.accepted_count >= row.slots:
+        raise await _refusal(session, order_id)
+    count = row.accepted_count + 1
+    filled = count >= row.slots
+    await session.execute(
+        sa.update(_orders)
+        .where(_c.id == order_id)
+        .values(
+            accepted_count=count,
+            status=OrderStatus.staffed.value if filled else row.status,
+            updated_at=ctx.now,
+        )
+    )
+    return SlotClaim(accepted_count=count, slots=row.slots, filled=filled)
+
+
+async def release_slot(
+    session: AsyncSession, ctx: ActionContext, *, order_id: int, reason: str | None = None
+) -> bool:
+    """Give one slot back; a staffed order re-opens (``staffed → published``). True if re-opened."""
+    status = await session.scalar(sa.select(_c.status).where(_c.id == order_id).with_for_update())
+    if status is None:
+        raise NotFound("未找到该活动。")
+    result = await session.execute(
+        sa.update(_orders)
+        .where(_c.id == order_id, _c.accepted_count > 0)
+        .values(accepted_count=_c.accepted_count - 1, updated_at=ctx.now)
+        .returning(_c.accepted_count)
+    )
+    remaining = result.scalar_one_or_none()
+    if remaining is None:
+        raise Conflict("该活动没有可退出的名额。", code="no_slot_to_release")
+    sync_loaded(session, Order, order_id, {"accepted_count": remaining})
+    if status == OrderStatus.staffed.value:
+        await change_order_status(
+            session,
+            ctx,
+            order_id=order_id,
+            to=OrderStatus.published,
+            reason=reason or "有志愿者退出，重新开放名额",
+            values={"staffed_at": None},
+        )
+        return True
+    return False
+
+
+async def _refusal(session: AsyncSession, order_id: int) -> Conflict | NotFound:
+    """Why a claim failed, in words the volunteer understands."""
+    row = (
+        await session.execute(
+            sa.select(_c.status, _c.accepted_count, _c.slots).where(_c.id == order_id)
+        )
+    ).first()
+    if row is None:
+        return NotFound("未找到该活动。")
+    status = OrderStatus(row.status)
+    if status == OrderStatus.cancelled:
+        return Conflict("该活动已取消，无法接单。", code="order_cancelled")
+    if status == OrderStatus.expired:
+        return Conflict("该活动已过接单截止时间，无法接单。", code="order_expired")
+    if status == OrderStatus.staffed or row.accepted_count >= row.slots:
+        return Conflict(
+            f"名额已满：该活动需要 {row.slots} 名志愿者，已全部接满。",
+            code="order_full",
+        )
+    return Conflict(
+        f"活动当前状态为「{ORDER_STATUS_LABELS[status]}」，无法接单。",
+        code="order_not_open",
+    )
