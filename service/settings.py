@@ -45,6 +45,14 @@ class Settings(BaseSettings):
     login_max_failures: Annotated[int, Field(ge=1)] = 5
     login_window_minutes: Annotated[int, Field(ge=1)] = 15
     redis_url: str | None = None
+    # Identity and security baseline (service/auth, service/web/security.py)
+    login_ip_max_failures: Annotated[int, Field(ge=1)] = 30  # per IP: NAT puts many behind one
+    session_touch_seconds: Annotated[int, Field(ge=0)] = (
+        60  # last_seen_at is written at most this often
+    )
+    password_min_length: Annotated[int, Field(ge=8, le=128)] = 8
+    max_body_bytes: Annotated[int, Field(ge=1024)] = 10 * 1024 * 1024
+    hsts_seconds: Annotated[int, Field(ge=0)] = 365 * 24 * 3600
     # Dispatch
     offer_expiry_minutes: Annotated[int, Field(ge=1)] = 120
     travel_buffer_minutes: Annotated[int, Field(ge=0, le=600)] = 30
@@ -63,6 +71,17 @@ class Settings(BaseSettings):
     notification_sender: str = "log"
     notification_webhook_url: str | None = None
     sms_inbound_secret: str | None = None
+    sms_inbound_max_skew_seconds: Annotated[int, Field(ge=1, le=3600)] = 300
+    # Signs webhook calls (X-Kepu-Signature); falls back to secret_key when unset.
+    notification_webhook_secret: str | None = None
+    notification_webhook_timeout_seconds: Annotated[float, Field(gt=0, le=60)] = 5.0
+    # Retries: wait backoff * 2^(attempt-1), capped; after max attempts the row is "dead".
+    notification_max_attempts: Annotated[int, Field(ge=1, le=20)] = 6
+    notification_backoff_seconds: Annotated[float, Field(gt=0)] = 60.0
+    notification_backoff_max_seconds: Annotated[float, Field(gt=0)] = 3600.0
+    # A claimed row is retried by another process if its sender has not reported by then.
+    notification_claim_seconds: Annotated[float, Field(gt=0)] = 300.0
+    notification_batch_size: Annotated[int, Field(ge=1, le=1000)] = 50
     # Test-only: switches off the slot guard so the race test can prove it detects overbooking.
     unsafe_disable_slot_guard: bool = False
 

@@ -1,0 +1,113 @@
+"""Send what the outbox holds: claim due rows, send outside any transaction, record the result.
+
+Safe with several processes: a row is claimed (hidden until a lease runs out) in one short
+transaction, sent with no transaction open, and its result written in another. A process that
+dies mid-send leaves the row to be retried when the lease expires (at-least-once delivery).
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from service.db import open_session
+from service.notifications import repository
+from service.notifications.senders import DeliveryError, Sender
+from service.settings import Settings
+
+log = logging.getLogger("kepu.notifications")
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    """How often and how patiently a failing message is retried."""
+
+    max_attempts: int = 6
+    backoff_seconds: float = 60.0
+    backoff_max_seconds: float = 3600.0
+    claim_seconds: float = 300.0
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> RetryPolicy:
+        return cls(
+            max_attempts=settings.notification_max_attempts,
+            backoff_seconds=settings.notification_backoff_seconds,
+            backoff_max_seconds=settings.notification_backoff_max_seconds,
+            claim_seconds=settings.notification_claim_seconds,
+        )
+
+    def delay_after(self, attempts: int) -> timedelta:
+        """Exponential backoff: base, 2×base, 4×base … capped."""
+        seconds = self.backoff_seconds * 2 ** max(attempts - 1, 0)
+        return timedelta(seconds=min(seconds, self.backoff_max_seconds))
+
+
+@dataclass(frozen=True)
+class DeliveryReport:
+    claimed: int = 0
+    sent: int = 0
+    failed: int = 0
+    dead: int = 0
+
+
+async def deliver_due(
+    session_factory: async_sessionmaker[AsyncSession],
+    now: datetime,
+    sender: Sender,
+    *,
+    batch: int = 50,
+    policy: RetryPolicy | None = None,
+) -> DeliveryReport:
+    """Deliver up to ``batch`` due notifications; failures are rescheduled or marked dead."""
+    policy = policy or RetryPolicy()
+    async with await open_session(session_factory, write=True) as session:
+        rows = await repository.claim_due(
+            session=session,
+            now=now,
+            limit=batch,
+            lease_until=now + timedelta(seconds=policy.claim_seconds),
+        )
+        users = await repository.users_by_id(
+            session=session, user_ids=[row.user_id for row in rows]
+        )
+        await session.commit()
+    if not rows:
+        return DeliveryReport()
+
+    outcomes: list[tuple[int, str | None, int]] = []
+    for row in rows:
+        try:
+            user = users.get(row.user_id)
+            if user is None:
+                raise DeliveryError("recipient no longer exists")
+            await sender.send(row, user)
+            outcomes.append((row.id, None, row.attempts))
+        except Exception as error:  # any sender failure is a retry, never a crashed worker
+            reason = f"{type(error).__name__}: {error}"[:500]
+            log.warning("notification %s attempt %s failed: %s", row.id, row.attempts, reason)
+            outcomes.append((row.id, reason, row.attempts))
+
+    sent = failed = dead = 0
+    async with await open_session(session_factory, write=True) as session:
+        for notification_id, error, attempts in outcomes:
+            if error is None:
+                await repository.record_sent(
+                    session=session, notification_id=notification_id, now=now
+                )
+                sent += 1
+                continue
+            is_dead = attempts >= policy.max_attempts
+            await repository.record_failure(
+                session=session,
+                notification_id=notification_id,
+                error=error,
+                dead=is_dead,
+                next_attempt_at=now + policy.delay_after(attempts),
+            )
+            dead += is_dead
+            failed += not is_dead
+        await session.commit()
+    return DeliveryReport(claimed=len(rows), sent=sent, failed=failed, dead=dead)
