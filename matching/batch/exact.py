@@ -1,0 +1,128 @@
+"""Exact solvers: CP-SAT for components the flow cannot settle, brute force for tests.
+
+Both optimize lexicographically: most filled slots first, then the largest total score.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+import numpy as np
+
+from matching.batch.graph import CandidateGraph
+
+
+def solve_cpsat(
+    graph: CandidateGraph,
+    edges: np.ndarray,
+    *,
+    hint: np.ndarray | None = None,
+    time_limit_s: float = 10.0,
+) -> tuple[np.ndarray, bool]:
+    """Optimal choice among ``edges`` (indices) under every batch rule; returns (mask, proven)."""
+    from ortools.sat.python import cp_model  # heavy import, only when needed
+
+    chosen = np.zeros(graph.n_edges, dtype=bool)
+    edges = np.asarray(edges, dtype=np.int64)
+    if len(edges) == 0:
+        return chosen, True
+    model = cp_model.CpModel()
+    x = {int(e): model.new_bool_var(f"x{e}") for e in edges}
+    by_order: dict[int, list[int]] = defaultdict(list)
+    by_volunteer: dict[int, list[int]] = defaultdict(list)
+    for e in edges:
+        by_order[int(graph.edge_order[e])].append(int(e))
+        by_volunteer[int(graph.edge_volunteer[e])].append(int(e))
+    for o, es in by_order.items():
+        model.add(sum(x[e] for e in es) <= int(graph.slots[o]))
+        full = int(graph.full_cover[o])
+        if full:
+            # Staffed (y) implies every required skill is held by some assignee.
+            y = model.new_bool_var(f"y{o}")
+            for e in es:
+                model.add_implication(x[e], y)
+            for bit in range(full.bit_length()):
+                holders = [x[e] for e in es if graph.edge_cover[e] >> bit & 1]
+                model.add(sum(holders) >= y)
+    for es in by_volunteer.values():
+        for clique in _overlap_cliques(graph, es):
+            model.add_at_most_one(x[e] for e in clique)
+    scores = graph.edge_score_int
+    big = int(scores[edges].sum()) + 1  # one more filled slot outweighs any score difference
+    model.maximize(sum((big + int(scores[e])) * x[e] for e in x))
+    if hint is not None:
+        for e, var in x.items():
+            model.add_hint(var, bool(hint[e]))
+    solver = cp_model.CpSolver()
+    solver.parameters.max_time_in_seconds = time_limit_s
+    solver.parameters.num_workers = 1  # single worker: same input, same answer
+    status = solver.solve(model)
+    if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        return chosen, False
+    for e, var in x.items():
+        chosen[e] = bool(solver.value(var))
+    return chosen, status == cp_model.OPTIMAL
+
+
+def _overlap_cliques(graph: CandidateGraph, edges: list[int]) -> list[list[int]]:
+    """Sets of one volunteer's edges active at each start point (covers every overlapping pair)."""
+    if len(edges) < 2:
+        return []
+    es = sorted(edges, key=lambda e: (graph.start_s[graph.edge_order[e]], e))
+    out, seen = [], set()
+    for e in es:
+        t = graph.start_s[graph.edge_order[e]]
+        active = tuple(
+            f
+            for f in es
+            if graph.start_s[graph.edge_order[f]] <= t < graph.busy_until_s[graph.edge_order[f]]
+        )
+        if len(active) >= 2 and active not in seen:
+            seen.add(active)
+            out.append(list(active))
+    return out
+
+
+def solve_brute_force(graph: CandidateGraph) -> tuple[np.ndarray, int, int]:
+    """Exhaustive optimum for tiny graphs; returns (mask, filled, integer score)."""
+    m = graph.n_edges
+    if m > 22:
+        raise ValueError("brute force is for tiny instances (<= 22 edges)")
+    scores = graph.edge_score_int
+    order = graph.edge_order
+    vol = graph.edge_volunteer
+    start = graph.start_s[order]
+    busy = graph.busy_until_s[order]
+    used = np.zeros(graph.n_orders, dtype=np.int64)
+    picked: list[int] = []
+    best = (-1, -1, ())
+
+    def feasible_cover() -> bool:
+        cover: dict[int, int] = defaultdict(int)
+        for e in picked:
+            cover[int(order[e])] |= int(graph.edge_cover[e])
+        return all(cover[o] == graph.full_cover[o] for o in cover if graph.full_cover[o])
+
+    def dfs(i: int, filled: int, score: int) -> None:
+        nonlocal best
+        if i == m:
+            if (filled, score) > best[:2] and feasible_cover():
+                best = (filled, score, tuple(picked))
+            return
+        dfs(i + 1, filled, score)
+        o = int(order[i])
+        if used[o] >= graph.slots[o]:
+            return
+        for e in picked:
+            if vol[e] == vol[i] and start[e] < busy[i] and start[i] < busy[e]:
+                return
+        used[o] += 1
+        picked.append(i)
+        dfs(i + 1, filled + 1, score + int(scores[i]))
+        picked.pop()
+        used[o] -= 1
+
+    dfs(0, 0, 0)
+    mask = np.zeros(m, dtype=bool)
+    mask[list(best[2])] = True
+    return mask, best[0], best[1]
