@@ -14,6 +14,9 @@ def _include_domain_routers() -> None:
 
     api_router.include_router(orders_router)
     api_router.include_router(offers_router)
+    from service.demands.routes_api import router as demands_router
+
+    api_router.include_router(demands_router)
 
 
 _include_domain_routers()
