@@ -17,6 +17,10 @@ def _include_domain_routers() -> None:
     from service.demands.routes_api import router as demands_router
 
     api_router.include_router(demands_router)
+    from service.notifications import routes_api as notifications_api
+
+    api_router.include_router(notifications_api.inbox_router)
+    api_router.include_router(notifications_api.admin_router)
 
 
 _include_domain_routers()
