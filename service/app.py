@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -26,9 +27,11 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
         engine = create_engine(settings)
         app.state.engine = engine
         app.state.sessionmaker = create_sessionmaker(engine)
+        worker = _start_dispatch_worker(app, settings)
         try:
             yield
         finally:
+            await _stop_dispatch_worker(worker)
             await engine.dispose()
 
     app = FastAPI(
@@ -53,3 +56,21 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
     app.include_router(home_router)
     app.include_router(api_router)
     return app
+
+
+def _start_dispatch_worker(app: FastAPI, settings: Settings):
+    """The embedded default runs the dispatch sweeps in-process (``kepu worker run`` otherwise)."""
+    if not settings.run_worker_in_process:
+        return None
+    from service.dispatch.worker import run_forever
+
+    stop = asyncio.Event()
+    task = asyncio.create_task(run_forever(app.state.sessionmaker, settings, app.state.clock, stop))
+    return stop, task
+
+
+async def _stop_dispatch_worker(worker) -> None:
+    if worker is not None:
+        stop, task = worker
+        stop.set()
+        await task

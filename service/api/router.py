@@ -10,10 +10,12 @@ api_router = APIRouter(prefix="/api/v1")
 def _include_domain_routers() -> None:
     """Domains add their API router here (one line each; imported late to avoid cycles)."""
     from service.offers.routes_api import router as offers_router
+    from service.orders.routes_api import coordinator_router
     from service.orders.routes_api import router as orders_router
 
     api_router.include_router(orders_router)
     api_router.include_router(offers_router)
+    api_router.include_router(coordinator_router)
     from service.demands.routes_api import router as demands_router
 
     api_router.include_router(demands_router)

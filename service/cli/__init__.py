@@ -22,6 +22,7 @@ def _register_optional_commands() -> None:
     from service.cli.demo import app as demo_app
 
     app.add_typer(demo_app, name="demo")
+    app.add_typer(__import__("service.dispatch.cli", fromlist=["app"]).app, name="worker")
 
 
 _register_optional_commands()

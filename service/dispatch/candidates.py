@@ -1,0 +1,299 @@
+"""The bridge to the matching core: database rows in, ranked candidates and suggestions out."""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from matching.eligibility import check_eligibility
+from matching.explain import explain_zh
+from matching.params import MatchParams
+from matching.ranking import count_candidates_with_relaxation, rank_candidates
+from matching.types import AvailabilityWindow as WindowSnapshot
+from matching.types import Candidate, Commitment, OrderRequest, VolunteerSnapshot
+from service.models import (
+    Area,
+    AvailabilityWindow,
+    BlackoutDate,
+    Offer,
+    Order,
+    ServiceRecord,
+    Skill,
+    Volunteer,
+    VolunteerSkill,
+)
+from service.settings import Settings
+from service.vocab import OfferStatus, VolunteerStatus
+
+HOLDING = (OfferStatus.accepted.value, OfferStatus.checked_in.value)
+RELAX_KM = 5.0
+# Chinese reasons for the matching core's eligibility codes.
+REASON_LABELS = {
+    "order_started": "活动已开始",
+    "inactive": "志愿者已暂停服务",
+    "no_shared_skill": "技能与活动要求不匹配",
+    "too_far": "超出服务距离",
+    "outside_availability": "不在可服务时段",
+    "blackout_date": "当天不可服务",
+    "commitment_conflict": "与已接的其他活动时间冲突（含路途时间）",
+}
+
+
+def match_params(settings: Settings) -> MatchParams:
+    """Matching parameters from the settings (the travel buffer is a dispatch rule)."""
+    return MatchParams(travel_buffer=timedelta(minutes=settings.travel_buffer_minutes))
+
+
+@dataclass(frozen=True)
+class OrderDraft:
+    """The fields matching needs, from a saved order or from unsaved form values."""
+
+    id: int
+    lat: float
+    lng: float
+    starts_at: datetime
+    ends_at: datetime
+    skill_ids: frozenset[int]
+    slots: int
+    max_distance_km: float
+    community_id: int | None
+
+
+async def draft_of(session: AsyncSession, order: Order) -> OrderDraft:
+    """The matching view of a saved order."""
+    from service.orders.repository import skill_ids_of
+
+    return OrderDraft(
+        id=order.id,
+        lat=order.venue_lat,
+        lng=order.venue_lng,
+        starts_at=order.starts_at,
+        ends_at=order.ends_at,
+        skill_ids=frozenset(await skill_ids_of(session=session, order_id=order.id)),
+        slots=order.slots,
+        max_distance_km=order.max_distance_km,
+        community_id=order.community_id,
+    )
+
+
+async def _street_of(session: AsyncSession, community_id: int | None) -> int | None:
+    if community_id is None:
+        return None
+    return await session.scalar(sa.select(Area.parent_id).where(Area.id == community_id))
+
+
+async def order_request(session: AsyncSession, draft: OrderDraft, *, slots: int | None = None):
+    """The matching core's ``OrderRequest`` for a draft."""
+    return OrderRequest(
+        id=draft.id,
+        lat=draft.lat,
+        lng=draft.lng,
+        start=draft.starts_at,
+        end=draft.ends_at,
+        required_skills=draft.skill_ids,
+        slots=draft.slots if slots is None else slots,
+        max_distance_km=draft.max_distance_km,
+        community_id=draft.community_id,
+        street_id=await _street_of(session, draft.community_id),
+    )
+
+
+async def volunteer_snapshots(
+    session: AsyncSession,
+    draft: OrderDraft,
+    *,
+    now: datetime,
+    extra_km: float = 0.0,
+    volunteer_ids: list[int] | None = None,
+) -> list[VolunteerSnapshot]:
+    """Snapshots of active volunteers who share a skill and live roughly within reach."""
+    reach = draft.max_distance_km + extra_km + 1.0
+    dlat = reach / 111.0
+    dlng = reach / (111.0 * max(math.cos(math.radians(draft.lat)), 0.01))
+    statement = (
+        sa.select(Volunteer, Area.parent_id)
+        .join(Area, Area.id == Volunteer.home_area_id)
+        .where(Volunteer.status == VolunteerStatus.active.value)
+    )
+    if volunteer_ids is not None:
+        statement = statement.where(Volunteer.id.in_(volunteer_ids))
+    else:
+        # A bounding box prefilter; the matching core decides the exact distance.
+        statement = statement.where(
+            Volunteer.home_lat.between(draft.lat - dlat, draft.lat + dlat),
+            Volunteer.home_lng.between(draft.lng - dlng, draft.lng + dlng),
+            Volunteer.id.in_(
+                sa.select(VolunteerSkill.volunteer_id).where(
+                    VolunteerSkill.skill_id.in_(draft.skill_ids)
+                )
+            ),
+        )
+    rows = (await session.execute(statement)).all()
+    ids = [volunteer.id for volunteer, _ in rows]
+    if not ids:
+        return []
+    skills, windows, blackouts, commitments, hours, months = await _profiles(session, ids, now)
+    return [
+        VolunteerSnapshot(
+            id=v.id,
+            lat=v.home_lat,
+            lng=v.home_lng,
+            radius_km=v.radius_km,
+            skills=frozenset(skills[v.id]),
+            weekly_availability=tuple(windows[v.id]),
+            blackout_dates=frozenset(blackouts[v.id]),
+            community_id=v.home_area_id,
+            street_id=street_id,
+            recent_hours=hours.get(v.id, 0.0),
+            activities_this_month=months.get(v.id, 0),
+            completed=v.completed_count,
+            no_shows=v.no_show_count,
+            rating_avg=v.rating_avg,
+            rating_count=v.rating_count,
+            commitments=tuple(commitments[v.id]),
+        )
+        for v, street_id in rows
+    ]
+
+
+async def _profiles(session: AsyncSession, ids: list[int], now: datetime):
+    skills: dict[int, list[int]] = defaultdict(list)
+    for vid, sid in await session.execute(
+        sa.select(VolunteerSkill.volunteer_id, VolunteerSkill.skill_id).where(
+            VolunteerSkill.volunteer_id.in_(ids)
+        )
+    ):
+        skills[vid].append(sid)
+    windows: dict[int, list[WindowSnapshot]] = defaultdict(list)
+    for w in await session.scalars(
+        sa.select(AvailabilityWindow).where(AvailabilityWindow.volunteer_id.in_(ids))
+    ):
+        windows[w.volunteer_id].append(WindowSnapshot(w.weekday, w.start_minute, w.end_minute))
+    blackouts: dict[int, list] = defaultdict(list)
+    for vid, day in await session.execute(
+        sa.select(BlackoutDate.volunteer_id, BlackoutDate.day).where(
+            BlackoutDate.volunteer_id.in_(ids)
+        )
+    ):
+        blackouts[vid].append(day)
+    commitments: dict[int, list[Commitment]] = defaultdict(list)
+    for vid, oid, start, end in await session.execute(
+        sa.select(Offer.volunteer_id, Order.id, Order.starts_at, Order.ends_at)
+        .join(Order, Order.id == Offer.order_id)
+        .where(Offer.volunteer_id.in_(ids), Offer.status.in_(HOLDING), Order.ends_at > now)
+    ):
+        commitments[vid].append(Commitment(oid, start, end))
+    since = now - timedelta(days=30)
+    hours, months = {}, {}
+    for vid, total, count in await session.execute(
+        sa.select(ServiceRecord.volunteer_id, sa.func.sum(ServiceRecord.hours), sa.func.count())
+        .where(ServiceRecord.volunteer_id.in_(ids), ServiceRecord.started_at >= since)
+        .group_by(ServiceRecord.volunteer_id)
+    ):
+        hours[vid], months[vid] = float(total or 0), int(count)
+    return skills, windows, blackouts, commitments, hours, months
+
+
+async def skill_names(session: AsyncSession, skill_ids) -> dict[int, str]:
+    rows = await session.execute(sa.select(Skill.id, Skill.name).where(Skill.id.in_(skill_ids)))
+    return dict(rows.all())
+
+
+async def ranked_candidates(
+    session: AsyncSession,
+    draft: OrderDraft,
+    *,
+    settings: Settings,
+    now: datetime,
+    k: int,
+    exclude: set[int] = frozenset(),
+) -> list[Candidate]:
+    """The ``k`` best eligible volunteers for a draft, best first, skipping ``exclude``."""
+    if not draft.skill_ids:
+        return []
+    volunteers = [
+        v for v in await volunteer_snapshots(session, draft, now=now) if v.id not in exclude
+    ]
+    request = await order_request(session, draft)
+    return rank_candidates(request, volunteers, k, match_params(settings), now)
+
+
+async def explain(session: AsyncSession, draft: OrderDraft, candidates: list[Candidate]):
+    """(candidate, Chinese one-line explanation) pairs."""
+    names = await skill_names(session, draft.skill_ids)
+    return [(c, explain_zh(c, names)) for c in candidates]
+
+
+async def eligibility_reasons(
+    session: AsyncSession, draft: OrderDraft, volunteer_id: int, *, settings: Settings, now
+) -> list[str]:
+    """Chinese reasons why one volunteer may not take a draft (empty: eligible).
+
+    Commitments are left out here: the accept path checks overlaps under a row lock.
+    """
+    found = await volunteer_snapshots(session, draft, now=now, volunteer_ids=[volunteer_id])
+    if not found:
+        return [REASON_LABELS["inactive"]]
+    volunteer = found[0]
+    request = await order_request(session, draft)
+    codes = check_eligibility(
+        volunteer.__class__(**{**_fields(volunteer), "commitments": ()}),
+        request,
+        match_params(settings),
+        now,
+    )
+    return [REASON_LABELS.get(code, code) for code in codes]
+
+
+def _fields(snapshot: VolunteerSnapshot) -> dict:
+    return {name: getattr(snapshot, name) for name in snapshot.__dataclass_fields__}
+
+
+async def suggestion_for(
+    session: AsyncSession, draft: OrderDraft, *, settings: Settings, now: datetime, exclude=()
+) -> dict:
+    """What a coordinator could change when nobody is left: a wider radius, or Saturday."""
+    params = match_params(settings)
+    request = await order_request(session, draft)
+    wide = [
+        v
+        for v in await volunteer_snapshots(session, draft, now=now, extra_km=RELAX_KM)
+        if v.id not in exclude
+    ]
+    relaxed = count_candidates_with_relaxation(request, wide, params, now, RELAX_KM)
+    saturday = _next_saturday(draft, params)
+    moved = OrderDraft(**{**draft.__dict__, "starts_at": saturday[0], "ends_at": saturday[1]})
+    moved_request = await order_request(session, moved)
+    on_saturday = [
+        c.volunteer_id for c in rank_candidates(moved_request, wide, len(wide) or 1, params, now)
+    ]
+    lines = []
+    if relaxed.gained:
+        lines.append(f"服务半径放宽 {RELAX_KM:g} 公里后有 {relaxed.gained} 名候选志愿者")
+    if on_saturday:
+        lines.append(
+            f"改到周六（{saturday[0] + params.utc_offset:%m月%d日}）有 {len(on_saturday)} 名候选志愿者"
+        )
+    if not lines:
+        lines.append("附近暂无符合条件的志愿者，建议调整技能要求或联系志愿队")
+    return {
+        "text": "；".join(lines),
+        "candidates_now": relaxed.eligible_now,
+        "extra_km": RELAX_KM,
+        "candidates_with_extra_km": relaxed.eligible_relaxed,
+        "saturday_starts_at": saturday[0].isoformat(),
+        "candidates_on_saturday": len(on_saturday),
+    }
+
+
+def _next_saturday(draft: OrderDraft, params: MatchParams) -> tuple[datetime, datetime]:
+    """The same local time of day on the next Saturday after the order's start."""
+    local = draft.starts_at + params.utc_offset
+    days = (5 - local.weekday()) % 7 or 7
+    shift = timedelta(days=days)
+    return draft.starts_at + shift, draft.ends_at + shift

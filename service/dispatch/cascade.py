@@ -1,0 +1,161 @@
+"""Cascade dispatch: keep a targeted order's outstanding offers topped up, or queue it.
+
+Called with the order row already locked (the caller's transaction): publish, decline, withdraw,
+and the worker's expiry sweep all lock the order before touching its offers, so two processes
+never top up the same order at once and lock order is always order → offers.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import timedelta
+
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from matching.types import Candidate
+from service.dispatch.candidates import draft_of, explain, ranked_candidates, suggestion_for
+from service.lifecycle.context import ActionContext
+from service.lifecycle.machine import change_offer_status, record_event, sync_loaded
+from service.models import Offer, Order, Volunteer
+from service.notifications.outbox import notify
+from service.orders import repository as orders_repo
+from service.vocab import DispatchMode, OfferStatus, OrderStatus
+
+
+def _jsonable(value):
+    # numpy scalars and tuples inside score details become plain JSON.
+    return json.loads(
+        json.dumps(value, default=lambda v: v.item() if hasattr(v, "item") else str(v))
+    )
+
+
+def score_parts_of(candidate: Candidate, explanation: str) -> list[dict]:
+    """The stored form of a candidate's score: its parts, then the one-line explanation."""
+    parts = [
+        {"code": p.code, "value": p.value, "weight": p.weight, "detail": dict(p.detail)}
+        for p in candidate.parts
+    ]
+    return _jsonable([*parts, {"code": "explanation", "text": explanation}])
+
+
+async def pull_outstanding_offers(
+    session: AsyncSession, ctx: ActionContext, *, order_id: int, reason: str
+) -> int:
+    """Withdraw every still-open offer of an order (it filled up, or was cancelled/expired)."""
+    ids = await orders_repo.offer_ids_with_status(
+        session=session, order_id=order_id, statuses=(OfferStatus.offered,)
+    )
+    for offer_id in ids:
+        await change_offer_status(
+            session, ctx, offer_id=offer_id, to=OfferStatus.withdrawn, reason=reason
+        )
+    return len(ids)
+
+
+async def top_up_offers(session: AsyncSession, ctx: ActionContext, *, order: Order) -> int:
+    """Offer a targeted order to the next best candidates; queue it when nobody is left."""
+    if order.dispatch_mode != DispatchMode.targeted or order.status != OrderStatus.published:
+        return 0
+    if order.starts_at <= ctx.now:
+        return 0
+    remaining = order.slots - order.accepted_count
+    if remaining <= 0:
+        return 0
+    offers = await orders_repo.offers_of(session=session, order_id=order.id)
+    outstanding = sum(1 for offer in offers if offer.status == OfferStatus.offered)
+    wanted = max(remaining, ctx.settings.targeted_offer_count) - outstanding
+    if wanted <= 0:
+        return 0
+    draft = await draft_of(session, order)
+    asked = {offer.volunteer_id for offer in offers}
+    candidates = await ranked_candidates(
+        session, draft, settings=ctx.settings, now=ctx.now, k=wanted, exclude=asked
+    )
+    if not candidates:
+        if outstanding == 0:
+            await _send_to_queue(session, ctx, order=order, exclude=asked)
+        return 0
+    expires_at = ctx.now + timedelta(minutes=ctx.settings.offer_expiry_minutes)
+    if order.accept_deadline is not None:
+        expires_at = min(expires_at, order.accept_deadline)
+    expires_at = min(expires_at, order.starts_at)
+    rank = max((offer.rank or 0 for offer in offers), default=0)
+    users = dict(
+        (
+            await session.execute(
+                sa.select(Volunteer.id, Volunteer.user_id).where(
+                    Volunteer.id.in_([c.volunteer_id for c in candidates])
+                )
+            )
+        ).all()
+    )
+    for candidate, explanation in await explain(session, draft, candidates):
+        rank += 1
+        offer = Offer(
+            order_id=order.id,
+            volunteer_id=candidate.volunteer_id,
+            status=OfferStatus.offered,
+            score=candidate.score,
+            score_parts=score_parts_of(candidate, explanation),
+            rank=rank,
+            offered_at=ctx.now,
+            expires_at=expires_at,
+            updated_at=ctx.now,
+        )
+        session.add(offer)
+        await session.flush()
+        await record_event(
+            session,
+            ctx,
+            entity="offer",
+            entity_id=offer.id,
+            order_id=order.id,
+            from_status=None,
+            to_status=OfferStatus.offered,
+            reason=f"第 {rank} 顺位邀请：{explanation}",
+        )
+        await notify(
+            session,
+            user_id=users[candidate.volunteer_id],
+            kind="offer_new",
+            title=f"新的活动邀请：{order.title}",
+            body=f"请在 {(expires_at + timedelta(hours=8)):%m月%d日 %H:%M} 前回复。",
+            payload={"order_id": order.id, "offer_id": offer.id},
+            now=ctx.now,
+        )
+    if order.needs_attention_at is not None:
+        await _set_attention(session, order, None, None)
+    return len(candidates)
+
+
+async def _send_to_queue(session: AsyncSession, ctx: ActionContext, *, order: Order, exclude):
+    """Nobody left to ask: the coordinator's queue, with a concrete suggestion."""
+    if order.needs_attention_at is not None:
+        return
+    draft = await draft_of(session, order)
+    suggestion = await suggestion_for(
+        session, draft, settings=ctx.settings, now=ctx.now, exclude=exclude
+    )
+    await _set_attention(session, order, ctx.now, suggestion)
+    for user_id in await orders_repo.worker_user_ids(
+        session=session, community_id=order.community_id
+    ):
+        await notify(
+            session,
+            user_id=user_id,
+            kind="order_needs_attention",
+            title=f"活动「{order.title}」暂无可邀请的志愿者",
+            body=suggestion["text"],
+            payload={"order_id": order.id},
+            now=ctx.now,
+        )
+
+
+async def _set_attention(session: AsyncSession, order: Order, at, suggestion) -> None:
+    # Not a status change: the queue flag sits beside the status, so no event is written.
+    values = {"needs_attention_at": at, "suggestion": suggestion}
+    await session.execute(
+        sa.update(Order.__table__).where(Order.__table__.c.id == order.id).values(**values)
+    )
+    sync_loaded(session, Order, order.id, values)

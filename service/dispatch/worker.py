@@ -1,0 +1,267 @@
+"""Background dispatch work: expire offers (then cascade), expire orders, send reminders.
+
+Safe with several processes: each unit of work is one short transaction that first locks its
+row with ``FOR UPDATE SKIP LOCKED`` (PostgreSQL), so a row another process (or a request) holds
+is simply left for the next sweep; every status change is still a compare-and-set through the
+state machine, so a row processed twice would be refused, not applied twice. On SQLite the
+write transaction (BEGIN IMMEDIATE) serializes writers, so the same code is safe in one process.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import uuid
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from service.auth.actor import Actor
+from service.clock import Clock
+from service.db import open_session
+from service.dispatch.candidates import draft_of, suggestion_for
+from service.dispatch.cascade import pull_outstanding_offers, top_up_offers
+from service.errors import AppError
+from service.lifecycle.context import ActionContext
+from service.lifecycle.machine import change_offer_status, change_order_status
+from service.models import Offer, Order, Volunteer
+from service.notifications.outbox import notify
+from service.orders import repository as orders_repo
+from service.settings import Settings
+from service.vocab import OfferStatus, OrderStatus
+
+log = logging.getLogger("kepu.dispatch")
+SYSTEM = Actor(name="系统")
+BATCH = 100
+
+
+@dataclass
+class SweepReport:
+    """What one sweep did (tests and the CLI print it)."""
+
+    offers_expired: int = 0
+    offers_made: int = 0
+    orders_expired: int = 0
+    reminders: int = 0
+    flagged_unconfirmed: int = 0
+    skipped_locked: int = 0
+    errors: list[str] = field(default_factory=list)
+
+
+def system_context(settings: Settings, now: datetime) -> ActionContext:
+    return ActionContext(
+        actor=SYSTEM, now=now, settings=settings, request_id=f"worker-{uuid.uuid4().hex[:12]}"
+    )
+
+
+async def _locked_order(session: AsyncSession, order_id: int) -> Order | None:
+    """The order row if nobody else holds it (PostgreSQL SKIP LOCKED; SQLite: plain read)."""
+    return await session.scalar(
+        sa.select(Order)
+        .where(Order.id == order_id)
+        .with_for_update(skip_locked=True)
+        .execution_options(populate_existing=True)
+    )
+
+
+async def _each_in_own_transaction(sessionmaker, ids, work, report: SweepReport) -> None:
+    for item_id in ids:
+        session = await open_session(sessionmaker, write=True)
+        try:
+            await work(session, item_id)
+            await session.commit()
+        except AppError as refusal:  # someone changed the row first: nothing to do
+            await session.rollback()
+            log.info("dispatch sweep skipped %s: %s", item_id, refusal.detail)
+        except Exception as error:  # one bad row must not stop the sweep
+            await session.rollback()
+            report.errors.append(f"{item_id}: {type(error).__name__}: {error}"[:300])
+            log.exception("dispatch sweep failed on %s", item_id)
+        finally:
+            await session.close()
+
+
+async def expire_due_offers(sessionmaker, settings: Settings, now: datetime, report: SweepReport):
+    """Offers past their expiry become expired; the order is offered to the next candidates."""
+    async with sessionmaker() as session:
+        order_ids = list(
+            await session.scalars(
+                sa.select(Offer.order_id)
+                .where(Offer.status == OfferStatus.offered.value, Offer.expires_at <= now)
+                .group_by(Offer.order_id)
+                .order_by(Offer.order_id)
+                .limit(BATCH)
+            )
+        )
+
+    async def work(session: AsyncSession, order_id: int) -> None:
+        ctx = system_context(settings, now)
+        order = await _locked_order(session, order_id)
+        if order is None:
+            report.skipped_locked += 1
+            return
+        due = await session.scalars(
+            sa.select(Offer.id).where(
+                Offer.order_id == order_id,
+                Offer.status == OfferStatus.offered.value,
+                Offer.expires_at <= now,
+            )
+        )
+        for offer_id in list(due):
+            await change_offer_status(
+                session, ctx, offer_id=offer_id, to=OfferStatus.expired, reason="超时未回复"
+            )
+            report.offers_expired += 1
+        report.offers_made += await top_up_offers(session, ctx, order=order)
+
+    await _each_in_own_transaction(sessionmaker, order_ids, work, report)
+
+
+def _deadline_passed(now: datetime):
+    """Published with open slots, and the acceptance deadline (or, without one, the start) past."""
+    return sa.and_(
+        Order.status == OrderStatus.published.value,
+        Order.accepted_count < Order.slots,
+        sa.or_(
+            Order.accept_deadline <= now,
+            sa.and_(Order.accept_deadline.is_(None), Order.starts_at <= now),
+        ),
+    )
+
+
+async def expire_orders(sessionmaker, settings: Settings, now: datetime, report: SweepReport):
+    """Orders whose deadline passed with open slots: expired, into the coordinator's queue."""
+    async with sessionmaker() as session:
+        order_ids = list(
+            await session.scalars(
+                sa.select(Order.id).where(_deadline_passed(now)).order_by(Order.id).limit(BATCH)
+            )
+        )
+
+    async def work(session: AsyncSession, order_id: int) -> None:
+        ctx = system_context(settings, now)
+        order = await _locked_order(session, order_id)
+        if order is None:
+            report.skipped_locked += 1
+            return
+        still_due = await session.scalar(
+            sa.select(Order.id).where(Order.id == order_id, _deadline_passed(now))
+        )
+        if still_due is None:  # an accept filled it, or it was cancelled, meanwhile
+            return
+        asked = {
+            o.volunteer_id for o in await orders_repo.offers_of(session=session, order_id=order_id)
+        }
+        suggestion = await suggestion_for(
+            session, await draft_of(session, order), settings=settings, now=now, exclude=asked
+        )
+        await change_order_status(
+            session,
+            ctx,
+            order_id=order_id,
+            to=OrderStatus.expired,
+            reason=f"接单截止仍缺 {order.slots - order.accepted_count} 人",
+            values={"needs_attention_at": now, "suggestion": suggestion},
+        )
+        await pull_outstanding_offers(session, ctx, order_id=order_id, reason="接单已截止")
+        for user_id in await orders_repo.worker_user_ids(
+            session=session, community_id=order.community_id
+        ):
+            await notify(
+                session,
+                user_id=user_id,
+                kind="order_expired",
+                title=f"活动「{order.title}」接单截止仍未满员",
+                body=suggestion["text"],
+                payload={"order_id": order_id},
+                now=now,
+            )
+        report.orders_expired += 1
+
+    await _each_in_own_transaction(sessionmaker, order_ids, work, report)
+
+
+async def send_reminders(sessionmaker, settings: Settings, now: datetime, report: SweepReport):
+    """Ask accepted volunteers to confirm before the start; flag the silent ones to the worker."""
+    ahead = timedelta(hours=settings.reminder_hours_before)
+    session = await open_session(sessionmaker, write=True)
+    try:
+        rows = (
+            await session.execute(
+                sa.select(Offer, Order, Volunteer.user_id)
+                .join(Order, Order.id == Offer.order_id)
+                .join(Volunteer, Volunteer.id == Offer.volunteer_id)
+                .where(
+                    Offer.status == OfferStatus.accepted.value,
+                    Offer.confirmed_at.is_(None),
+                    Order.starts_at > now,
+                    Order.starts_at <= now + ahead,
+                )
+                .order_by(Offer.id)
+                .limit(BATCH)
+                .with_for_update(skip_locked=True, of=Offer)
+            )
+        ).all()
+        for offer, order, user_id in rows:
+            if offer.reminded_at is None:
+                offer.reminded_at = now
+                await notify(
+                    session,
+                    user_id=user_id,
+                    kind="offer_reminder",
+                    title=f"请确认参加：{order.title}",
+                    body=f"活动将于 {(order.starts_at + timedelta(hours=8)):%m月%d日 %H:%M} 开始，请点击确认。",
+                    payload={"order_id": order.id, "offer_id": offer.id},
+                    now=now,
+                )
+                report.reminders += 1
+            elif now - offer.reminded_at >= ahead / 2 and "unconfirmed" not in (offer.flags or []):
+                # Half the reminder window passed without an answer: the worker should call.
+                offer.flags = [*(offer.flags or []), "unconfirmed"]
+                for worker_id in await orders_repo.worker_user_ids(
+                    session=session, community_id=order.community_id
+                ):
+                    await notify(
+                        session,
+                        user_id=worker_id,
+                        kind="offer_unconfirmed",
+                        title=f"志愿者未确认参加「{order.title}」",
+                        body="提醒后仍未确认，请电话联系。",
+                        payload={"order_id": order.id, "offer_id": offer.id},
+                        now=now,
+                    )
+                report.flagged_unconfirmed += 1
+            offer.updated_at = now
+        await session.commit()
+    except Exception:
+        await session.rollback()
+        raise
+    finally:
+        await session.close()
+
+
+async def run_once(
+    sessionmaker: async_sessionmaker, settings: Settings, now: datetime
+) -> SweepReport:
+    """One sweep of every kind of background dispatch work, as of ``now``."""
+    report = SweepReport()
+    await expire_due_offers(sessionmaker, settings, now, report)
+    await expire_orders(sessionmaker, settings, now, report)
+    await send_reminders(sessionmaker, settings, now, report)
+    return report
+
+
+async def run_forever(sessionmaker, settings: Settings, clock: Clock, stop: asyncio.Event):
+    """Sweep every ``worker_interval_seconds`` until ``stop`` is set."""
+    while not stop.is_set():
+        try:
+            report = await run_once(sessionmaker, settings, clock.now())
+            if report.offers_expired or report.orders_expired or report.errors:
+                log.info("dispatch sweep: %s", report)
+        except Exception:
+            log.exception("dispatch sweep failed")
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stop.wait(), timeout=settings.worker_interval_seconds)

@@ -1,0 +1,100 @@
+"""Queries for offers: one row, a volunteer's list, overlaps, row locks."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from service.api.pagination import PageParams
+from service.models import Offer, Order, TeamMember, Volunteer
+from service.vocab import OfferStatus
+
+HOLDING = (OfferStatus.accepted.value, OfferStatus.checked_in.value)
+
+
+async def get_offer(*, session: AsyncSession, offer_id: int) -> Offer | None:
+    return await session.get(Offer, offer_id, populate_existing=True)
+
+
+async def offer_for(*, session: AsyncSession, order_id: int, volunteer_id: int) -> Offer | None:
+    return await session.scalar(
+        sa.select(Offer)
+        .where(Offer.order_id == order_id, Offer.volunteer_id == volunteer_id)
+        .execution_options(populate_existing=True)
+    )
+
+
+async def lock_volunteer(*, session: AsyncSession, volunteer_id: int) -> None:
+    """Serialize one volunteer's accepts, so two overlapping orders cannot both be taken.
+
+    PostgreSQL: a row lock (bounded by lock_timeout). SQLite: FOR UPDATE is ignored, and the
+    write transaction's BEGIN IMMEDIATE already serializes every writer.
+    """
+    await session.execute(
+        sa.select(Volunteer.id).where(Volunteer.id == volunteer_id).with_for_update()
+    )
+
+
+async def lock_order(*, session: AsyncSession, order_id: int) -> Order | None:
+    """The order row, locked: taken before touching its offers (lock order: order → offers)."""
+    return await session.scalar(
+        sa.select(Order)
+        .where(Order.id == order_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+
+
+async def overlapping_order(
+    *, session: AsyncSession, volunteer_id: int, order: Order, buffer: timedelta
+) -> Order | None:
+    """Another order the volunteer holds whose window, widened by the buffer, meets this one."""
+    return await session.scalar(
+        sa.select(Order)
+        .join(Offer, Offer.order_id == Order.id)
+        .where(
+            Offer.volunteer_id == volunteer_id,
+            Offer.status.in_(HOLDING),
+            Order.id != order.id,
+            Order.starts_at < order.ends_at + buffer,
+            Order.ends_at > order.starts_at - buffer,
+        )
+        .order_by(Order.starts_at)
+        .limit(1)
+    )
+
+
+async def offers_of_volunteer(
+    *,
+    session: AsyncSession,
+    volunteer_id: int,
+    page: PageParams,
+    status: OfferStatus | None = None,
+) -> tuple[list[tuple[Offer, Order]], int]:
+    """A volunteer's offers with their orders, soonest activity first."""
+    conditions = [Offer.volunteer_id == volunteer_id]
+    if status is not None:
+        conditions.append(Offer.status == status.value)
+    total = await session.scalar(sa.select(sa.func.count()).select_from(Offer).where(*conditions))
+    rows = await session.execute(
+        sa.select(Offer, Order)
+        .join(Order, Order.id == Offer.order_id)
+        .where(*conditions)
+        .order_by(Order.starts_at, Offer.id)
+        .limit(page.limit)
+        .offset(page.offset)
+    )
+    return [tuple(row) for row in rows], int(total or 0)
+
+
+async def team_member_ids(*, session: AsyncSession, team_id: int) -> set[int]:
+    rows = await session.scalars(
+        sa.select(TeamMember.volunteer_id).where(TeamMember.team_id == team_id)
+    )
+    return set(rows)
+
+
+async def user_of_volunteer(*, session: AsyncSession, volunteer_id: int) -> int | None:
+    return await session.scalar(sa.select(Volunteer.user_id).where(Volunteer.id == volunteer_id))

@@ -1,0 +1,279 @@
+"""接单: accept, decline, withdraw, confirm — one slot claim each, never overbooked."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from service.dispatch.candidates import draft_of, eligibility_reasons
+from service.dispatch.cascade import pull_outstanding_offers, top_up_offers
+from service.errors import Conflict, Forbidden, InvalidInput, NotFound
+from service.lifecycle.context import ActionContext
+from service.lifecycle.machine import change_offer_status, record_event
+from service.lifecycle.slots import claim_slot, release_slot
+from service.models import Offer, Order
+from service.offers import repository as repo
+from service.orders import repository as orders_repo
+from service.vocab import DispatchMode, OfferStatus, OrderStatus
+
+HOLDING = (OfferStatus.accepted, OfferStatus.checked_in)
+_CLOSED_OFFER = {
+    OfferStatus.declined: "您已婉拒该邀请。",
+    OfferStatus.expired: "该邀请已超时，无法接单。",
+    OfferStatus.withdrawn: "该邀请已撤回（活动已满员或已取消）。",
+}
+
+
+def _volunteer_id(ctx: ActionContext) -> int:
+    if ctx.actor.volunteer_id is None:
+        raise Forbidden("只有志愿者可以接单。")
+    return ctx.actor.volunteer_id
+
+
+async def _own_offer(session: AsyncSession, ctx: ActionContext, offer_id: int) -> Offer:
+    offer = await repo.get_offer(session=session, offer_id=offer_id)
+    if offer is None:
+        raise NotFound("未找到该邀请。")
+    if offer.volunteer_id != ctx.actor.volunteer_id:
+        raise Forbidden("只能处理发给自己的邀请。")
+    return offer
+
+
+def _ensure_still_open(order: Order, ctx: ActionContext) -> None:
+    """Time rules the slot claim cannot see (it only knows status and counter)."""
+    if order.starts_at <= ctx.now:
+        raise Conflict("活动已开始，无法接单。", code="order_started")
+    if order.accept_deadline is not None and order.accept_deadline <= ctx.now:
+        raise Conflict("该活动已过接单截止时间，无法接单。", code="order_expired")
+
+
+async def _ensure_no_overlap(session: AsyncSession, ctx: ActionContext, volunteer_id, order):
+    buffer = timedelta(minutes=ctx.settings.travel_buffer_minutes)
+    clash = await repo.overlapping_order(
+        session=session, volunteer_id=volunteer_id, order=order, buffer=buffer
+    )
+    if clash is not None:
+        local = clash.starts_at + timedelta(hours=8)
+        raise Conflict(
+            f"时间冲突：您已接「{clash.title}」（{local:%m月%d日 %H:%M}），"
+            f"两项活动间隔不足 {ctx.settings.travel_buffer_minutes} 分钟路途时间。",
+            code="time_overlap",
+        )
+
+
+async def _after_claim(session: AsyncSession, ctx: ActionContext, order_id: int, filled: bool):
+    if filled:
+        await pull_outstanding_offers(session, ctx, order_id=order_id, reason="名额已满")
+
+
+async def accept_offer(session: AsyncSession, ctx: ActionContext, *, offer_id: int) -> Offer:
+    """Accept an offer made to me; accepting again returns the same acceptance."""
+    volunteer_id = _volunteer_id(ctx)
+    await repo.lock_volunteer(session=session, volunteer_id=volunteer_id)
+    offer = await _own_offer(session, ctx, offer_id)
+    if offer.status in HOLDING:
+        return offer
+    if offer.status != OfferStatus.offered:
+        raise Conflict(_CLOSED_OFFER.get(offer.status, "该邀请已结束。"), code="offer_closed")
+    if offer.expires_at is not None and offer.expires_at <= ctx.now:
+        raise Conflict(_CLOSED_OFFER[OfferStatus.expired], code="offer_expired")
+    order = await orders_repo.get_order(session=session, order_id=offer.order_id)
+    _ensure_still_open(order, ctx)
+    await _ensure_no_overlap(session, ctx, volunteer_id, order)
+    # Lock order: volunteer → order (the claim) → offer, as everywhere else.
+    claim = await claim_slot(session, ctx, order_id=order.id)
+    await change_offer_status(
+        session, ctx, offer_id=offer.id, to=OfferStatus.accepted, values={"responded_at": ctx.now}
+    )
+    await _after_claim(session, ctx, order.id, claim.filled)
+    return offer
+
+
+async def accept_open_order(session: AsyncSession, ctx: ActionContext, *, order_id: int) -> Offer:
+    """Take an open order from the "near me" list (one acceptance per volunteer and order)."""
+    volunteer_id = _volunteer_id(ctx)
+    await repo.lock_volunteer(session=session, volunteer_id=volunteer_id)
+    existing = await repo.offer_for(session=session, order_id=order_id, volunteer_id=volunteer_id)
+    if existing is not None and existing.status in HOLDING:
+        return existing
+    if existing is not None and existing.status == OfferStatus.offered:
+        return await accept_offer(session, ctx, offer_id=existing.id)
+    order = await orders_repo.get_order(session=session, order_id=order_id)
+    if order is None:
+        raise NotFound("未找到该活动。")
+    if order.dispatch_mode != DispatchMode.open and order.status == OrderStatus.published:
+        raise Conflict("该活动为定向派单，请通过收到的邀请接单。", code="not_open_mode")
+    if existing is not None and existing.status != OfferStatus.withdrawn:
+        raise Conflict(_CLOSED_OFFER.get(existing.status, "无法再次接单。"), code="offer_closed")
+    if order.status == OrderStatus.published:
+        _ensure_still_open(order, ctx)
+        reasons = await eligibility_reasons(
+            session,
+            await draft_of(session, order),
+            volunteer_id,
+            settings=ctx.settings,
+            now=ctx.now,
+        )
+        if reasons:
+            raise Conflict(f"您暂不符合该活动的条件：{'、'.join(reasons)}。", code="not_eligible")
+        await _ensure_no_overlap(session, ctx, volunteer_id, order)
+    claim = await claim_slot(session, ctx, order_id=order.id)
+    offer = await _record_acceptance(session, ctx, order, volunteer_id, existing, team_id=None)
+    await _after_claim(session, ctx, order.id, claim.filled)
+    return offer
+
+
+async def _record_acceptance(
+    session: AsyncSession, ctx: ActionContext, order: Order, volunteer_id: int, existing, *, team_id
+) -> Offer:
+    if existing is not None:  # a withdrawn acceptance taken up again
+        await change_offer_status(
+            session,
+            ctx,
+            offer_id=existing.id,
+            to=OfferStatus.accepted,
+            values={"responded_at": ctx.now, "team_id": team_id},
+        )
+        return existing
+    offer = Offer(
+        order_id=order.id,
+        volunteer_id=volunteer_id,
+        team_id=team_id,
+        status=OfferStatus.accepted,
+        offered_at=ctx.now,
+        responded_at=ctx.now,
+        updated_at=ctx.now,
+    )
+    session.add(offer)
+    await session.flush()
+    await record_event(
+        session,
+        ctx,
+        entity="offer",
+        entity_id=offer.id,
+        order_id=order.id,
+        from_status=None,
+        to_status=OfferStatus.accepted,
+        reason="队长指派" if team_id else "开放接单",
+    )
+    return offer
+
+
+async def team_accept(
+    session: AsyncSession, ctx: ActionContext, *, order_id: int, member_ids: list[int]
+) -> list[Offer]:
+    """A team leader accepts a team order and names who goes (all or nothing)."""
+    order = await orders_repo.get_order(session=session, order_id=order_id)
+    if order is None:
+        raise NotFound("未找到该活动。")
+    if order.dispatch_mode != DispatchMode.team or order.team_id is None:
+        raise Conflict("该活动不是按志愿队派单的。", code="not_team_mode")
+    if order.team_id not in ctx.actor.led_team_ids() and not ctx.actor.is_admin:
+        raise Forbidden("只有该志愿队的队长可以接单。")
+    if len(set(member_ids)) != len(member_ids) or not member_ids:
+        raise InvalidInput("请指定不重复的队员。", code="bad_members")
+    members = await repo.team_member_ids(session=session, team_id=order.team_id)
+    if outsiders := sorted(set(member_ids) - members):
+        raise InvalidInput(f"以下志愿者不是本队队员：{outsiders}", code="not_team_member")
+    offers = []
+    for volunteer_id in sorted(member_ids):  # a fixed order keeps row locks deadlock-free
+        await repo.lock_volunteer(session=session, volunteer_id=volunteer_id)
+        existing = await repo.offer_for(
+            session=session, order_id=order.id, volunteer_id=volunteer_id
+        )
+        if existing is not None and existing.status in HOLDING:
+            offers.append(existing)
+            continue
+        if existing is not None and existing.status != OfferStatus.withdrawn:
+            raise Conflict(f"队员 {volunteer_id} 已回复过该活动，不能再指派。", code="offer_closed")
+        _ensure_still_open(order, ctx)
+        await _ensure_no_overlap(session, ctx, volunteer_id, order)
+        claim = await claim_slot(session, ctx, order_id=order.id)
+        offers.append(
+            await _record_acceptance(
+                session, ctx, order, volunteer_id, existing, team_id=order.team_id
+            )
+        )
+        await _after_claim(session, ctx, order.id, claim.filled)
+    return offers
+
+
+async def decline_offer(
+    session: AsyncSession, ctx: ActionContext, *, offer_id: int, reason: str
+) -> Offer:
+    """婉拒 with a reason; the next best candidate is asked at once (cascade)."""
+    _volunteer_id(ctx)
+    offer = await _own_offer(session, ctx, offer_id)
+    if offer.status == OfferStatus.declined:
+        return offer
+    order = await repo.lock_order(session=session, order_id=offer.order_id)
+    await change_offer_status(
+        session,
+        ctx,
+        offer_id=offer.id,
+        to=OfferStatus.declined,
+        reason=reason,
+        values={"decline_reason": reason, "responded_at": ctx.now},
+    )
+    await top_up_offers(session, ctx, order=order)
+    return offer
+
+
+async def withdraw_offer(
+    session: AsyncSession, ctx: ActionContext, *, offer_id: int, reason: str
+) -> Offer:
+    """Withdraw an acceptance before the start; the slot re-opens and is offered again."""
+    _volunteer_id(ctx)
+    offer = await _own_offer(session, ctx, offer_id)
+    if offer.status == OfferStatus.withdrawn:
+        return offer
+    if offer.status == OfferStatus.offered:
+        raise Conflict("尚未接单的邀请请选择「婉拒」。", code="decline_instead")
+    order = await repo.lock_order(session=session, order_id=offer.order_id)
+    if order.starts_at <= ctx.now:
+        raise Conflict("活动已开始，不能再退出；如有特殊情况请联系社区。", code="order_started")
+    await change_offer_status(
+        session,
+        ctx,
+        offer_id=offer.id,
+        to=OfferStatus.withdrawn,
+        reason=reason,
+        values={"responded_at": ctx.now},
+    )
+    if order.status in (OrderStatus.published, OrderStatus.staffed, OrderStatus.expired):
+        await release_slot(session, ctx, order_id=order.id, reason=f"志愿者退出：{reason}")
+    await _tell_workers(session, ctx, order, f"志愿者退出「{order.title}」", reason)
+    await top_up_offers(session, ctx, order=order)
+    return offer
+
+
+async def confirm_offer(session: AsyncSession, ctx: ActionContext, *, offer_id: int) -> Offer:
+    """The volunteer confirms they will come (answer to the reminder); not a status change."""
+    _volunteer_id(ctx)
+    offer = await _own_offer(session, ctx, offer_id)
+    if offer.status not in HOLDING:
+        raise Conflict("只有已接单的活动需要确认。", code="not_accepted")
+    if offer.confirmed_at is None:
+        offer.confirmed_at = ctx.now
+        offer.flags = [flag for flag in offer.flags or [] if flag != "unconfirmed"]
+        offer.updated_at = ctx.now
+        await session.flush()
+    return offer
+
+
+async def _tell_workers(session: AsyncSession, ctx: ActionContext, order: Order, title, body):
+    from service.notifications.outbox import notify
+
+    for user_id in await orders_repo.worker_user_ids(
+        session=session, community_id=order.community_id
+    ):
+        await notify(
+            session,
+            user_id=user_id,
+            kind="order_changed",
+            title=title,
+            body=body,
+            payload={"order_id": order.id},
+            now=ctx.now,
+        )

@@ -1,0 +1,160 @@
+"""Queries for orders: rows, skills, scoped lists, events, offers, the coordinator's queue."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from service.api.pagination import PageParams
+from service.models import Area, Event, Offer, Order, OrderSkill, RoleAssignment
+from service.vocab import OfferStatus, OrderStatus, Role
+
+
+async def get_order(*, session: AsyncSession, order_id: int) -> Order | None:
+    return await session.get(Order, order_id, populate_existing=True)
+
+
+async def get_area(*, session: AsyncSession, area_id: int) -> Area | None:
+    return await session.get(Area, area_id)
+
+
+async def skill_ids_of(*, session: AsyncSession, order_id: int) -> list[int]:
+    rows = await session.scalars(
+        sa.select(OrderSkill.skill_id).where(OrderSkill.order_id == order_id)
+    )
+    return sorted(rows)
+
+
+async def skill_ids_by_order(*, session: AsyncSession, order_ids) -> dict[int, list[int]]:
+    out: dict[int, list[int]] = {oid: [] for oid in order_ids}
+    rows = await session.execute(
+        sa.select(OrderSkill.order_id, OrderSkill.skill_id).where(
+            OrderSkill.order_id.in_(list(order_ids))
+        )
+    )
+    for oid, sid in rows:
+        out[oid].append(sid)
+    return out
+
+
+async def set_skills(*, session: AsyncSession, order_id: int, skill_ids: list[int]) -> None:
+    await session.execute(sa.delete(OrderSkill).where(OrderSkill.order_id == order_id))
+    for skill_id in sorted(set(skill_ids)):
+        session.add(OrderSkill(order_id=order_id, skill_id=skill_id))
+    await session.flush()
+
+
+async def list_orders(
+    *,
+    session: AsyncSession,
+    scope,
+    page: PageParams,
+    status: OrderStatus | None = None,
+    community_id: int | None = None,
+    starts_after: datetime | None = None,
+    starts_before: datetime | None = None,
+) -> tuple[list[Order], int]:
+    """Orders inside ``scope`` with optional filters, soonest first."""
+    conditions = [scope]
+    if status is not None:
+        conditions.append(Order.status == status.value)
+    if community_id is not None:
+        conditions.append(Order.community_id == community_id)
+    if starts_after is not None:
+        conditions.append(Order.starts_at >= starts_after)
+    if starts_before is not None:
+        conditions.append(Order.starts_at < starts_before)
+    total = await session.scalar(sa.select(sa.func.count()).select_from(Order).where(*conditions))
+    rows = await session.scalars(
+        sa.select(Order)
+        .where(*conditions)
+        .order_by(Order.starts_at, Order.id)
+        .limit(page.limit)
+        .offset(page.offset)
+    )
+    return list(rows), int(total or 0)
+
+
+async def coordinator_queue(
+    *, session: AsyncSession, scope, page: PageParams
+) -> tuple[list[Order], int]:
+    """Orders that need a coordinator: expired, or published with nobody left to ask."""
+    conditions = [
+        scope,
+        Order.needs_attention_at.is_not(None),
+        Order.status.in_([OrderStatus.published.value, OrderStatus.expired.value]),
+    ]
+    total = await session.scalar(sa.select(sa.func.count()).select_from(Order).where(*conditions))
+    rows = await session.scalars(
+        sa.select(Order)
+        .where(*conditions)
+        .order_by(Order.needs_attention_at, Order.id)
+        .limit(page.limit)
+        .offset(page.offset)
+    )
+    return list(rows), int(total or 0)
+
+
+async def events_of(
+    *, session: AsyncSession, order_id: int, page: PageParams
+) -> tuple[list[Event], int]:
+    """The order's own events and those of its offers, oldest first."""
+    condition = Event.order_id == order_id
+    total = await session.scalar(sa.select(sa.func.count()).select_from(Event).where(condition))
+    rows = await session.scalars(
+        sa.select(Event).where(condition).order_by(Event.id).limit(page.limit).offset(page.offset)
+    )
+    return list(rows), int(total or 0)
+
+
+async def offers_of(*, session: AsyncSession, order_id: int) -> list[Offer]:
+    rows = await session.scalars(
+        sa.select(Offer).where(Offer.order_id == order_id).order_by(Offer.rank, Offer.id)
+    )
+    return list(rows)
+
+
+async def offer_ids_with_status(
+    *, session: AsyncSession, order_id: int, statuses: tuple[OfferStatus, ...]
+) -> list[int]:
+    rows = await session.scalars(
+        sa.select(Offer.id)
+        .where(Offer.order_id == order_id, Offer.status.in_([s.value for s in statuses]))
+        .order_by(Offer.id)
+    )
+    return list(rows)
+
+
+async def worker_user_ids(*, session: AsyncSession, community_id: int) -> list[int]:
+    """Users who work for a community (they hear about its unfilled orders)."""
+    rows = await session.scalars(
+        sa.select(RoleAssignment.user_id)
+        .where(RoleAssignment.role == Role.worker.value, RoleAssignment.area_id == community_id)
+        .distinct()
+    )
+    return list(rows)
+
+
+async def nearby_open_orders(
+    *, session: AsyncSession, lat: float, lng: float, reach_km: float, now: datetime, limit: int
+) -> list[Order]:
+    """Published open-mode orders not yet started, inside a bounding box around a point."""
+    import math
+
+    dlat = reach_km / 111.0
+    dlng = reach_km / (111.0 * max(math.cos(math.radians(lat)), 0.01))
+    rows = await session.scalars(
+        sa.select(Order)
+        .where(
+            Order.status == OrderStatus.published.value,
+            Order.dispatch_mode == "open",
+            Order.starts_at > now,
+            Order.venue_lat.between(lat - dlat, lat + dlat),
+            Order.venue_lng.between(lng - dlng, lng + dlng),
+        )
+        .order_by(Order.starts_at, Order.id)
+        .limit(limit)
+    )
+    return list(rows)

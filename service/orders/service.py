@@ -1,0 +1,278 @@
+"""派单: create and edit drafts, publish, cancel, re-dispatch. Services flush, never commit."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from service.dispatch.cascade import pull_outstanding_offers, top_up_offers
+from service.errors import Conflict, InvalidInput, NotFound
+from service.lifecycle.context import ActionContext
+from service.lifecycle.machine import change_offer_status, change_order_status, record_event
+from service.models import Area, Offer, Order, Skill, Team, Volunteer
+from service.notifications.outbox import notify
+from service.orders import policy
+from service.orders import repository as repo
+from service.orders.geocoding import resolve_place
+from service.orders.schemas import OrderCreate, OrderUpdate, PublishRequest, RedispatchRequest
+from service.vocab import AreaLevel, DispatchMode, OfferStatus, OrderStatus
+
+_PLACE_FIELDS = ("venue_id", "venue_name", "venue_address", "lat", "lng", "coord_system")
+
+
+async def managed_order(session: AsyncSession, ctx: ActionContext, order_id: int) -> Order:
+    """The order, if the actor may manage it (404 when it does not exist, 403 otherwise)."""
+    order = await repo.get_order(session=session, order_id=order_id)
+    if order is None:
+        raise NotFound("未找到该活动。")
+    community = await repo.get_area(session=session, area_id=order.community_id)
+    policy.ensure_can_manage(
+        ctx.actor, community_id=order.community_id, community_path=community.path
+    )
+    return order
+
+
+async def _community(session: AsyncSession, ctx: ActionContext, community_id: int) -> Area:
+    community = await repo.get_area(session=session, area_id=community_id)
+    if community is None or community.level != AreaLevel.community:
+        raise InvalidInput("所选社区不存在。", code="community_not_found")
+    policy.ensure_can_manage(ctx.actor, community_id=community.id, community_path=community.path)
+    return community
+
+
+async def _check_skills(session: AsyncSession, skill_ids: list[int]) -> None:
+    found = set(await session.scalars(sa.select(Skill.id).where(Skill.id.in_(skill_ids))))
+    if missing := sorted(set(skill_ids) - found):
+        raise InvalidInput(f"技能不存在：{missing}", code="skill_not_found")
+
+
+async def _check_team(session: AsyncSession, mode, team_id: int | None) -> None:
+    if mode == DispatchMode.team:
+        if team_id is None:
+            raise InvalidInput("按队派单需要选择志愿队。", code="team_required")
+        team = await session.get(Team, team_id)
+        if team is None or not team.active:
+            raise InvalidInput("所选志愿队不存在或已停用。", code="team_not_found")
+
+
+async def create_order(session: AsyncSession, ctx: ActionContext, data: OrderCreate) -> Order:
+    """A new draft in a community the actor manages; its venue is resolved to WGS-84."""
+    await _community(session, ctx, data.community_id)
+    await _check_skills(session, data.skill_ids)
+    await _check_team(session, data.dispatch_mode, data.team_id)
+    place = await resolve_place(
+        session,
+        ctx.settings,
+        community_id=data.community_id,
+        **{k: getattr(data, k) for k in _PLACE_FIELDS},
+    )
+    order = Order(
+        **data.model_dump(exclude={*_PLACE_FIELDS, "skill_ids", "max_distance_km"}),
+        max_distance_km=data.max_distance_km or ctx.settings.default_max_distance_km,
+        venue_id=place.venue_id,
+        venue_name=place.name[:100],
+        venue_address=place.address[:200],
+        venue_lat=place.lat,
+        venue_lng=place.lng,
+        status=OrderStatus.draft,
+        created_by_user_id=ctx.actor.user_id,
+        created_at=ctx.now,
+        updated_at=ctx.now,
+    )
+    session.add(order)
+    await session.flush()
+    await repo.set_skills(session=session, order_id=order.id, skill_ids=data.skill_ids)
+    await record_event(
+        session,
+        ctx,
+        entity="order",
+        entity_id=order.id,
+        order_id=order.id,
+        from_status=None,
+        to_status=OrderStatus.draft,
+        reason="创建草稿",
+    )
+    return order
+
+
+async def update_order(
+    session: AsyncSession, ctx: ActionContext, *, order_id: int, data: OrderUpdate
+) -> Order:
+    """Edit a draft; a published order is changed only through re-dispatch."""
+    order = await managed_order(session, ctx, order_id)
+    if order.status != OrderStatus.draft:
+        raise Conflict("只有草稿可以编辑；已派单的活动请使用重新派单或取消。", code="not_draft")
+    changes = data.model_dump(exclude_unset=True, exclude={*_PLACE_FIELDS, "skill_ids"})
+    for key, value in changes.items():
+        if value is not None or key in {"accept_deadline", "team_id"}:
+            setattr(order, key, value)
+    _validate_times(order.starts_at, order.ends_at, order.accept_deadline)
+    await _check_team(session, order.dispatch_mode, order.team_id)
+    if data.model_fields_set & set(_PLACE_FIELDS):
+        place = await resolve_place(
+            session,
+            ctx.settings,
+            community_id=order.community_id,
+            **{k: getattr(data, k) for k in _PLACE_FIELDS},
+        )
+        order.venue_id, order.venue_name, order.venue_address = (
+            place.venue_id,
+            place.name[:100],
+            place.address[:200],
+        )
+        order.venue_lat, order.venue_lng = place.lat, place.lng
+    if data.skill_ids is not None:
+        if not data.skill_ids:
+            raise InvalidInput("至少需要一项技能。", code="skills_required")
+        await _check_skills(session, data.skill_ids)
+        await repo.set_skills(session=session, order_id=order.id, skill_ids=data.skill_ids)
+    order.updated_at = ctx.now
+    await session.flush()
+    return order
+
+
+def _validate_times(starts_at: datetime, ends_at: datetime, accept_deadline) -> None:
+    if ends_at <= starts_at:
+        raise InvalidInput("结束时间必须晚于开始时间。", code="bad_times")
+    if accept_deadline is not None and accept_deadline > starts_at:
+        raise InvalidInput("接单截止时间不能晚于活动开始时间。", code="bad_times")
+
+
+async def publish_order(
+    session: AsyncSession, ctx: ActionContext, *, order_id: int, data: PublishRequest
+) -> Order:
+    """草稿 → 已派单, then dispatch by mode: offers (targeted), the team leader (team), or open."""
+    order = await managed_order(session, ctx, order_id)
+    mode = data.dispatch_mode or DispatchMode(order.dispatch_mode)
+    team_id = data.team_id or order.team_id
+    await _check_team(session, mode, team_id)
+    if order.starts_at <= ctx.now:
+        raise Conflict("活动开始时间已过，请先修改时间再派单。", code="starts_in_past")
+    if order.accept_deadline is not None and order.accept_deadline <= ctx.now:
+        raise Conflict("接单截止时间已过，请先修改截止时间。", code="deadline_in_past")
+    if not await repo.skill_ids_of(session=session, order_id=order.id):
+        raise Conflict("请先为活动选择所需技能。", code="skills_required")
+    await change_order_status(
+        session,
+        ctx,
+        order_id=order.id,
+        to=OrderStatus.published,
+        reason="发布派单",
+        values={"published_at": ctx.now, "dispatch_mode": mode.value, "team_id": team_id},
+    )
+    await _dispatch(session, ctx, order)
+    return order
+
+
+async def _dispatch(session: AsyncSession, ctx: ActionContext, order: Order) -> None:
+    if order.dispatch_mode == DispatchMode.targeted:
+        await top_up_offers(session, ctx, order=order)
+    elif order.dispatch_mode == DispatchMode.team:
+        team = await session.get(Team, order.team_id)
+        leader_user = await session.scalar(
+            sa.select(Volunteer.user_id).where(Volunteer.id == team.leader_volunteer_id)
+        )
+        await notify(
+            session,
+            user_id=leader_user,
+            kind="team_order",
+            title=f"志愿队派单：{order.title}",
+            body=f"需要 {order.slots} 名队员，请队长接单并指定人员。",
+            payload={"order_id": order.id, "team_id": team.id},
+            now=ctx.now,
+        )
+
+
+async def cancel_order(
+    session: AsyncSession, ctx: ActionContext, *, order_id: int, reason: str
+) -> Order:
+    """Cancel before start; every offered or accepted volunteer is withdrawn and told."""
+    order = await managed_order(session, ctx, order_id)
+    await change_order_status(
+        session,
+        ctx,
+        order_id=order.id,
+        to=OrderStatus.cancelled,
+        reason=reason,
+        values={"accepted_count": 0, "needs_attention_at": None},
+    )
+    affected = (
+        await session.execute(
+            sa.select(Offer.id, Volunteer.user_id)
+            .join(Volunteer, Volunteer.id == Offer.volunteer_id)
+            .where(
+                Offer.order_id == order.id,
+                Offer.status.in_([OfferStatus.offered.value, OfferStatus.accepted.value]),
+            )
+            .order_by(Offer.id)
+        )
+    ).all()
+    for offer_id, user_id in affected:
+        await change_offer_status(
+            session, ctx, offer_id=offer_id, to=OfferStatus.withdrawn, reason=f"活动取消：{reason}"
+        )
+        await notify(
+            session,
+            user_id=user_id,
+            kind="order_cancelled",
+            title=f"活动已取消：{order.title}",
+            body=reason,
+            payload={"order_id": order.id},
+            now=ctx.now,
+        )
+    return order
+
+
+async def redispatch_order(
+    session: AsyncSession, ctx: ActionContext, *, order_id: int, data: RedispatchRequest
+) -> Order:
+    """Coordinator (or the community): adjust an expired or stuck order and dispatch it again."""
+    order = await managed_order(session, ctx, order_id)
+    if order.status not in (OrderStatus.expired, OrderStatus.published):
+        raise Conflict("只有已过期或待派的活动可以重新派单。", code="not_redispatchable")
+    changes = data.model_dump(exclude_unset=True, exclude={"reason"})
+    if ({"starts_at", "ends_at"} & changes.keys()) and order.accepted_count > 0:
+        raise Conflict("已有志愿者接单，不能修改活动时间；请取消后重新创建。", code="time_locked")
+    starts_at = changes.get("starts_at") or order.starts_at
+    ends_at = changes.get("ends_at") or order.ends_at
+    deadline = changes.get("accept_deadline", order.accept_deadline)
+    if deadline is not None and deadline <= ctx.now:
+        deadline = None  # the old deadline has passed; the start time is the deadline now
+    _validate_times(starts_at, ends_at, deadline)
+    if starts_at <= ctx.now:
+        raise Conflict("活动开始时间已过，请修改时间后再派单。", code="starts_in_past")
+    mode = changes.get("dispatch_mode") or DispatchMode(order.dispatch_mode)
+    team_id = changes.get("team_id", order.team_id)
+    await _check_team(session, mode, team_id)
+    values = {
+        "starts_at": starts_at,
+        "ends_at": ends_at,
+        "accept_deadline": deadline,
+        "max_distance_km": changes.get("max_distance_km") or order.max_distance_km,
+        "dispatch_mode": mode.value,
+        "team_id": team_id,
+        "needs_attention_at": None,
+        "suggestion": None,
+    }
+    if order.status == OrderStatus.expired:
+        await change_order_status(
+            session,
+            ctx,
+            order_id=order.id,
+            to=OrderStatus.published,
+            reason=data.reason,
+            values=values,
+        )
+    else:
+        await session.execute(
+            sa.update(Order.__table__)
+            .where(Order.__table__.c.id == order.id)
+            .values(updated_at=ctx.now, **values)
+        )
+        # No status change, so no event: the re-offers below log their own creation.
+        await session.refresh(order)
+    await pull_outstanding_offers(session, ctx, order_id=order.id, reason="重新派单")
+    await _dispatch(session, ctx, order)
+    return order
