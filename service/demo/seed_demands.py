@@ -108,8 +108,8 @@ async def seed_demands(world: DemoWorld, plans: list[OrderPlan]) -> None:
         decided_at[len(demands)] = demand.updated_at
         demands.append(demand)
 
-    await world.insert(upvotes_for(world, demands))
-    await world.insert(demand_events(world, demands, decided_at))
+    await world.insert(upvotes_for(world, demands), need_ids=False)
+    await world.insert(demand_events(world, demands, decided_at), need_ids=False)
 
 
 def upvotes_for(world: DemoWorld, demands: list[Demand]) -> list[DemandUpvote]:

@@ -275,7 +275,8 @@ async def seed_history(world: DemoWorld, plans: list[OrderPlan]) -> None:
     for plan in plans:
         target, limit = accepted_target(world, plan)
         stories = offers_for(world, plan, target, limit, calendar) if limit else []
-        if plan.order.status == OrderStatus.published:
+        # Open orders wait for volunteers to come; the others have offers out right now.
+        if plan.order.status == OrderStatus.published and plan.order.dispatch_mode != "open":
             stories += pending_offers(world, plan, stories, calendar)
         attend(world, plan, stories)
         if plan.order.status == OrderStatus.cancelled:
@@ -313,5 +314,5 @@ async def seed_history(world: DemoWorld, plans: list[OrderPlan]) -> None:
     # The log reads in time order; at the same instant an offer's step precedes the order's.
     events.sort(key=lambda event: (event.at, event.entity == "order"))
     notes.sort(key=lambda note: note.created_at)
-    await world.insert(events)
-    await world.insert(notes)
+    await world.insert(events, need_ids=False)
+    await world.insert(notes, need_ids=False)

@@ -225,5 +225,6 @@ async def insert_orders(world: DemoWorld, plans: list[OrderPlan]) -> None:
     """Orders, then their required skills."""
     await world.insert([plan.order for plan in plans])
     await world.insert(
-        [OrderSkill(order_id=plan.order.id, skill_id=s) for plan in plans for s in plan.skill_ids]
+        [OrderSkill(order_id=plan.order.id, skill_id=s) for plan in plans for s in plan.skill_ids],
+        need_ids=False,
     )

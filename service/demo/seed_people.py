@@ -110,7 +110,7 @@ async def seed_staff(world: DemoWorld, names: NameMaker) -> None:
         roles.append(role_row(world, user, Role.worker, area_id=community_id))
         world.workers_of.setdefault(community_id, []).append(user)
     roles += [role_row(world, user, Role.resident) for user in residents]
-    await world.insert(roles)
+    await world.insert(roles, need_ids=False)
 
 
 def role_row(
@@ -202,10 +202,10 @@ async def seed_volunteers(world: DemoWorld, names: NameMaker) -> None:
             for day in blackout_days(rng, world.now, broad=broad)
         ]
         roles.append(role_row(world, user, Role.volunteer))
-    await world.insert(links)
-    await world.insert(windows)
-    await world.insert(blackouts)
-    await world.insert(roles)
+    await world.insert(links, need_ids=False)
+    await world.insert(windows, need_ids=False)
+    await world.insert(blackouts, need_ids=False)
+    await world.insert(roles, need_ids=False)
     world.demo_users["volunteer"] = plans[0][0]
     world.demo_users["team_leader"] = plans[1][0]
 
@@ -252,8 +252,8 @@ async def seed_teams(world: DemoWorld) -> None:
         ]
         leader = world.volunteer_user[team.leader_volunteer_id]
         roles.append(role_row(world, leader, Role.team_leader, team_id=team.id))
-    await world.insert(rows)
-    await world.insert(roles)
+    await world.insert(rows, need_ids=False)
+    await world.insert(roles, need_ids=False)
 
 
 async def seed_people(world: DemoWorld) -> None:

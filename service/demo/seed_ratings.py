@@ -91,8 +91,8 @@ async def seed_ratings(world: DemoWorld, plans: list[OrderPlan]) -> None:
                         created_at=plan.evaluated_at,
                     )
                 )
-    await world.insert(evaluations)
-    await world.insert(records)
+    await world.insert(evaluations, need_ids=False)
+    await world.insert(records, need_ids=False)
     update_reliability(world, plans, evaluations)
     await world.session.flush()
 

@@ -7,6 +7,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import SQLModel
 
@@ -50,14 +51,19 @@ class DemoWorld:
         street = self.streets[serial - 1]
         return [c for c in self.communities if c.parent_id == street.id]
 
-    async def insert(self, rows: list[SQLModel]) -> None:
-        """Add and flush ``rows`` (one statement per table), counting them per table."""
+    async def insert(self, rows: list[SQLModel], *, need_ids: bool = True) -> None:
+        """Insert ``rows`` of one table, counting them; ``need_ids=False`` skips fetching the
+        generated keys (a plain executemany: SQLite would otherwise insert row by row)."""
         if not rows:
             return
-        self.session.add_all(rows)
-        await self.session.flush()
-        for row in rows:
-            self.counts[row.__tablename__] += 1
+        if need_ids:
+            self.session.add_all(rows)
+            await self.session.flush()
+        else:
+            model = type(rows[0])
+            values = [row.model_dump(exclude={"id"}) for row in rows]
+            await self.session.execute(sa.insert(model), values)
+        self.counts[rows[0].__tablename__] += len(rows)
 
     def event(
         self,
