@@ -1,0 +1,83 @@
+"""Property-based checks of batch assignment on random small instances."""
+
+from hypothesis import HealthCheck, assume, given, settings
+
+from matching.batch import assign_batch, assign_greedy, build_candidate_graph, solve_brute_force
+from matching.params import MatchParams
+from tests.matching.batch_checks import violations
+from tests.matching.factories import NOW
+from tests.matching.strategies import orders, volunteers
+
+P = MatchParams()
+SETTINGS = settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+
+
+def lexi(result):
+    """(filled, integer score): fill first, then score."""
+    return result.filled, round(result.total_score * 10**P.score_decimals)
+
+
+@given(volunteers(max_size=8), orders(max_size=5))
+@SETTINGS
+def test_batch_never_breaks_a_hard_rule_slot_or_time_conflict(vs, os):
+    r = assign_batch(os, vs, P, NOW)
+    assert violations(r, os, vs, P, NOW) == []
+
+
+@given(volunteers(max_size=8), orders(max_size=5))
+@SETTINGS
+def test_greedy_never_breaks_a_hard_rule_slot_or_time_conflict(vs, os):
+    assert violations(assign_greedy(os, vs, P, NOW), os, vs, P, NOW) == []
+
+
+@given(volunteers(max_size=8), orders(max_size=5))
+@SETTINGS
+def test_heuristic_fallback_never_breaks_a_rule_and_respects_its_bound(vs, os):
+    params = MatchParams(exact_max_edges=0)  # force the repair path wherever the flow is not enough
+    r = assign_batch(os, vs, params, NOW)
+    assert violations(r, os, vs, params, NOW) == []
+    assert (r.filled, r.total_score) <= (r.upper_bound_filled, r.upper_bound_score + 1e-9)
+
+
+@given(volunteers(max_size=8), orders(max_size=5))
+@SETTINGS
+def test_batch_is_never_worse_than_greedy(vs, os):
+    # "Worse" in the batch objective: fewer filled slots, or as many at a lower total score.
+    batch, greedy = assign_batch(os, vs, P, NOW), assign_greedy(os, vs, P, NOW)
+    assert lexi(batch) >= lexi(greedy)
+    if batch.filled == greedy.filled:
+        assert batch.total_score >= greedy.total_score - 1e-9
+
+
+@given(volunteers(max_size=6), orders(max_size=4))
+@SETTINGS
+def test_batch_equals_the_brute_force_optimum(vs, os):
+    graph = build_candidate_graph(os, vs, P, NOW)
+    assume(graph.n_edges <= 16)
+    _, filled, score = solve_brute_force(graph)
+    r = assign_batch(os, vs, P, NOW)
+    assert lexi(r) == (filled, score)
+    assert r.proven_optimal
+
+
+@given(volunteers(max_size=8), orders(max_size=5))
+@SETTINGS
+def test_same_input_same_output(vs, os):
+    a = assign_batch(os, vs, P, NOW)
+    b = assign_batch(list(reversed(os)), list(reversed(vs)), P, NOW)
+    assert (a.assignments, a.total_score, a.proven_optimal) == (
+        b.assignments,
+        b.total_score,
+        b.proven_optimal,
+    )
+
+
+@given(volunteers(max_size=4), orders(min_size=3, max_size=5, chain=True))
+@SETTINGS
+def test_batch_equals_the_brute_force_optimum_on_chains_of_overlaps(vs, os):
+    graph = build_candidate_graph(os, vs, P, NOW)
+    assume(graph.n_edges <= 16)
+    _, filled, score = solve_brute_force(graph)
+    r = assign_batch(os, vs, P, NOW)
+    assert lexi(r) == (filled, score)
+    assert violations(r, os, vs, P, NOW) == []
