@@ -60,6 +60,7 @@ class Settings(BaseSettings):
     targeted_offer_count: Annotated[int, Field(ge=1, le=100)] = 3
     reminder_hours_before: Annotated[int, Field(ge=1, le=168)] = 24
     geofence_meters: Annotated[float, Field(gt=0)] = 500.0
+    check_in_opens_minutes_before: Annotated[int, Field(ge=0, le=1440)] = 120
     worker_interval_seconds: Annotated[float, Field(gt=0)] = 30.0
     run_worker_in_process: bool = True
     # Personal data (PIPL): inactive residents' phone numbers are erased after this many days.

@@ -27,3 +27,47 @@ async def user_with_token(
 ) -> tuple[User, dict[str, str]]:
     user = await make_user(session, name=name, roles=roles)
     return user, await token_for(session, user)
+
+
+async def staffed_order(session: AsyncSession, *, starts_at, volunteers: int = 2, **order_fields):
+    """A staffed order with ``volunteers`` accepted offers, its worker and each volunteer's token.
+
+    Arranged directly (not through the state machine): these tests start on the activity day.
+    """
+    from service.models import Offer
+    from service.vocab import OfferStatus, OrderStatus
+    from tests.factories import make_area_tree, make_order, make_skill, make_volunteer
+
+    _, _, community = await make_area_tree(session)
+    skill = await make_skill(session)
+    _, worker_auth = await user_with_token(
+        session, (Role.worker, community.id, None), name="社区张老师"
+    )
+    order = await make_order(
+        session,
+        community=community,
+        starts_at=starts_at,
+        skills=[skill],
+        slots=volunteers,
+        status=OrderStatus.staffed,
+        accepted_count=volunteers,
+        **order_fields,
+    )
+    people = []
+    for n in range(volunteers):
+        user = await make_user(
+            session, name=f"志愿者{n + 1}", roles=((Role.volunteer, None, None),)
+        )
+        volunteer = await make_volunteer(session, home_area=community, skills=[skill], user=user)
+        offer = Offer(
+            order_id=order.id,
+            volunteer_id=volunteer.id,
+            status=OfferStatus.accepted,
+            offered_at=starts_at,
+            responded_at=starts_at,
+        )
+        session.add(offer)
+        await session.flush()
+        people.append((volunteer, await token_for(session, user), offer))
+    await session.commit()
+    return community, worker_auth, order, people

@@ -1,0 +1,152 @@
+"""Queries of the activity day: offers of an order, check-out stamps, service records, counters."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from service.models import Offer, Order, ServiceRecord, User, Volunteer
+from service.vocab import OfferStatus
+
+_offers = Offer.__table__
+
+
+async def get_offer(*, session: AsyncSession, offer_id: int) -> Offer | None:
+    return await session.scalar(
+        sa.select(Offer).where(Offer.id == offer_id).execution_options(populate_existing=True)
+    )
+
+
+async def lock_order(*, session: AsyncSession, order_id: int) -> Order | None:
+    """The order with its row lock (PostgreSQL): first check-ins and completion queue here."""
+    return await session.scalar(
+        sa.select(Order)
+        .where(Order.id == order_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+
+
+async def offers_of_order(
+    *, session: AsyncSession, order_id: int, statuses: Sequence[str] | None = None
+) -> list[Offer]:
+    statement = sa.select(Offer).where(Offer.order_id == order_id)
+    if statuses is not None:
+        statement = statement.where(Offer.status.in_(list(statuses)))
+    rows = await session.scalars(
+        statement.order_by(Offer.id).execution_options(populate_existing=True)
+    )
+    return list(rows.all())
+
+
+async def roster_names(*, session: AsyncSession, volunteer_ids: Sequence[int]) -> dict[int, str]:
+    if not volunteer_ids:
+        return {}
+    rows = await session.execute(
+        sa.select(Volunteer.id, User.name)
+        .join(User, User.id == Volunteer.user_id)
+        .where(Volunteer.id.in_(list(volunteer_ids)))
+    )
+    return {row.id: row.name for row in rows}
+
+
+async def user_ids_of_volunteers(
+    *, session: AsyncSession, volunteer_ids: Sequence[int]
+) -> dict[int, int]:
+    if not volunteer_ids:
+        return {}
+    rows = await session.execute(
+        sa.select(Volunteer.id, Volunteer.user_id).where(Volunteer.id.in_(list(volunteer_ids)))
+    )
+    return {row.id: row.user_id for row in rows}
+
+
+async def stamp_checkout(
+    *, session: AsyncSession, offer_id: int, at: datetime, flags: list, now: datetime
+) -> bool:
+    """Set the check-out once: only a checked-in offer without one is changed."""
+    result = await session.execute(
+        sa.update(_offers)
+        .where(
+            _offers.c.id == offer_id,
+            _offers.c.status == OfferStatus.checked_in.value,
+            _offers.c.checked_out_at.is_(None),
+        )
+        .values(checked_out_at=at, flags=flags, updated_at=now)
+    )
+    return result.rowcount == 1
+
+
+async def forgotten_checkouts(
+    *, session: AsyncSession, now: datetime, order_id: int | None = None, limit: int = 500
+) -> list[tuple[Offer, datetime]]:
+    """Checked-in offers with no check-out whose order has ended, with the order's end."""
+    statement = (
+        sa.select(Offer, Order.ends_at)
+        .join(Order, Order.id == Offer.order_id)
+        .where(
+            Offer.status == OfferStatus.checked_in,
+            Offer.checked_out_at.is_(None),
+            Order.ends_at <= now,
+        )
+        .order_by(Offer.id)
+        .limit(limit)
+        .execution_options(populate_existing=True)
+    )
+    if order_id is not None:
+        statement = statement.where(Offer.order_id == order_id)
+    if session.bind.dialect.name == "postgresql":
+        statement = statement.with_for_update(of=Offer, skip_locked=True)
+    rows = await session.execute(statement)
+    return [(row[0], row[1]) for row in rows]
+
+
+async def add_service_record(*, session: AsyncSession, record: ServiceRecord) -> ServiceRecord:
+    session.add(record)
+    await session.flush()
+    return record
+
+
+async def count_completion(*, session: AsyncSession, volunteer_id: int) -> None:
+    """Atomic +1 on the reliability counters that matching reads."""
+    table = Volunteer.__table__
+    await session.execute(
+        sa.update(table)
+        .where(table.c.id == volunteer_id)
+        .values(completed_count=table.c.completed_count + 1)
+    )
+
+
+async def count_no_show(*, session: AsyncSession, volunteer_id: int) -> None:
+    table = Volunteer.__table__
+    await session.execute(
+        sa.update(table)
+        .where(table.c.id == volunteer_id)
+        .values(no_show_count=table.c.no_show_count + 1)
+    )
+
+
+async def service_records_page(
+    *, session: AsyncSession, volunteer_id: int, limit: int, offset: int
+) -> tuple[list[tuple[ServiceRecord, str]], int, float]:
+    """A volunteer's records (newest first) with order titles, the count and total hours."""
+    condition = ServiceRecord.volunteer_id == volunteer_id
+    total, hours = (
+        await session.execute(
+            sa.select(
+                sa.func.count(), sa.func.coalesce(sa.func.sum(ServiceRecord.hours), 0.0)
+            ).where(condition)
+        )
+    ).one()
+    rows = await session.execute(
+        sa.select(ServiceRecord, Order.title)
+        .join(Order, Order.id == ServiceRecord.order_id)
+        .where(condition)
+        .order_by(ServiceRecord.started_at.desc(), ServiceRecord.id.desc())
+        .limit(limit)
+        .offset(offset)
+    )
+    return [(row[0], row[1]) for row in rows], int(total), float(hours)

@@ -1,0 +1,129 @@
+"""JSON API of the activity day: check-in/out, the roster, confirming completion, my hours."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter
+
+from service.activity import service
+from service.activity.repository import service_records_page
+from service.activity.schemas import (
+    Attendance,
+    CheckInRequest,
+    CheckInResult,
+    CompletionRequest,
+    CompletionResult,
+    MyServiceRecords,
+    Roster,
+    ServiceRecordPublic,
+)
+from service.api.pagination import PageDep
+from service.auth.access import requires
+from service.auth.actor import Actor
+from service.db import SessionDep
+from service.errors import Forbidden
+from service.lifecycle.context import ContextDep
+from service.models import Offer
+from service.schemas_common import IdPath
+from service.vocab import Role
+
+offers_router = APIRouter(prefix="/offers", tags=["activity 活动当天"])
+orders_router = APIRouter(prefix="/orders", tags=["activity 活动当天"])
+me_router = APIRouter(prefix="/me", tags=["activity 活动当天"])
+Volunteer = Annotated[Actor, requires(Role.volunteer, Role.team_leader)]
+Staff = Annotated[Actor, requires(Role.worker, Role.coordinator)]
+
+
+def _attendance(offer: Offer, name: str = "") -> dict:
+    return {
+        "offer_id": offer.id,
+        "order_id": offer.order_id,
+        "volunteer_id": offer.volunteer_id,
+        "volunteer_name": name,
+        "status": offer.status,
+        "checked_in_at": offer.checked_in_at,
+        "checked_out_at": offer.checked_out_at,
+        "flags": list(offer.flags or []),
+    }
+
+
+@offers_router.post("/{offer_id}/check-in", summary="签到")
+async def check_in(
+    offer_id: IdPath, body: CheckInRequest, session: SessionDep, ctx: ContextDep, actor: Volunteer
+) -> CheckInResult:
+    """Server time is the check-in time; far away or without location is allowed but flagged."""
+    result = await service.check_in(session, ctx, offer_id=offer_id, lat=body.lat, lng=body.lng)
+    if result.already:
+        message = "您已签到。"
+    elif service.OUTSIDE_GEOFENCE in (result.offer.flags or []):
+        message = "签到成功，但您不在活动地点附近，社区将核实。"
+    elif service.NO_LOCATION in (result.offer.flags or []):
+        message = "签到成功（未获取到定位）。"
+    else:
+        message = "签到成功。"
+    return CheckInResult(**_attendance(result.offer), distance_m=result.distance_m, message=message)
+
+
+@offers_router.post("/{offer_id}/check-out", summary="签退")
+async def check_out(
+    offer_id: IdPath, session: SessionDep, ctx: ContextDep, actor: Volunteer
+) -> Attendance:
+    """Idempotent: checking out again keeps the first time."""
+    offer = await service.check_out(session, ctx, offer_id=offer_id)
+    return Attendance(**_attendance(offer))
+
+
+@orders_router.get("/{order_id}/attendance", summary="活动签到情况")
+async def attendance(
+    order_id: IdPath, session: SessionDep, ctx: ContextDep, actor: Staff
+) -> Roster:
+    order, offers, names = await service.roster(session, ctx, order_id=order_id)
+    items = [Attendance(**_attendance(o, names.get(o.volunteer_id, ""))) for o in offers]
+    return Roster(order_id=order.id, order_status=order.status, items=items)
+
+
+@orders_router.post("/{order_id}/completion", summary="确认活动完成")
+async def confirm_completion(
+    order_id: IdPath, body: CompletionRequest, session: SessionDep, ctx: ContextDep, actor: Staff
+) -> CompletionResult:
+    """Writes service hours per volunteer, marks no-shows, and issues rating codes."""
+    result = await service.confirm_completion(
+        session,
+        ctx,
+        order_id=order_id,
+        present_volunteer_ids=body.present_volunteer_ids,
+        rating_code_count=body.rating_codes,
+    )
+    return CompletionResult(
+        order_id=result.order.id,
+        status=result.order.status,
+        service_records=[
+            ServiceRecordPublic.model_validate(r, from_attributes=True) for r in result.records
+        ],
+        no_show_volunteer_ids=result.no_show_volunteer_ids,
+        rating_codes=result.rating_codes,
+    )
+
+
+@me_router.get("/service-records", summary="我的服务时长")
+async def my_service_records(
+    session: SessionDep, page: PageDep, actor: Volunteer
+) -> MyServiceRecords:
+    if actor.volunteer_id is None:
+        raise Forbidden("您还没有志愿者档案。")
+    rows, total, hours = await service_records_page(
+        session=session, volunteer_id=actor.volunteer_id, limit=page.limit, offset=page.offset
+    )
+    items = [
+        ServiceRecordPublic(
+            **ServiceRecordPublic.model_validate(record, from_attributes=True).model_dump(
+                exclude={"order_title"}
+            ),
+            order_title=title,
+        )
+        for record, title in rows
+    ]
+    return MyServiceRecords(
+        items=items, total=total, total_hours=round(hours, 2), limit=page.limit, offset=page.offset
+    )

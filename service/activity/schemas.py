@@ -1,0 +1,92 @@
+"""Request and response shapes of the activity day."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from service.schemas_common import MAX_ID
+from service.vocab import OfferStatus, OrderStatus
+
+
+class CheckInRequest(BaseModel):
+    """Where the volunteer is (WGS-84); leave both out if the phone cannot tell."""
+
+    lat: float | None = Field(default=None, ge=-90, le=90, description="纬度（WGS-84）")
+    lng: float | None = Field(default=None, ge=-180, le=180, description="经度（WGS-84）")
+
+    model_config = ConfigDict(json_schema_extra={"examples": [{"lat": 37.5401, "lng": 121.4003}]})
+
+    @model_validator(mode="after")
+    def _both_or_neither(self) -> CheckInRequest:
+        if (self.lat is None) != (self.lng is None):
+            raise ValueError("经纬度需同时填写")
+        return self
+
+
+class Attendance(BaseModel):
+    """One volunteer's place on an order through the day."""
+
+    offer_id: int
+    order_id: int
+    volunteer_id: int
+    volunteer_name: str = Field(default="", description="志愿者姓名")
+    status: OfferStatus
+    checked_in_at: datetime | None = Field(description="签到时间（服务器时间）")
+    checked_out_at: datetime | None = Field(description="签退时间（服务器时间）")
+    flags: list[str] = Field(
+        description="标记：outside_geofence 签到超出范围；no_location 无定位；"
+        "auto_checkout 未签退由系统按结束时间补签；confirmed_without_checkin 社区补录"
+    )
+
+
+class CheckInResult(Attendance):
+    distance_m: float | None = Field(description="签到位置距活动地点（米）")
+    message: str = Field(description="给志愿者的提示")
+
+
+class Roster(BaseModel):
+    order_id: int
+    order_status: OrderStatus
+    items: list[Attendance]
+
+
+class CompletionRequest(BaseModel):
+    """确认完成: who served without checking in, and how many rating codes to print."""
+
+    present_volunteer_ids: list[Annotated[int, Field(ge=1, le=MAX_ID)]] = Field(
+        default_factory=list, max_length=200, description="未签到但实际到场的志愿者（补录）"
+    )
+    rating_codes: int = Field(default=30, ge=0, le=500, description="生成的评价码数量")
+
+    model_config = ConfigDict(
+        json_schema_extra={"examples": [{"present_volunteer_ids": [], "rating_codes": 40}]}
+    )
+
+
+class ServiceRecordPublic(BaseModel):
+    order_id: int
+    order_title: str = ""
+    volunteer_id: int
+    hours: float = Field(description="服务时长（小时）")
+    started_at: datetime
+    ended_at: datetime
+    flags: list[str]
+
+
+class CompletionResult(BaseModel):
+    order_id: int
+    status: OrderStatus
+    service_records: list[ServiceRecordPublic]
+    no_show_volunteer_ids: list[int] = Field(description="记为未到场的志愿者")
+    rating_codes: list[str] = Field(description="可打印发给居民的评价码")
+
+
+class MyServiceRecords(BaseModel):
+    items: list[ServiceRecordPublic]
+    total: int
+    total_hours: float = Field(description="累计服务时长（小时）")
+    limit: int
+    offset: int

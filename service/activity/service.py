@@ -1,0 +1,266 @@
+"""The activity day: check-in/out with server time, forgotten check-outs, confirming completion."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from geopy.distance import geodesic
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from service.activity import repository
+from service.errors import Conflict, Forbidden, InvalidInput, NotFound
+from service.evaluations.service import issue_rating_codes
+from service.lifecycle.context import ActionContext
+from service.lifecycle.machine import change_offer_status, change_order_status
+from service.models import Offer, Order, ServiceRecord
+from service.notifications.outbox import notify
+from service.orders.service import managed_order
+from service.vocab import OfferStatus, OrderStatus
+
+OUTSIDE_GEOFENCE = "outside_geofence"
+NO_LOCATION = "no_location"
+AUTO_CHECKOUT = "auto_checkout"
+MANUAL_ATTENDANCE = "confirmed_without_checkin"
+# An order that has not started yet goes in_progress on the first check-in (or at completion).
+NOT_STARTED = (OrderStatus.published, OrderStatus.staffed, OrderStatus.expired)
+CHECK_IN_ALLOWED = (*NOT_STARTED, OrderStatus.in_progress)
+
+
+@dataclass(frozen=True)
+class CheckIn:
+    offer: Offer
+    distance_m: float | None
+    already: bool
+
+
+def distance_to_venue(order: Order, lat: float, lng: float) -> float:
+    """Metres from the venue (geodesic on WGS-84, geopy as the reference)."""
+    return geodesic((lat, lng), (order.venue_lat, order.venue_lng)).meters
+
+
+async def _own_offer(session: AsyncSession, ctx: ActionContext, offer_id: int) -> Offer:
+    offer = await repository.get_offer(session=session, offer_id=offer_id)
+    if offer is None:
+        raise NotFound("未找到该邀请。")
+    if ctx.actor.volunteer_id is None or offer.volunteer_id != ctx.actor.volunteer_id:
+        raise Forbidden("只能为自己签到、签退。")
+    return offer
+
+
+async def _start_if_needed(session: AsyncSession, ctx: ActionContext, order: Order, why: str):
+    if order.status in NOT_STARTED:
+        await change_order_status(
+            session, ctx, order_id=order.id, to=OrderStatus.in_progress, reason=why
+        )
+
+
+async def check_in(
+    session: AsyncSession,
+    ctx: ActionContext,
+    *,
+    offer_id: int,
+    lat: float | None,
+    lng: float | None,
+) -> CheckIn:
+    """签到 at server time; far from the venue or without a location it is allowed but flagged."""
+    offer = await _own_offer(session, ctx, offer_id)
+    order = await repository.lock_order(session=session, order_id=offer.order_id)
+    if offer.status in (OfferStatus.checked_in, OfferStatus.completed):
+        return CheckIn(offer=offer, distance_m=None, already=True)
+    if offer.status != OfferStatus.accepted:
+        raise Conflict("只有已接单的活动才能签到。", code="not_accepted")
+    opens = order.starts_at - timedelta(minutes=ctx.settings.check_in_opens_minutes_before)
+    if ctx.now < opens:
+        raise Conflict(
+            f"签到将于活动开始前 {ctx.settings.check_in_opens_minutes_before} 分钟开放。",
+            code="check_in_not_open",
+        )
+    if ctx.now >= order.ends_at or order.status not in CHECK_IN_ALLOWED:
+        raise Conflict("活动已结束或已取消，不能再签到。", code="check_in_closed")
+    flags = list(offer.flags or [])
+    distance = None
+    if lat is None or lng is None:
+        flags.append(NO_LOCATION)
+    else:
+        distance = distance_to_venue(order, lat, lng)
+        if distance > ctx.settings.geofence_meters:
+            flags.append(OUTSIDE_GEOFENCE)
+    await change_offer_status(
+        session,
+        ctx,
+        offer_id=offer.id,
+        to=OfferStatus.checked_in,
+        values={"checked_in_at": ctx.now, "check_in_lat": lat, "check_in_lng": lng, "flags": flags},
+    )
+    await _start_if_needed(session, ctx, order, "首位志愿者签到，活动开始")
+    return CheckIn(offer=offer, distance_m=distance, already=False)
+
+
+async def check_out(session: AsyncSession, ctx: ActionContext, *, offer_id: int) -> Offer:
+    """签退 at server time; checking out again keeps the first time."""
+    offer = await _own_offer(session, ctx, offer_id)
+    if offer.checked_out_at is not None:
+        return offer
+    if offer.status != OfferStatus.checked_in:
+        raise Conflict("请先签到，再签退。", code="not_checked_in")
+    await repository.stamp_checkout(
+        session=session, offer_id=offer.id, at=ctx.now, flags=list(offer.flags or []), now=ctx.now
+    )
+    return await repository.get_offer(session=session, offer_id=offer.id)
+
+
+async def close_forgotten_checkouts(
+    session: AsyncSession, ctx: ActionContext, *, order_id: int | None = None
+) -> int:
+    """Close check-outs nobody made at the order's end, flagged; the worker's sweep calls this."""
+    closed = 0
+    for offer, ends_at in await repository.forgotten_checkouts(
+        session=session, now=ctx.now, order_id=order_id
+    ):
+        at = max(ends_at, offer.checked_in_at) if offer.checked_in_at else ends_at
+        flags = [*(offer.flags or []), AUTO_CHECKOUT]
+        closed += await repository.stamp_checkout(
+            session=session, offer_id=offer.id, at=at, flags=flags, now=ctx.now
+        )
+    return closed
+
+
+async def roster(
+    session: AsyncSession, ctx: ActionContext, *, order_id: int
+) -> tuple[Order, list[Offer], dict[int, str]]:
+    """Who holds (or held) a place on the order, for the worker's activity-day view."""
+    order = await managed_order(session, ctx, order_id)
+    offers = await repository.offers_of_order(
+        session=session,
+        order_id=order.id,
+        statuses=[
+            OfferStatus.accepted,
+            OfferStatus.checked_in,
+            OfferStatus.completed,
+            OfferStatus.no_show,
+        ],
+    )
+    names = await repository.roster_names(
+        session=session, volunteer_ids=[offer.volunteer_id for offer in offers]
+    )
+    return order, offers, names
+
+
+@dataclass
+class Completion:
+    order: Order
+    records: list[ServiceRecord] = field(default_factory=list)
+    no_show_volunteer_ids: list[int] = field(default_factory=list)
+    rating_codes: list[str] = field(default_factory=list)
+
+
+def _hours(started: datetime, ended: datetime) -> float:
+    return round(min(max((ended - started).total_seconds() / 3600, 0.0), 24.0), 2)
+
+
+async def confirm_completion(
+    session: AsyncSession,
+    ctx: ActionContext,
+    *,
+    order_id: int,
+    present_volunteer_ids: list[int],
+    rating_code_count: int,
+) -> Completion:
+    """The worker confirms the activity took place: hours per volunteer, no-shows, rating codes.
+
+    ``present_volunteer_ids`` names volunteers who served without checking in (补录); they are
+    credited with the order's scheduled hours and flagged.
+    """
+    order = await managed_order(session, ctx, order_id)
+    order = await repository.lock_order(session=session, order_id=order.id)
+    if order.status in (OrderStatus.completed, OrderStatus.evaluated):
+        raise Conflict("该活动已确认完成。", code="already_completed")
+    if order.status not in CHECK_IN_ALLOWED:
+        raise Conflict("只有进行中（或已开始）的活动可以确认完成。", code="not_started")
+    if ctx.now < order.starts_at:
+        raise Conflict("活动尚未开始，不能确认完成。", code="not_started")
+    await _start_if_needed(session, ctx, order, "社区确认活动已举行")
+    # Check-outs nobody made end now, or at the scheduled end if that has passed.
+    await close_forgotten_checkouts(session, ctx, order_id=order.id)
+    offers = await repository.offers_of_order(
+        session=session, order_id=order.id, statuses=[OfferStatus.accepted, OfferStatus.checked_in]
+    )
+    known = {offer.volunteer_id for offer in offers if offer.status == OfferStatus.accepted}
+    if unknown := sorted(set(present_volunteer_ids) - known):
+        raise InvalidInput(f"以下志愿者没有待确认的接单：{unknown}", field="present_volunteer_ids")
+    result = Completion(order=order)
+    for offer in offers:
+        if offer.status == OfferStatus.checked_in:
+            ended = offer.checked_out_at or min(ctx.now, order.ends_at)
+            result.records.append(
+                await _complete(session, ctx, offer, offer.checked_in_at, ended, [*offer.flags])
+            )
+        elif offer.volunteer_id in present_volunteer_ids:
+            result.records.append(
+                await _complete(
+                    session, ctx, offer, order.starts_at, order.ends_at, [MANUAL_ATTENDANCE]
+                )
+            )
+        else:
+            await change_offer_status(session, ctx, offer_id=offer.id, to=OfferStatus.no_show)
+            await repository.count_no_show(session=session, volunteer_id=offer.volunteer_id)
+            result.no_show_volunteer_ids.append(offer.volunteer_id)
+    await change_order_status(session, ctx, order_id=order.id, to=OrderStatus.completed)
+    codes = await issue_rating_codes(session, order_id=order.id, count=rating_code_count)
+    result.rating_codes = [code.code for code in codes]
+    await _tell_volunteers(session, ctx, order, result)
+    return result
+
+
+async def _complete(
+    session: AsyncSession,
+    ctx: ActionContext,
+    offer: Offer,
+    started: datetime,
+    ended: datetime,
+    flags: list,
+) -> ServiceRecord:
+    values = {"checked_out_at": ended} if offer.status == OfferStatus.checked_in else {}
+    await change_offer_status(
+        session, ctx, offer_id=offer.id, to=OfferStatus.completed, values=values
+    )
+    await repository.count_completion(session=session, volunteer_id=offer.volunteer_id)
+    return await repository.add_service_record(
+        session=session,
+        record=ServiceRecord(
+            order_id=offer.order_id,
+            volunteer_id=offer.volunteer_id,
+            hours=_hours(started, ended),
+            started_at=started,
+            ended_at=ended,
+            confirmed_by_user_id=ctx.actor.user_id,
+            confirmed_at=ctx.now,
+            flags=flags,
+        ),
+    )
+
+
+async def _tell_volunteers(session, ctx: ActionContext, order: Order, result: Completion):
+    volunteer_ids = [r.volunteer_id for r in result.records] + result.no_show_volunteer_ids
+    users = await repository.user_ids_of_volunteers(session=session, volunteer_ids=volunteer_ids)
+    for record in result.records:
+        await notify(
+            session,
+            user_id=users[record.volunteer_id],
+            kind="service_recorded",
+            title=f"「{order.title}」服务时长已记录",
+            body=f"社区已确认您的服务时长 {record.hours:g} 小时，感谢参与！",
+            payload={"order_id": order.id, "hours": record.hours},
+            now=ctx.now,
+        )
+    for volunteer_id in result.no_show_volunteer_ids:
+        await notify(
+            session,
+            user_id=users[volunteer_id],
+            kind="no_show",
+            title=f"「{order.title}」记录为未到场",
+            body="如有误，请联系社区工作者更正。",
+            payload={"order_id": order.id},
+            now=ctx.now,
+        )

@@ -1,0 +1,138 @@
+"""评单: rating codes for residents, worker ratings of volunteers, and closing the loop."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from service.errors import Conflict, InvalidInput, NotFound
+from service.evaluations import codes as rating_codes
+from service.evaluations import repository
+from service.lifecycle.context import ActionContext
+from service.lifecycle.machine import change_order_status
+from service.models import Evaluation, Order, RatingCode
+from service.vocab import OrderStatus, RaterKind
+
+RATEABLE = (OrderStatus.completed, OrderStatus.evaluated)
+MAX_CODES_PER_ORDER = 1000
+
+
+async def issue_rating_codes(
+    session: AsyncSession, *, order_id: int, count: int
+) -> list[RatingCode]:
+    """``count`` new unique codes for an order (collisions with existing codes are redrawn)."""
+    if count <= 0:
+        return []
+    existing = len(await repository.codes_of_order(session=session, order_id=order_id))
+    if existing + count > MAX_CODES_PER_ORDER:
+        raise InvalidInput(f"每个活动最多 {MAX_CODES_PER_ORDER} 个评价码。", field="count")
+    chosen: set[str] = set()
+    while len(chosen) < count:
+        batch = {rating_codes.new_code() for _ in range(count - len(chosen))} - chosen
+        taken = await repository.existing_codes(session=session, codes=sorted(batch))
+        chosen |= batch - taken
+    return await repository.add_codes(session=session, order_id=order_id, codes=sorted(chosen))
+
+
+@dataclass(frozen=True)
+class CodeInfo:
+    code: str
+    used: bool
+    order: Order
+
+
+async def look_up_code(session: AsyncSession, *, raw_code: str) -> CodeInfo:
+    """What a rating link shows before the resident rates: which activity, still usable or not."""
+    code = rating_codes.normalize(raw_code)
+    row = (
+        await repository.code(session=session, code=code)
+        if rating_codes.looks_valid(code)
+        else None
+    )
+    if row is None:
+        raise NotFound("评价码无效，请核对后重新输入。")
+    order = await repository.get_order(session=session, order_id=row.order_id)
+    return CodeInfo(code=row.code, used=row.used_at is not None, order=order)
+
+
+async def rate_with_code(
+    session: AsyncSession, ctx: ActionContext, *, raw_code: str, stars: int, comment: str
+) -> Evaluation:
+    """A resident rates the activity; each code counts once, whoever holds it (no login)."""
+    code = rating_codes.normalize(raw_code)
+    if not rating_codes.looks_valid(code):
+        raise NotFound("评价码无效，请核对后重新输入。")
+    spent = await repository.use_code(session=session, code=code, now=ctx.now)
+    if spent is None:
+        if await repository.code(session=session, code=code) is None:
+            raise NotFound("评价码无效，请核对后重新输入。")
+        raise Conflict("该评价码已使用过，每个评价码只能评价一次。", code="code_used")
+    code_id, order_id = spent
+    return await repository.add_evaluation(
+        session=session,
+        evaluation=Evaluation(
+            order_id=order_id,
+            rater_kind=RaterKind.resident,
+            rater_user_id=ctx.actor.user_id,
+            rating_code_id=code_id,
+            stars=stars,
+            comment=comment,
+            created_at=ctx.now,
+        ),
+    )
+
+
+async def rate_volunteer(
+    session: AsyncSession,
+    ctx: ActionContext,
+    *,
+    order: Order,
+    volunteer_id: int,
+    stars: int,
+    comment: str,
+) -> tuple[Evaluation, bool]:
+    """The worker rates one volunteer who served; returns (rating, order now evaluated)."""
+    order = await repository.lock_order(session=session, order_id=order.id)
+    if order.status not in RATEABLE:
+        raise Conflict("活动确认完成后才能评价志愿者。", code="not_completed")
+    served = await repository.completed_volunteer_ids(session=session, order_id=order.id)
+    if volunteer_id not in served:
+        raise InvalidInput("该志愿者没有参与本次活动的服务记录。", field="volunteer_id")
+    if await repository.worker_rating_exists(
+        session=session, order_id=order.id, volunteer_id=volunteer_id
+    ):
+        raise Conflict("已评价过该志愿者。", code="already_rated")
+    evaluation = await repository.add_evaluation(
+        session=session,
+        evaluation=Evaluation(
+            order_id=order.id,
+            volunteer_id=volunteer_id,
+            rater_kind=RaterKind.worker,
+            rater_user_id=ctx.actor.user_id,
+            stars=stars,
+            comment=comment,
+            created_at=ctx.now,
+        ),
+    )
+    # Reliability figures feed matching: update them in the same transaction as the rating.
+    await repository.add_to_volunteer_rating(
+        session=session, volunteer_id=volunteer_id, stars=stars
+    )
+    rated = await repository.worker_rated_volunteer_ids(session=session, order_id=order.id)
+    closed = False
+    if order.status == OrderStatus.completed and served <= rated:
+        await change_order_status(
+            session, ctx, order_id=order.id, to=OrderStatus.evaluated, reason="社区已评价全部志愿者"
+        )
+        closed = True
+    return evaluation, closed
+
+
+async def summary(
+    session: AsyncSession, *, order: Order
+) -> tuple[list[Evaluation], list[RatingCode]]:
+    return (
+        await repository.evaluations_of_order(session=session, order_id=order.id),
+        await repository.codes_of_order(session=session, order_id=order.id),
+    )
