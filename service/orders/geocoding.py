@@ -48,12 +48,13 @@ async def resolve_place(
     community_id: int,
     venue_id: int | None = None,
     venue_name: str = "",
-    address: str = "",
+    venue_address: str = "",
     lat: float | None = None,
     lng: float | None = None,
     coord_system: str = "wgs84",
 ) -> Place:
     """The venue of an order from whichever of the inputs was given (in that order)."""
+    address = venue_address
     if venue_id is not None:
         venue = await session.get(Venue, venue_id)
         if venue is None or venue.community_id != community_id:

@@ -43,7 +43,7 @@ async def draft_from_form(session: AsyncSession, ctx: ActionContext, data: Previ
         community_id=data.community_id,
         venue_id=data.venue_id,
         venue_name=data.venue_name,
-        address=data.venue_address,
+        venue_address=data.venue_address,
         lat=data.lat,
         lng=data.lng,
         coord_system=data.coord_system,

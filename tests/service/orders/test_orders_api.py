@@ -1,0 +1,108 @@
+"""Orders API: drafts with venues, scope, preview without private data, clear refusals."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from service.vocab import Role
+from tests.factories import make_area_tree, make_skill, make_user, make_volunteer
+from tests.races.world import bearer, give_token
+
+
+async def _setup(session):
+    _, street, community = await make_area_tree(session)
+    skill = await make_skill(session)
+    worker = await make_user(session, roles=((Role.worker, community.id, None),))
+    token = await give_token(session, worker.id, f"kp_w_{worker.id}")
+    other = await make_user(session, roles=((Role.worker, street.id, None),))
+    other_token = await give_token(session, other.id, f"kp_o_{other.id}")
+    await make_volunteer(session, home_area=community, skills=[skill], lat=37.55)
+    await session.commit()
+    return community.id, skill.id, token, other_token
+
+
+def _draft(community_id, skill_id, clock, **extra):
+    start = clock.now() + timedelta(days=2)
+    return {
+        "title": "社区急救培训",
+        "community_id": community_id,
+        "target_group": "elderly",
+        "starts_at": start.isoformat(),
+        "ends_at": (start + timedelta(hours=2)).isoformat(),
+        "skill_ids": [skill_id],
+        "venue_name": "测试社区",
+        **extra,
+    }
+
+
+async def test_draft_with_gcj02_coordinates_is_stored_as_wgs84_and_previewed(
+    client, session, clock
+):
+    community_id, skill_id, token, _ = await _setup(session)
+    body = _draft(community_id, skill_id, clock, lat=37.5410, lng=121.4060, coord_system="gcj02")
+    created = await client.post("/api/v1/orders", json=body, headers=bearer(token))
+    assert created.status_code == 201, created.text
+    order = created.json()
+    assert order["status"] == "draft" and order["status_label"] == "草稿"
+    assert abs(order["venue_lng"] - 121.4060) > 0.003  # GCJ-02 offset removed
+    preview = await client.get(f"/api/v1/orders/{order['id']}/candidates", headers=bearer(token))
+    assert preview.status_code == 200, preview.text
+    data = preview.json()
+    assert data["count"] == 1
+    [candidate] = data["candidates"]
+    assert "****" in candidate["phone_masked"] and "home_lat" not in candidate
+    assert {p["code"] for p in candidate["parts"]} >= {"skill", "distance"}
+    events = await client.get(f"/api/v1/orders/{order['id']}/events", headers=bearer(token))
+    assert [(e["from_status"], e["to_status"]) for e in events.json()["items"]] == [(None, "draft")]
+
+
+async def test_unknown_address_offline_is_a_clear_refusal(client, session, clock):
+    community_id, skill_id, token, _ = await _setup(session)
+    body = _draft(community_id, skill_id, clock, venue_address="不存在的地方")
+    response = await client.post("/api/v1/orders", json=body, headers=bearer(token))
+    assert response.status_code == 422
+    assert "无法定位地址" in response.json()["detail"]
+
+
+async def test_a_worker_of_another_area_cannot_see_or_publish(client, session, clock):
+    community_id, skill_id, token, other_token = await _setup(session)
+    order = (
+        await client.post(
+            "/api/v1/orders", json=_draft(community_id, skill_id, clock), headers=bearer(token)
+        )
+    ).json()
+    for method, path in (("GET", ""), ("POST", "/publish")):
+        response = await client.request(
+            method,
+            f"/api/v1/orders/{order['id']}{path}",
+            headers=bearer(other_token),
+            json={} if method == "POST" else None,
+        )
+        assert response.status_code == 403, response.text
+    listed = await client.get("/api/v1/orders", headers=bearer(other_token))
+    assert listed.json()["total"] == 0
+
+
+async def test_publishing_twice_is_a_409_saying_why(client, session, clock):
+    community_id, skill_id, token, _ = await _setup(session)
+    order = (
+        await client.post(
+            "/api/v1/orders", json=_draft(community_id, skill_id, clock), headers=bearer(token)
+        )
+    ).json()
+    url = f"/api/v1/orders/{order['id']}/publish"
+    assert (
+        await client.post(url, json={"dispatch_mode": "open"}, headers=bearer(token))
+    ).status_code == 200
+    again = await client.post(url, json={}, headers=bearer(token))
+    assert again.status_code == 409
+    assert again.headers["content-type"].startswith("application/problem+json")
+    assert "不能变更为" in again.json()["detail"]
+
+
+async def test_nul_bytes_are_refused(client, session, clock):
+    community_id, skill_id, token, _ = await _setup(session)
+    body = _draft(community_id, skill_id, clock, title="急救\x00培训")
+    assert (
+        await client.post("/api/v1/orders", json=body, headers=bearer(token))
+    ).status_code == 422
