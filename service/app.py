@@ -11,6 +11,7 @@ from fastapi import FastAPI, Request
 from fastapi.staticfiles import StaticFiles
 
 from service.api.router import api_router
+from service.auth.wiring import install_identity
 from service.clock import Clock, SystemClock
 from service.db import create_engine, create_sessionmaker
 from service.home.routes_pages import router as home_router
@@ -52,6 +53,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
         return response
 
     install_error_handlers(app)
+    install_identity(app, settings)  # security middleware, log redaction, identity routes
     app.mount("/static", StaticFiles(directory=PROJECT_ROOT / "static"), name="static")
     app.include_router(home_router)
     app.include_router(api_router)

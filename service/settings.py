@@ -45,6 +45,7 @@ class Settings(BaseSettings):
     login_max_failures: Annotated[int, Field(ge=1)] = 5
     login_window_minutes: Annotated[int, Field(ge=1)] = 15
     redis_url: str | None = None
+    redis_key_prefix: str = "kepu:"  # namespace for keys in a shared Redis
     # Identity and security baseline (service/auth, service/web/security.py)
     login_ip_max_failures: Annotated[int, Field(ge=1)] = 30  # per IP: NAT puts many behind one
     session_touch_seconds: Annotated[int, Field(ge=0)] = (

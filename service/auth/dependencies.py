@@ -7,7 +7,7 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 
-from service.auth import repository
+from service.auth import repository, touch
 from service.auth.actor import ANONYMOUS, Actor
 from service.auth.tokens import hash_secret
 from service.clock import ClockDep
@@ -48,7 +48,8 @@ async def _resolve(request: Request, session, clock) -> Actor:
         )
         if found is None:
             return ANONYMOUS
-        user, _token = found
+        user, token = found
+        await touch.touch_token(request, session, token=token, user=user, now=now)
         return await _actor_for(session, user, request, via_token=True)
     raw = request.cookies.get(session_cookie_name(settings))
     if not raw:
@@ -61,7 +62,9 @@ async def _resolve(request: Request, session, clock) -> Actor:
     absolute = timedelta(hours=settings.session_absolute_hours)
     if now - auth_session.last_seen_at > idle or now - auth_session.created_at > absolute:
         return ANONYMOUS
+    # The guard middleware derives the same token from the cookie; keep the stored one as truth.
     request.state.csrf_token = auth_session.csrf_token
+    await touch.touch_session(request, session, auth_session=auth_session, user=user, now=now)
     return await _actor_for(session, user, request, session_id=auth_session.id)
 
 

@@ -4,9 +4,20 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
 
 from service.auth.actor import RoleGrant
-from service.models import ApiToken, Area, AuthSession, RoleAssignment, User, Volunteer
+from service.models import (
+    ApiToken,
+    Area,
+    AuthSession,
+    Offer,
+    Order,
+    RoleAssignment,
+    Team,
+    User,
+    Volunteer,
+)
 from service.vocab import Role
 
 
@@ -50,3 +61,201 @@ async def user_by_token_hash(
     )
     row = (await session.execute(statement)).first()
     return (row[0], row[1]) if row else None
+
+
+# ---------------------------------------------------------------- accounts
+
+
+async def user_by_phone(*, session: AsyncSession, phone: str) -> User | None:
+    return await session.scalar(sa.select(User).where(User.phone == phone))
+
+
+async def user_by_id(*, session: AsyncSession, user_id: int) -> User | None:
+    return await session.get(User, user_id)
+
+
+async def area_by_id(*, session: AsyncSession, area_id: int) -> Area | None:
+    return await session.get(Area, area_id)
+
+
+async def team_exists(*, session: AsyncSession, team_id: int) -> bool:
+    return bool(await session.scalar(sa.select(sa.func.count()).where(Team.id == team_id)))
+
+
+async def list_users(
+    *,
+    session: AsyncSession,
+    name: str | None = None,
+    phone_tail: str | None = None,
+    role: Role | None = None,
+    status: str | None = None,
+    limit: int = 50,
+    offset: int = 0,
+) -> tuple[list[User], int]:
+    """A page of users, newest first, with the total matching count."""
+    statement = sa.select(User)
+    if name:
+        statement = statement.where(User.name.contains(name, autoescape=True))
+    if phone_tail:
+        statement = statement.where(User.phone.endswith(phone_tail, autoescape=True))
+    if role:
+        statement = statement.where(
+            User.id.in_(sa.select(RoleAssignment.user_id).where(RoleAssignment.role == role))
+        )
+    if status:
+        statement = statement.where(User.status == status)
+    total = await session.scalar(sa.select(sa.func.count()).select_from(statement.subquery()))
+    rows = await session.scalars(statement.order_by(User.id.desc()).limit(limit).offset(offset))
+    return list(rows), total or 0
+
+
+async def grant_rows_of(*, session: AsyncSession, user_ids: list[int]) -> dict[int, list[dict]]:
+    """Each user's grants with area and team names, for display (one query for all users)."""
+    if not user_ids:
+        return {}
+    statement = (
+        sa.select(
+            RoleAssignment.user_id,
+            RoleAssignment.role,
+            RoleAssignment.area_id,
+            Area.name.label("area_name"),
+            RoleAssignment.team_id,
+            Team.name.label("team_name"),
+        )
+        .outerjoin(Area, Area.id == RoleAssignment.area_id)
+        .outerjoin(Team, Team.id == RoleAssignment.team_id)
+        .where(RoleAssignment.user_id.in_(user_ids))
+        .order_by(RoleAssignment.id)
+    )
+    result: dict[int, list[dict]] = {user_id: [] for user_id in user_ids}
+    for row in await session.execute(statement):
+        mapping = dict(row._mapping)
+        result[mapping.pop("user_id")].append(mapping)
+    return result
+
+
+async def replace_grants(
+    *, session: AsyncSession, user_id: int, grants: list[tuple[Role, int | None, int | None]]
+) -> None:
+    await session.execute(sa.delete(RoleAssignment).where(RoleAssignment.user_id == user_id))
+    for role, area_id, team_id in dict.fromkeys(grants):  # duplicates collapse, order kept
+        session.add(RoleAssignment(user_id=user_id, role=role, area_id=area_id, team_id=team_id))
+    await session.flush()
+
+
+async def revoke_sessions_of(
+    *, session: AsyncSession, user_id: int, now, keep_session_id: int | None = None
+) -> None:
+    statement = sa.update(AuthSession).where(
+        AuthSession.user_id == user_id, AuthSession.revoked_at.is_(None)
+    )
+    if keep_session_id is not None:
+        statement = statement.where(AuthSession.id != keep_session_id)
+    await session.execute(statement.values(revoked_at=now))
+
+
+async def revoke_tokens_of(*, session: AsyncSession, user_id: int, now) -> None:
+    await session.execute(
+        sa.update(ApiToken)
+        .where(ApiToken.user_id == user_id, ApiToken.revoked_at.is_(None))
+        .values(revoked_at=now)
+    )
+
+
+async def revoke_session(*, session: AsyncSession, session_id: int, now) -> None:
+    await session.execute(
+        sa.update(AuthSession)
+        .where(AuthSession.id == session_id, AuthSession.revoked_at.is_(None))
+        .values(revoked_at=now)
+    )
+
+
+async def tokens_of(*, session: AsyncSession, user_id: int) -> list[ApiToken]:
+    rows = await session.scalars(
+        sa.select(ApiToken).where(ApiToken.user_id == user_id).order_by(ApiToken.id.desc())
+    )
+    return list(rows)
+
+
+# ---------------------------------------------------------------- volunteer registrations
+
+
+async def pending_registrations(*, session: AsyncSession, scoped: sa.Select) -> list[dict]:
+    """Pending volunteers (already narrowed by ``scoped``) with their names and home areas."""
+    statement = (
+        scoped.add_columns(
+            User.name, User.phone, Area.name.label("home_area_name"), User.id.label("user_id")
+        )
+        .join(User, User.id == Volunteer.user_id)
+        .join(Area, Area.id == Volunteer.home_area_id)
+        .where(Volunteer.status == "pending", User.status == "pending")
+        .order_by(Volunteer.created_at, Volunteer.id)
+    )
+    return [dict(row._mapping) for row in await session.execute(statement)]
+
+
+async def volunteer_with_area(
+    *, session: AsyncSession, volunteer_id: int
+) -> tuple[Volunteer, User, Area] | None:
+    statement = (
+        sa.select(Volunteer, User, Area)
+        .join(User, User.id == Volunteer.user_id)
+        .join(Area, Area.id == Volunteer.home_area_id)
+        .where(Volunteer.id == volunteer_id)
+    )
+    row = (await session.execute(statement)).first()
+    return (row[0], row[1], row[2]) if row else None
+
+
+async def order_contact_facts(
+    *, session: AsyncSession, order_id: int, subject_user_id: int, engaged_statuses
+) -> tuple[int, bool] | None:
+    """(community_id, subject accepted?) for an order, or None when it does not exist."""
+    order = await session.get(Order, order_id)
+    if order is None:
+        return None
+    accepted = await session.scalar(
+        sa.select(sa.func.count())
+        .select_from(Offer)
+        .join(Volunteer, Volunteer.id == Offer.volunteer_id)
+        .where(
+            Offer.order_id == order_id,
+            Volunteer.user_id == subject_user_id,
+            Offer.status.in_(engaged_statuses),
+        )
+    )
+    return order.community_id, bool(accepted)
+
+
+# ---------------------------------------------------------------- choices for forms
+
+
+async def communities_for_choice(*, session: AsyncSession) -> list[dict]:
+    """Communities with their street's name, in tree order."""
+    parent = aliased(Area)
+    statement = (
+        sa.select(Area.id, Area.name, parent.name.label("parent_name"))
+        .outerjoin(parent, parent.id == Area.parent_id)
+        .where(Area.level == "community")
+        .order_by(Area.path)
+    )
+    return [dict(row._mapping) for row in await session.execute(statement)]
+
+
+LEVEL_LABELS = {"district": "区县", "street": "街道", "community": "社区"}
+
+
+async def areas_for_choice(*, session: AsyncSession) -> list[dict]:
+    """Every area, labelled with its level, in tree order (for scoping a role)."""
+    rows = await session.execute(
+        sa.select(Area.id, Area.name, Area.level, Area.path).order_by(Area.path)
+    )
+    return [
+        {"id": row.id, "label": f"{LEVEL_LABELS.get(row.level, row.level)} · {row.name}"}
+        for row in rows
+    ]
+
+
+async def teams_for_choice(*, session: AsyncSession) -> list[dict]:
+    rows = await session.execute(sa.select(Team.id, Team.name).order_by(Team.name))
+    return [dict(row._mapping) for row in rows]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import hmac
 import secrets
 
 TOKEN_PREFIX = "kp_"
@@ -19,3 +20,17 @@ def hash_secret(secret: str) -> str:
 
 def new_api_token() -> str:
     return TOKEN_PREFIX + new_secret(32)
+
+
+def csrf_token_for(secret_key: str, binding: str) -> str:
+    """The CSRF token bound to a cookie value (session id or pre-session id): HMAC-SHA256 hex.
+
+    Signed double-submit: the token can be recomputed from the cookie without a database read,
+    and nobody without the server secret can derive it from a cookie they planted.
+    """
+    return hmac.new(secret_key.encode(), b"csrf:" + binding.encode(), hashlib.sha256).hexdigest()
+
+
+def keyed_hash(secret_key: str, value: str) -> str:
+    """An HMAC of personal data (e.g. a phone) used as a lookup key without storing the value."""
+    return hmac.new(secret_key.encode(), value.encode(), hashlib.sha256).hexdigest()

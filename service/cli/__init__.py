@@ -23,6 +23,9 @@ def _register_optional_commands() -> None:
 
     app.add_typer(demo_app, name="demo")
     app.add_typer(__import__("service.dispatch.cli", fromlist=["app"]).app, name="worker")
+    from service.auth.cli import app as users_app
+
+    app.add_typer(users_app, name="users")
 
 
 _register_optional_commands()

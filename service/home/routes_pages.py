@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 
+from service.auth.access import PUBLIC, requires
 from service.clock import ClockDep
 from service.db import SessionDep, check_database
 from service.home import repository
@@ -13,7 +14,7 @@ from service.web.templating import render
 router = APIRouter()
 
 
-@router.get("/healthz", name="healthz", tags=["health"])
+@router.get("/healthz", name="healthz", tags=["health"], dependencies=[requires(PUBLIC)])
 async def healthz(request: Request) -> JSONResponse:
     """200 when the database answers; 503 with the reason when it does not."""
     problem = await check_database(request.app.state.engine)
@@ -22,7 +23,7 @@ async def healthz(request: Request) -> JSONResponse:
     return JSONResponse({"status": "ok", "database": "ok"})
 
 
-@router.get("/", name="home", include_in_schema=False)
+@router.get("/", name="home", include_in_schema=False, dependencies=[requires(PUBLIC)])
 async def home(request: Request, session: SessionDep, clock: ClockDep):
     """What the service is, and the activities coming up soonest."""
     now = clock.now()

@@ -1,0 +1,250 @@
+"""Accounts: admins create users, set scoped roles, reset passwords; volunteers self-register
+and a coordinator over their home area approves them."""
+
+from __future__ import annotations
+
+import secrets
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from service.auth import policy, repository
+from service.auth.audit import AuditAction, record, record_action
+from service.auth.passwords import hash_password
+from service.auth.schemas import GrantIn, UserCreate, UserUpdate, VolunteerRegistration
+from service.auth.service import check_password_strength
+from service.errors import Conflict, Forbidden, InvalidInput, NotFound
+from service.lifecycle.context import ActionContext
+from service.models import Area, User, Volunteer
+from service.notifications.outbox import notify
+from service.settings import Settings
+from service.vocab import AreaLevel, Role, UserStatus, VolunteerStatus
+
+PHONE_TAKEN = "该手机号已注册。"
+
+
+async def _validated_grants(
+    session: AsyncSession, grants: list[GrantIn]
+) -> list[tuple[Role, int | None, int | None]]:
+    """Each grant scoped the way its role needs (worker → community, coordinator → street/district)."""
+    result = []
+    for grant in grants:
+        area = (
+            await repository.area_by_id(session=session, area_id=grant.area_id)
+            if grant.area_id
+            else None
+        )
+        if grant.area_id and area is None:
+            raise InvalidInput(f"区域 {grant.area_id} 不存在。", code="unknown_area")
+        team_ok = bool(grant.team_id) and await repository.team_exists(
+            session=session, team_id=grant.team_id
+        )
+        problem = policy.grant_scope_problem(grant.role, area.level if area else None, team_ok)
+        if problem:
+            raise InvalidInput(problem + "。", code="bad_scope")
+        area_id = grant.area_id if grant.role in policy.SCOPE_LEVELS else None
+        team_id = grant.team_id if grant.role == Role.team_leader else None
+        result.append((grant.role, area_id, team_id))
+    return result
+
+
+def _grants_detail(grants) -> list[dict]:
+    return [{"role": str(role), "area_id": area, "team_id": team} for role, area, team in grants]
+
+
+async def create_user(session: AsyncSession, *, ctx: ActionContext, data: UserCreate) -> User:
+    """An active account with the given scoped roles."""
+    if await repository.user_by_phone(session=session, phone=data.phone):
+        raise Conflict(PHONE_TAKEN, code="phone_taken")
+    check_password_strength(data.password, ctx.settings, phone=data.phone)
+    grants = await _validated_grants(session, data.grants)
+    user = User(
+        phone=data.phone,
+        name=data.name,
+        password_hash=await hash_password(data.password),
+        status=UserStatus.active,
+        created_at=ctx.now,
+    )
+    session.add(user)
+    await session.flush()
+    await repository.replace_grants(session=session, user_id=user.id, grants=grants)
+    await record_action(
+        session, ctx, AuditAction.user_created, target_user_id=user.id,
+        detail={"grants": _grants_detail(grants)},
+    )  # fmt: skip
+    return user
+
+
+async def _user_or_404(session: AsyncSession, user_id: int) -> User:
+    user = await repository.user_by_id(session=session, user_id=user_id)
+    if user is None:
+        raise NotFound("没有找到该用户。")
+    return user
+
+
+async def update_user(
+    session: AsyncSession, *, ctx: ActionContext, user_id: int, data: UserUpdate
+) -> User:
+    """Rename or change status; disabling ends every session and token at once."""
+    user = await _user_or_404(session, user_id)
+    changes = {}
+    if data.name is not None and data.name != user.name:
+        user.name = data.name
+        changes["name"] = True
+    if data.status is not None and data.status != user.status:
+        if user.id == ctx.actor.user_id and data.status != UserStatus.active:
+            raise Conflict("不能停用自己的账号。", code="self_disable")
+        changes["status"] = {"from": user.status, "to": str(data.status)}
+        user.status = data.status
+        if data.status != UserStatus.active:
+            await repository.revoke_sessions_of(session=session, user_id=user.id, now=ctx.now)
+            await repository.revoke_tokens_of(session=session, user_id=user.id, now=ctx.now)
+    if changes:
+        await record_action(
+            session, ctx, AuditAction.user_updated, target_user_id=user.id, detail=changes
+        )
+    return user
+
+
+async def set_roles(
+    session: AsyncSession, *, ctx: ActionContext, user_id: int, grants: list[GrantIn]
+) -> User:
+    """Replace a user's roles and scopes; the audit keeps before and after."""
+    user = await _user_or_404(session, user_id)
+    new = await _validated_grants(session, grants)
+    before = await repository.grants_of(session=session, user_id=user.id)
+    if user.id == ctx.actor.user_id and Role.admin not in {role for role, _, _ in new}:
+        raise Conflict("不能移除自己的管理员角色。", code="self_demote")
+    await repository.replace_grants(session=session, user_id=user.id, grants=new)
+    await record_action(
+        session, ctx, AuditAction.roles_changed, target_user_id=user.id,
+        detail={
+            "before": _grants_detail((g.role, g.area_id, g.team_id) for g in before),
+            "after": _grants_detail(new),
+        },
+    )  # fmt: skip
+    return user
+
+
+async def reset_password(
+    session: AsyncSession, *, ctx: ActionContext, user_id: int, new_password: str | None
+) -> str | None:
+    """Set a new password (or generate a temporary one, returned once); sessions end."""
+    user = await _user_or_404(session, user_id)
+    temporary = None
+    if new_password is None:
+        temporary = new_password = secrets.token_urlsafe(9)
+    check_password_strength(new_password, ctx.settings, phone=user.phone)
+    user.password_hash = await hash_password(new_password)
+    await repository.revoke_sessions_of(session=session, user_id=user.id, now=ctx.now)
+    await repository.revoke_tokens_of(session=session, user_id=user.id, now=ctx.now)
+    await record_action(
+        session, ctx, AuditAction.password_reset, target_user_id=user.id,
+        detail={"generated": temporary is not None},
+    )  # fmt: skip
+    return temporary
+
+
+# ---------------------------------------------------------------- volunteer self-registration
+
+
+async def register_volunteer(
+    session: AsyncSession,
+    *,
+    data: VolunteerRegistration,
+    now: datetime,
+    ip: str | None,
+    settings: Settings,
+) -> tuple[User, Volunteer, Area]:
+    """A pending account and volunteer profile; nothing is usable before approval."""
+    if (data.home_lat is None) != (data.home_lng is None):
+        raise InvalidInput("家庭位置需要同时提供纬度和经度。", code="half_location")
+    area = await repository.area_by_id(session=session, area_id=data.home_community_id)
+    if area is None or area.level != AreaLevel.community:
+        raise InvalidInput("请选择所在的社区/村。", code="unknown_community")
+    if await repository.user_by_phone(session=session, phone=data.phone):
+        raise Conflict(PHONE_TAKEN, code="phone_taken")
+    check_password_strength(data.password, settings, phone=data.phone)
+    user = User(
+        phone=data.phone,
+        name=data.name,
+        password_hash=await hash_password(data.password),
+        status=UserStatus.pending,
+        created_at=now,
+    )
+    session.add(user)
+    await session.flush()
+    await repository.replace_grants(
+        session=session, user_id=user.id, grants=[(Role.volunteer, None, None)]
+    )
+    volunteer = Volunteer(
+        user_id=user.id,
+        home_area_id=area.id,
+        # Without an exact home the community centroid stands in (distances stay meaningful).
+        home_lat=data.home_lat if data.home_lat is not None else area.lat,
+        home_lng=data.home_lng if data.home_lng is not None else area.lng,
+        radius_km=data.radius_km,
+        bio=data.bio,
+        status=VolunteerStatus.pending,
+        created_at=now,
+    )
+    session.add(volunteer)
+    await session.flush()
+    await record(
+        session, action=AuditAction.volunteer_registered, now=now, actor_user_id=user.id,
+        target_user_id=user.id, ip=ip, detail={"volunteer_id": volunteer.id, "area_id": area.id},
+    )  # fmt: skip
+    return user, volunteer, area
+
+
+async def pending_registrations(session: AsyncSession, *, ctx: ActionContext) -> list[dict]:
+    """Self-registered volunteers waiting for approval, in the actor's areas."""
+    columns = sa.select(
+        Volunteer.id.label("volunteer_id"), Volunteer.home_area_id, Volunteer.created_at
+    )
+    scoped = policy.scope_volunteers_query(ctx.actor, columns)
+    return await repository.pending_registrations(session=session, scoped=scoped)
+
+
+async def _registration_in_scope(session: AsyncSession, ctx: ActionContext, volunteer_id: int):
+    found = await repository.volunteer_with_area(session=session, volunteer_id=volunteer_id)
+    if found is None:
+        raise NotFound("没有找到该志愿者。")
+    volunteer, user, area = found
+    if not policy.can_approve_volunteer(ctx.actor, area.path):
+        raise Forbidden("该志愿者不在您负责的区域内。")
+    if volunteer.status != VolunteerStatus.pending or user.status != UserStatus.pending:
+        raise Conflict("该志愿者不在待审核状态。", code="not_pending")
+    return volunteer, user
+
+
+async def approve_volunteer(
+    session: AsyncSession, *, ctx: ActionContext, volunteer_id: int
+) -> Volunteer:
+    """Activate a self-registered volunteer and tell them."""
+    volunteer, user = await _registration_in_scope(session, ctx, volunteer_id)
+    volunteer.status = VolunteerStatus.active
+    user.status = UserStatus.active
+    await record_action(
+        session, ctx, AuditAction.volunteer_approved, target_user_id=user.id,
+        detail={"volunteer_id": volunteer.id},
+    )  # fmt: skip
+    await notify(
+        session, user_id=user.id, kind="volunteer_approved", title="志愿者注册已通过审核",
+        body="您现在可以登录并接收活动邀请了。", now=ctx.now,
+    )  # fmt: skip
+    return volunteer
+
+
+async def reject_volunteer(
+    session: AsyncSession, *, ctx: ActionContext, volunteer_id: int
+) -> Volunteer:
+    """Decline a registration: the account stays disabled (the record keeps the history)."""
+    volunteer, user = await _registration_in_scope(session, ctx, volunteer_id)
+    user.status = UserStatus.disabled
+    await record_action(
+        session, ctx, AuditAction.volunteer_rejected, target_user_id=user.id,
+        detail={"volunteer_id": volunteer.id},
+    )  # fmt: skip
+    return volunteer

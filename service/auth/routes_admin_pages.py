@@ -1,0 +1,282 @@
+"""Administration pages: users and their scoped roles, the audit; volunteer approvals."""
+
+from __future__ import annotations
+
+from typing import Annotated
+from urllib.parse import urlencode
+
+from fastapi import APIRouter, Query, Request
+from pydantic import ValidationError
+
+from service.auth import accounts, audit, repository
+from service.auth.access import requires
+from service.auth.actor import Actor
+from service.auth.schemas import GrantIn, PasswordReset, UserCreate, UserUpdate
+from service.auth.views import audit_public, users_public
+from service.auth.web import form_errors, redirect
+from service.db import SessionDep
+from service.errors import AppError, InvalidInput, NotFound
+from service.lifecycle.context import ContextDep
+from service.schemas_common import IdPath, Text
+from service.vocab import ROLE_LABELS, Role, UserStatus
+from service.web.templating import render
+
+router = APIRouter(prefix="/admin", include_in_schema=False)
+Admin = Annotated[Actor, requires(Role.admin)]
+Coordinator = Annotated[Actor, requires(Role.coordinator)]
+STATUS_LABELS = {
+    UserStatus.active: "正常",
+    UserStatus.pending: "待审核",
+    UserStatus.disabled: "已停用",
+}
+PAGE_SIZE = 50
+GRANT_ROWS = 12  # the most role rows a form may carry
+
+
+def _labels() -> dict:
+    return {
+        "role_labels": {str(k): v for k, v in ROLE_LABELS.items()},
+        "status_labels": {str(k): v for k, v in STATUS_LABELS.items()},
+    }
+
+
+def _grants_from_form(fields: dict[str, str]) -> list[GrantIn]:
+    """Rows role_i / area_i / team_i; a row without a role is ignored."""
+    grants = []
+    for i in range(GRANT_ROWS):
+        role = fields.get(f"role_{i}")
+        if not role:
+            continue
+        area, team = fields.get(f"area_{i}") or None, fields.get(f"team_{i}") or None
+        try:
+            grants.append(GrantIn(role=role, area_id=area, team_id=team))
+        except ValidationError:
+            raise InvalidInput(f"第 {i + 1} 行角色填写有误。", code="bad_grant") from None
+    return grants
+
+
+def _form_dict(form) -> dict[str, str]:
+    return {key: value for key, value in form.items() if isinstance(value, str)}
+
+
+@router.get("/users", name="admin_users")
+async def users(
+    request: Request,
+    actor: Admin,
+    session: SessionDep,
+    name: Annotated[Text(64) | None, Query()] = None,
+    phone_tail: Annotated[str | None, Query(pattern=r"^(\d{4})?$")] = None,
+    role: Annotated[Role | None, Query()] = None,
+    status: Annotated[UserStatus | None, Query()] = None,
+    page: Annotated[int, Query(ge=1, le=100_000)] = 1,
+):
+    """All users, filterable; phones masked."""
+    found, total = await repository.list_users(
+        session=session,
+        name=name or None,
+        phone_tail=phone_tail or None,
+        role=role,
+        status=status,
+        limit=PAGE_SIZE,
+        offset=(page - 1) * PAGE_SIZE,
+    )
+    filters = {"name": name, "phone_tail": phone_tail, "role": role, "status": status}
+    query = {k: v for k, v in filters.items() if v}
+    base = str(request.url_for("admin_users").path)
+
+    def page_url(number: int) -> str:
+        return f"{base}?{urlencode({**query, 'page': number})}"
+
+    return render(
+        request,
+        "admin/users.html",
+        {
+            "actor": actor,
+            "users": await users_public(session, found),
+            "total": total,
+            "filters": filters,
+            "prev_url": page_url(page - 1) if page > 1 else None,
+            "next_url": page_url(page + 1) if page * PAGE_SIZE < total else None,
+            **_labels(),
+        },
+    )
+
+
+async def _choices(session) -> dict:
+    return {
+        "areas": await repository.areas_for_choice(session=session),
+        "teams": await repository.teams_for_choice(session=session),
+    }
+
+
+@router.get("/users/new", name="admin_user_new")
+async def user_new(request: Request, actor: Admin, session: SessionDep):
+    context = {"actor": actor, "form": {}, "errors": {}, **await _choices(session), **_labels()}
+    return render(request, "admin/user_new.html", context)
+
+
+@router.post("/users", name="admin_user_create")
+async def user_create(request: Request, actor: Admin, session: SessionDep, ctx: ContextDep):
+    """Create a user from the form, then show them."""
+    fields = _form_dict(await request.form())
+    form = {key: fields.get(key, "") for key in ("name", "phone")}
+    errors: dict[str, str] = {}
+    error = None
+    try:
+        data = UserCreate(
+            phone=fields.get("phone", ""),
+            name=fields.get("name", ""),
+            password=fields.get("password", ""),
+            grants=_grants_from_form(fields),
+        )
+        user = await accounts.create_user(session, ctx=ctx, data=data)
+    except ValidationError as invalid:
+        errors = form_errors(invalid)
+    except AppError as refused:
+        error = refused.detail
+    else:
+        return redirect(request, str(request.url_for("admin_user", user_id=user.id).path))
+    context = {
+        "actor": actor, "form": form, "errors": errors, "error": error or "请修改后再提交。",
+        **await _choices(session), **_labels(),
+    }  # fmt: skip
+    return render(request, "admin/user_new.html", context, status_code=422)
+
+
+async def _detail(request, session, actor, user_id: int, *, status_code=200, **extra):
+    user = await repository.user_by_id(session=session, user_id=user_id)
+    if user is None:
+        raise NotFound("没有找到该用户。")
+    entries = await audit.recent_entries(session, user_id=user_id, limit=20)
+    context = {
+        "actor": actor,
+        "user": (await users_public(session, [user]))[0],
+        "entries": [audit_public(entry) for entry in entries],
+        **await _choices(session),
+        **_labels(),
+        **extra,
+    }
+    return render(request, "admin/user_detail.html", context, status_code=status_code)
+
+
+@router.get("/users/{user_id}", name="admin_user")
+async def user_detail(request: Request, user_id: IdPath, actor: Admin, session: SessionDep):
+    """One user: roles and scopes, status, password reset, their audit trail."""
+    return await _detail(request, session, actor, user_id)
+
+
+@router.post("/users/{user_id}/roles", name="admin_user_roles")
+async def user_roles(
+    request: Request, user_id: IdPath, actor: Admin, session: SessionDep, ctx: ContextDep
+):
+    fields = _form_dict(await request.form())
+    try:
+        await accounts.set_roles(
+            session, ctx=ctx, user_id=user_id, grants=_grants_from_form(fields)
+        )
+    except AppError as refused:
+        if refused.status_code == 404:
+            raise
+        return await _detail(
+            request, session, actor, user_id, status_code=refused.status_code, error=refused.detail
+        )
+    return await _detail(request, session, actor, user_id, message="角色已更新。")
+
+
+@router.post("/users/{user_id}/status", name="admin_user_status")
+async def user_status(
+    request: Request, user_id: IdPath, actor: Admin, session: SessionDep, ctx: ContextDep
+):
+    fields = _form_dict(await request.form())
+    try:
+        data = UserUpdate(status=fields.get("status") or None)
+        await accounts.update_user(session, ctx=ctx, user_id=user_id, data=data)
+    except ValidationError:
+        return await _detail(request, session, actor, user_id, status_code=422, error="状态无效。")
+    except AppError as refused:
+        if refused.status_code == 404:
+            raise
+        return await _detail(
+            request, session, actor, user_id, status_code=refused.status_code, error=refused.detail
+        )
+    return await _detail(request, session, actor, user_id, message="状态已更新。")
+
+
+@router.post("/users/{user_id}/reset-password", name="admin_user_reset")
+async def user_reset(
+    request: Request, user_id: IdPath, actor: Admin, session: SessionDep, ctx: ContextDep
+):
+    fields = _form_dict(await request.form())
+    try:
+        data = PasswordReset(new_password=fields.get("new_password") or None)
+        temporary = await accounts.reset_password(
+            session, ctx=ctx, user_id=user_id, new_password=data.new_password
+        )
+    except ValidationError:
+        return await _detail(request, session, actor, user_id, status_code=422, error="密码无效。")
+    except AppError as refused:
+        if refused.status_code == 404:
+            raise
+        return await _detail(
+            request, session, actor, user_id, status_code=refused.status_code, error=refused.detail
+        )
+    return await _detail(
+        request, session, actor, user_id, message="密码已重置，该用户需重新登录。",
+        temporary_password=temporary,
+    )  # fmt: skip
+
+
+@router.get("/audit", name="admin_audit")
+async def audit_page(
+    request: Request,
+    actor: Admin,
+    session: SessionDep,
+    action: Annotated[audit.AuditAction | None, Query()] = None,
+):
+    """The access audit, newest first."""
+    entries = await audit.recent_entries(session, action=action, limit=200)
+    return render(
+        request,
+        "admin/audit.html",
+        {
+            "actor": actor,
+            "entries": [audit_public(entry) for entry in entries],
+            "action": action,
+            "action_labels": {str(k): v for k, v in audit.AUDIT_LABELS.items()},
+        },
+    )
+
+
+# ---------------------------------------------------------------- volunteer approvals
+
+
+@router.get("/registrations", name="admin_registrations")
+async def registrations(
+    request: Request, actor: Coordinator, session: SessionDep, ctx: ContextDep, message: str = ""
+):
+    """Self-registered volunteers waiting for approval in the coordinator's areas."""
+    pending = await accounts.pending_registrations(session, ctx=ctx)
+    done = {"approved": "已通过审核。", "rejected": "已标记为不通过。"}.get(message)
+    return render(
+        request,
+        "admin/registrations.html",
+        {"actor": actor, "pending": pending, "message": done},
+    )
+
+
+@router.post("/registrations/{volunteer_id}/approve", name="admin_registration_approve")
+async def registration_approve(
+    request: Request, volunteer_id: IdPath, actor: Coordinator, session: SessionDep, ctx: ContextDep
+):
+    await accounts.approve_volunteer(session, ctx=ctx, volunteer_id=volunteer_id)
+    url = str(request.url_for("admin_registrations").path)
+    return redirect(request, f"{url}?message=approved")
+
+
+@router.post("/registrations/{volunteer_id}/reject", name="admin_registration_reject")
+async def registration_reject(
+    request: Request, volunteer_id: IdPath, actor: Coordinator, session: SessionDep, ctx: ContextDep
+):
+    await accounts.reject_volunteer(session, ctx=ctx, volunteer_id=volunteer_id)
+    url = str(request.url_for("admin_registrations").path)
+    return redirect(request, f"{url}?message=rejected")

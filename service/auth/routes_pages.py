@@ -1,0 +1,197 @@
+"""Pages: login, logout, volunteer registration, my account and password, phone reveal."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Request
+from pydantic import ValidationError
+
+from service.auth import accounts, personal_data, repository, service
+from service.auth.access import AUTHENTICATED, PUBLIC, requires
+from service.auth.actor import Actor
+from service.auth.dependencies import client_ip
+from service.auth.schemas import LoginRequest, PasswordChange, VolunteerRegistration
+from service.auth.throttle import ThrottleDep
+from service.auth.views import me_public
+from service.auth.web import (
+    clear_session_cookie,
+    form_errors,
+    redirect,
+    safe_next,
+    set_session_cookie,
+)
+from service.clock import ClockDep
+from service.db import SessionDep
+from service.errors import AppError
+from service.lifecycle.context import ContextDep
+from service.schemas_common import MAX_ID, IdPath
+from service.web.templating import render
+
+router = APIRouter(include_in_schema=False)
+Public = Annotated[Actor, requires(PUBLIC)]
+Authenticated = Annotated[Actor, requires(AUTHENTICATED)]
+
+
+def _form_dict(form) -> dict[str, str]:
+    return {key: value for key, value in form.items() if isinstance(value, str)}
+
+
+@router.get("/login", name="login_form")
+async def login_form(request: Request, actor: Public, next: str | None = None):
+    """The login page (Chinese first)."""
+    if not actor.is_anonymous:
+        return redirect(request, safe_next(next))
+    return render(request, "auth/login.html", {"next": safe_next(next), "phone": ""})
+
+
+@router.post("/login", name="login_submit")
+async def login_submit(
+    request: Request, actor: Public, session: SessionDep, clock: ClockDep, throttle: ThrottleDep
+):
+    """Check the credentials; a new session id every time, the old one revoked."""
+    fields = _form_dict(await request.form())
+    next_url = safe_next(fields.get("next"))
+    context = {"next": next_url, "phone": fields.get("phone", "")[:13]}
+    try:
+        credentials = LoginRequest(
+            phone=fields.get("phone", ""), password=fields.get("password", "")
+        )
+    except ValidationError:
+        context["error"] = "请输入 11 位手机号和密码。"
+        return render(request, "auth/login.html", context, status_code=422)
+    settings = request.app.state.settings
+    result = await service.login(
+        session,
+        phone=credentials.phone,
+        password=credentials.password,
+        ip=client_ip(request),
+        now=clock.now(),
+        settings=settings,
+        throttle=throttle,
+        previous_session_id=actor.session_id,
+    )
+    if isinstance(result, service.LoginRefused):
+        # Rendered, not raised: the failure count and audit entry must be committed.
+        context["error"] = result.error.detail
+        response = render(request, "auth/login.html", context, status_code=result.error.status_code)
+        if hasattr(result.error, "retry_after"):
+            response.headers["Retry-After"] = str(result.error.retry_after)
+        return response
+    response = redirect(request, next_url)
+    set_session_cookie(response, settings, result.session_token)
+    return response
+
+
+@router.post("/logout", name="logout")
+async def logout(request: Request, actor: Public, session: SessionDep, ctx: ContextDep):
+    """Revoke the session server-side, clear the cookie, go home."""
+    await service.logout(session, ctx=ctx)
+    response = redirect(request, str(request.url_for("home").path))
+    clear_session_cookie(response, request.app.state.settings)
+    return response
+
+
+async def _communities(session) -> list[dict]:
+    return await repository.communities_for_choice(session=session)
+
+
+@router.get("/register", name="register_form")
+async def register_form(request: Request, actor: Public, session: SessionDep):
+    """Volunteer self-registration."""
+    return render(request, "auth/register.html", await _register_context(request, session, {}, {}))
+
+
+async def _register_context(request, session, form: dict, errors: dict) -> dict:
+    return {
+        "form": form,
+        "errors": errors,
+        "communities": await _communities(session),
+        "min_password": request.app.state.settings.password_min_length,
+    }
+
+
+@router.post("/register", name="register_submit")
+async def register_submit(request: Request, actor: Public, session: SessionDep, clock: ClockDep):
+    """Create the pending account; errors are shown next to their fields."""
+    fields = _form_dict(await request.form())
+    fields.pop("csrf_token", None)
+    form = {
+        key: fields.get(key, "")
+        for key in ("name", "phone", "home_community_id", "radius_km", "bio")
+    }
+    try:
+        data = VolunteerRegistration.model_validate(
+            {**{k: v for k, v in fields.items() if v != "" or k == "bio"}}
+        )
+        user, _volunteer, _area = await accounts.register_volunteer(
+            session,
+            data=data,
+            now=clock.now(),
+            ip=client_ip(request),
+            settings=request.app.state.settings,
+        )
+    except ValidationError as error:
+        context = await _register_context(request, session, form, form_errors(error))
+        return render(request, "auth/register.html", context, status_code=422)
+    except AppError as error:
+        field = "phone" if error.code == "phone_taken" else "password"
+        field = "home_community_id" if error.code == "unknown_community" else field
+        context = await _register_context(request, session, form, {field: error.detail})
+        return render(request, "auth/register.html", context, status_code=error.status_code)
+    return render(
+        request, "auth/registered.html", {"name": user.name, "phone": user.phone}, status_code=201
+    )
+
+
+async def _me_context(request, session, actor, **extra) -> dict:
+    return {
+        "me": await me_public(session, actor),
+        "min_password": request.app.state.settings.password_min_length,
+        **extra,
+    }
+
+
+@router.get("/me", name="me")
+async def me(request: Request, actor: Authenticated, session: SessionDep):
+    """My account: name, my own full phone number, roles and scopes, password change."""
+    return render(request, "auth/me.html", await _me_context(request, session, actor))
+
+
+@router.post("/me/password", name="password_submit")
+async def password_submit(
+    request: Request, actor: Authenticated, session: SessionDep, ctx: ContextDep
+):
+    """Change my password (other sessions end)."""
+    fields = _form_dict(await request.form())
+    try:
+        data = PasswordChange(
+            current_password=fields.get("current_password", ""),
+            new_password=fields.get("new_password", ""),
+        )
+        await service.change_password(
+            session, ctx=ctx, current_password=data.current_password, new_password=data.new_password
+        )
+    except ValidationError:
+        context = await _me_context(request, session, actor, error="请填写当前密码和新密码。")
+        return render(request, "auth/me.html", context, status_code=422)
+    except AppError as error:
+        context = await _me_context(request, session, actor, error=error.detail)
+        return render(request, "auth/me.html", context, status_code=error.status_code)
+    context = await _me_context(request, session, actor, message="密码已修改。")
+    return render(request, "auth/me.html", context)
+
+
+@router.post("/users/{user_id}/phone-reveal", name="phone_reveal")
+async def phone_reveal(
+    request: Request, user_id: IdPath, actor: Authenticated, session: SessionDep, ctx: ContextDep
+):
+    """An htmx fragment with the full number (policy-checked, audited) — e.g. on an order page:
+    ``<button hx-post="/users/7/phone-reveal" hx-vals='{"order_id": 12}'>显示号码</button>``."""
+    fields = _form_dict(await request.form())
+    raw_order = fields.get("order_id") or request.query_params.get("order_id")
+    order_id = (
+        int(raw_order) if raw_order and raw_order.isdigit() and int(raw_order) <= MAX_ID else None
+    )
+    phone = await personal_data.reveal_phone(session, ctx=ctx, user_id=user_id, order_id=order_id)
+    return render(request, "auth/_phone.html", {"user_id": user_id, "phone": phone})

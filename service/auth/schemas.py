@@ -1,0 +1,186 @@
+"""Request and response bodies for identity: login, profile, tokens, users, registration."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from service.schemas_common import MAX_ID, Name, Password, PhoneNumber, Text
+from service.vocab import Role, UserStatus
+
+Id = Annotated[int, Field(ge=1, le=MAX_ID)]
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+# ---------------------------------------------------------------- sessions and tokens
+
+
+class LoginRequest(Strict):
+    phone: PhoneNumber
+    password: Password
+
+
+class SessionPublic(BaseModel):
+    """Returned at login; ``csrf_token`` goes into ``X-CSRF-Token`` on unsafe cookie requests."""
+
+    user_id: int
+    name: str
+    roles: list[Role]
+    csrf_token: str
+
+
+class TokenCreate(Strict):
+    name: Text(64, min_len=1)
+
+
+class TokenPublic(BaseModel):
+    id: int
+    name: str
+    created_at: datetime
+    last_used_at: datetime | None
+    revoked_at: datetime | None
+
+
+class TokenCreated(TokenPublic):
+    """The secret is shown exactly once; only its hash is stored."""
+
+    token: str
+
+
+# ---------------------------------------------------------------- profile
+
+
+class GrantPublic(BaseModel):
+    role: Role
+    role_label: str
+    area_id: int | None = None
+    area_name: str | None = None
+    team_id: int | None = None
+    team_name: str | None = None
+
+
+class MePublic(BaseModel):
+    """The actor's own profile: their own full phone number is theirs to see."""
+
+    user_id: int
+    name: str
+    phone: str
+    status: UserStatus
+    grants: list[GrantPublic]
+    volunteer_id: int | None
+
+
+class PasswordChange(Strict):
+    current_password: Password
+    new_password: Password
+
+
+# ---------------------------------------------------------------- administration
+
+
+class GrantIn(Strict):
+    role: Role
+    area_id: Id | None = None
+    team_id: Id | None = None
+
+
+class UserCreate(Strict):
+    phone: PhoneNumber
+    name: Name
+    password: Password
+    grants: list[GrantIn] = Field(default_factory=list, max_length=20)
+
+
+class UserUpdate(Strict):
+    name: Name | None = None
+    status: UserStatus | None = None
+
+
+class RolesUpdate(Strict):
+    grants: list[GrantIn] = Field(max_length=20)
+
+
+class PasswordReset(Strict):
+    """Leave ``new_password`` empty to have a temporary password generated."""
+
+    new_password: Password | None = None
+
+
+class PasswordResetResult(BaseModel):
+    user_id: int
+    temporary_password: str | None
+
+
+class UserPublic(BaseModel):
+    """A user as an administrator sees them: the phone number masked."""
+
+    id: int
+    name: str
+    phone_masked: str
+    status: UserStatus
+    created_at: datetime
+    last_active_at: datetime | None
+    grants: list[GrantPublic]
+
+
+class UserPage(BaseModel):
+    items: list[UserPublic]
+    total: int
+    limit: int
+    offset: int
+
+
+# ---------------------------------------------------------------- volunteer self-registration
+
+
+class VolunteerRegistration(Strict):
+    phone: PhoneNumber
+    name: Name
+    password: Password
+    home_community_id: Id
+    # Optional exact home; kept on the server, only distances are ever shown to others.
+    home_lat: Annotated[float, Field(ge=-90, le=90, allow_inf_nan=False)] | None = None
+    home_lng: Annotated[float, Field(ge=-180, le=180, allow_inf_nan=False)] | None = None
+    radius_km: Annotated[float, Field(gt=0, le=200, allow_inf_nan=False)] = 5.0
+    bio: Text(500) = ""
+
+
+class RegistrationPublic(BaseModel):
+    volunteer_id: int
+    user_id: int
+    name: str
+    phone_masked: str
+    home_area_id: int
+    home_area_name: str
+    status: str
+    created_at: datetime
+
+
+# ---------------------------------------------------------------- personal data
+
+
+class PhoneRevealRequest(Strict):
+    """Why the number is needed: the order the person accepted (not needed for oneself)."""
+
+    order_id: Id | None = None
+
+
+class PhoneRevealed(BaseModel):
+    user_id: int
+    phone: str
+
+
+class AuditEntryPublic(BaseModel):
+    id: int
+    at: datetime
+    action: str
+    action_label: str
+    actor_user_id: int | None
+    target_user_id: int | None
+    ip: str | None
+    detail: dict

@@ -1,0 +1,176 @@
+"""Logging in and out, password changes, personal access tokens — shared by API and pages.
+
+``login`` does not raise for a refused attempt: it returns the refusal, so the unit of work
+commits the failure count and the audit entry (an exception would roll both back).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from service.auth import repository
+from service.auth.audit import AuditAction, record, record_action
+from service.auth.passwords import hash_password, verify_password
+from service.auth.throttle import Throttled, ThrottleStore, login_limits
+from service.auth.tokens import csrf_token_for, hash_secret, keyed_hash, new_api_token, new_secret
+from service.errors import (
+    AppError,
+    Forbidden,
+    InvalidInput,
+    NotAuthenticated,
+    NotFound,
+    TooManyRequests,
+)
+from service.lifecycle.context import ActionContext
+from service.models import ApiToken, AuthSession, User
+from service.settings import Settings
+from service.vocab import UserStatus
+
+BAD_CREDENTIALS = "手机号或密码错误。"
+
+
+@dataclass(frozen=True)
+class LoginSuccess:
+    user: User
+    session_token: str  # the cookie value; only its hash is stored
+    csrf_token: str
+
+
+@dataclass(frozen=True)
+class LoginRefused:
+    error: AppError
+
+
+async def login(
+    session: AsyncSession,
+    *,
+    phone: str,
+    password: str,
+    ip: str | None,
+    now: datetime,
+    settings: Settings,
+    throttle: ThrottleStore,
+    previous_session_id: int | None = None,
+) -> LoginSuccess | LoginRefused:
+    """Check the password under the failure limits; on success open a fresh server session."""
+    limits = login_limits(settings, phone=phone, ip=ip)
+    user = await repository.user_by_phone(session=session, phone=phone)
+    target = user.id if user else None
+    account = None if user else {"account": keyed_hash(settings.secret_key, phone)[:16]}
+    try:
+        reservation = await throttle.reserve(limits, now=now)
+    except Throttled as throttled:
+        await record(
+            session, action=AuditAction.login_throttled, now=now, target_user_id=target, ip=ip,
+            detail=account,
+        )  # fmt: skip
+        minutes = max(1, round(throttled.retry_after / 60))
+        return LoginRefused(
+            TooManyRequests(
+                f"登录失败次数过多，请在约 {minutes} 分钟后重试。",
+                retry_after=throttled.retry_after,
+            )
+        )
+    # A missing account still costs one hash: response time does not reveal who is registered.
+    if not await verify_password(password, user.password_hash if user else None):
+        await record(
+            session, action=AuditAction.login_failed, now=now, target_user_id=target, ip=ip,
+            detail=account,
+        )  # fmt: skip
+        return LoginRefused(NotAuthenticated(BAD_CREDENTIALS, code="bad_credentials"))
+    await throttle.forgive(reservation, clear=(limits[0].key,))
+    if user.status != UserStatus.active:
+        detail = "账号正在等待协调员审核，审核通过后即可登录。"
+        if user.status == UserStatus.disabled:
+            detail = "账号已停用，请联系管理员。"
+        return LoginRefused(Forbidden(detail, code=f"account_{user.status}"))
+    if previous_session_id is not None:
+        await repository.revoke_session(session=session, session_id=previous_session_id, now=now)
+    raw = new_secret()
+    csrf = csrf_token_for(settings.secret_key, raw)
+    session.add(
+        AuthSession(
+            token_hash=hash_secret(raw),
+            user_id=user.id,
+            csrf_token=csrf,
+            created_at=now,
+            last_seen_at=now,
+            ip=(ip or "")[:64] or None,
+        )
+    )
+    user.last_active_at = now
+    await record(session, action=AuditAction.login, now=now, actor_user_id=user.id, ip=ip)
+    return LoginSuccess(user=user, session_token=raw, csrf_token=csrf)
+
+
+async def logout(session: AsyncSession, *, ctx: ActionContext) -> None:
+    """Revoke the actor's current session server-side (the cookie alone is then worthless)."""
+    if ctx.actor.session_id is None:
+        return
+    await repository.revoke_session(session=session, session_id=ctx.actor.session_id, now=ctx.now)
+    await record_action(session, ctx, AuditAction.logout, target_user_id=ctx.actor.user_id)
+
+
+async def change_password(
+    session: AsyncSession, *, ctx: ActionContext, current_password: str, new_password: str
+) -> None:
+    """Change one's own password; every other session and token of the account is revoked."""
+    user = await repository.user_by_id(session=session, user_id=ctx.actor.user_id)
+    if user is None:
+        raise NotAuthenticated("请先登录。")
+    if not await verify_password(current_password, user.password_hash):
+        raise InvalidInput("当前密码不正确。", code="wrong_password")
+    check_password_strength(new_password, ctx.settings, phone=user.phone)
+    user.password_hash = await hash_password(new_password)
+    await repository.revoke_sessions_of(
+        session=session, user_id=user.id, now=ctx.now, keep_session_id=ctx.actor.session_id
+    )
+    await repository.revoke_tokens_of(session=session, user_id=user.id, now=ctx.now)
+    await record_action(session, ctx, AuditAction.password_changed, target_user_id=user.id)
+
+
+def check_password_strength(password: str, settings: Settings, *, phone: str | None) -> None:
+    """Long enough, not the phone number, not one repeated character."""
+    if len(password) < settings.password_min_length:
+        raise InvalidInput(f"密码至少需要 {settings.password_min_length} 个字符。", code="weak")
+    if phone and phone in password:
+        raise InvalidInput("密码不能包含手机号。", code="weak")
+    if len(set(password)) < 4:
+        raise InvalidInput("密码过于简单，请混合使用不同的字符。", code="weak")
+
+
+async def create_api_token(
+    session: AsyncSession, *, ctx: ActionContext, name: str
+) -> tuple[ApiToken, str]:
+    """A new personal access token; the secret is returned once and stored only hashed."""
+    raw = new_api_token()
+    token = ApiToken(
+        user_id=ctx.actor.user_id, name=name, token_hash=hash_secret(raw), created_at=ctx.now
+    )
+    session.add(token)
+    await session.flush()
+    await record_action(
+        session, ctx, AuditAction.token_created, target_user_id=ctx.actor.user_id,
+        detail={"token_id": token.id, "name": name},
+    )  # fmt: skip
+    return token, raw
+
+
+async def list_api_tokens(session: AsyncSession, *, ctx: ActionContext) -> list[ApiToken]:
+    return await repository.tokens_of(session=session, user_id=ctx.actor.user_id)
+
+
+async def revoke_api_token(session: AsyncSession, *, ctx: ActionContext, token_id: int) -> None:
+    """Revoke one of one's own tokens; someone else's token is "not found" (no probing)."""
+    token = await session.get(ApiToken, token_id)
+    if token is None or token.user_id != ctx.actor.user_id:
+        raise NotFound("没有找到该访问令牌。")
+    if token.revoked_at is None:
+        token.revoked_at = ctx.now
+        await record_action(
+            session, ctx, AuditAction.token_revoked, target_user_id=ctx.actor.user_id,
+            detail={"token_id": token.id},
+        )  # fmt: skip

@@ -1,0 +1,199 @@
+"""Failed-login limits per account and per IP, in a store shared by every server process.
+
+The protocol is reserve → verify → forgive: an attempt first reserves a failure slot (refused
+with the wait time when the window is full), and a successful login gives the slot back. So
+concurrent attempts can never exceed the limit: the check and the count are one atomic step.
+
+* ``DatabaseThrottle`` (default) writes ``login_failures`` rows in the request's transaction.
+  On SQLite the write transaction (BEGIN IMMEDIATE) already serializes processes; on
+  PostgreSQL a transaction-scoped advisory lock per key does.
+* ``RedisThrottle`` (``KEPU_REDIS_URL``) keeps a sorted set per key, updated by one Lua script.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+import uuid
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Annotated, Protocol
+
+import sqlalchemy as sa
+from fastapi import Depends, Request
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from service.auth.tokens import keyed_hash
+from service.db import SessionDep
+from service.models import LoginFailure
+from service.settings import Settings
+
+
+@dataclass(frozen=True)
+class Limit:
+    """At most ``max_failures`` failures for ``key`` within the window."""
+
+    key: str
+    max_failures: int
+
+
+@dataclass
+class Reservation:
+    """A reserved failure slot; ``forgive`` releases it when the attempt succeeds."""
+
+    keys: tuple[str, ...]
+    row_ids: list[int] = field(default_factory=list)
+    member: str = ""
+
+
+class Throttled(Exception):
+    def __init__(self, retry_after: int) -> None:
+        super().__init__(f"retry after {retry_after}s")
+        self.retry_after = retry_after
+
+
+class ThrottleStore(Protocol):
+    async def reserve(self, limits: list[Limit], *, now: datetime) -> Reservation: ...
+
+    async def forgive(self, reservation: Reservation, *, clear: tuple[str, ...] = ()) -> None: ...
+
+
+def login_limits(settings: Settings, *, phone: str, ip: str | None) -> list[Limit]:
+    """The limits one login attempt counts against; the account key never stores the number."""
+    limits = [
+        Limit(f"acct:{keyed_hash(settings.secret_key, phone)[:40]}", settings.login_max_failures)
+    ]
+    if ip:
+        limits.append(Limit(f"ip:{ip[:64]}", settings.login_ip_max_failures))
+    return limits
+
+
+def _retry_after(oldest_blocking: datetime, window: timedelta, now: datetime) -> int:
+    return max(1, math.ceil((oldest_blocking + window - now).total_seconds()))
+
+
+class DatabaseThrottle:
+    """The embedded default: rows in ``login_failures``, in the request's unit of work."""
+
+    def __init__(self, session: AsyncSession, settings: Settings) -> None:
+        self.session = session
+        self.window = timedelta(minutes=settings.login_window_minutes)
+
+    async def reserve(self, limits: list[Limit], *, now: datetime) -> Reservation:
+        keys = sorted({limit.key for limit in limits})  # one lock order: no deadlocks
+        if self.session.bind.dialect.name == "postgresql":
+            for key in keys:
+                await self.session.execute(sa.select(sa.func.pg_advisory_xact_lock(_lock_id(key))))
+        cutoff = now - self.window
+        await self.session.execute(
+            sa.delete(LoginFailure).where(LoginFailure.key.in_(keys), LoginFailure.at <= cutoff)
+        )
+        wait = 0
+        for limit in limits:
+            times = list(
+                await self.session.scalars(
+                    sa.select(LoginFailure.at)
+                    .where(LoginFailure.key == limit.key, LoginFailure.at > cutoff)
+                    .order_by(LoginFailure.at)
+                )
+            )
+            if len(times) >= limit.max_failures:
+                blocking = times[len(times) - limit.max_failures]
+                wait = max(wait, _retry_after(blocking, self.window, now))
+        if wait:
+            raise Throttled(wait)
+        rows = [LoginFailure(key=key, at=now) for key in keys]
+        self.session.add_all(rows)
+        await self.session.flush()
+        return Reservation(keys=tuple(keys), row_ids=[row.id for row in rows])
+
+    async def forgive(self, reservation: Reservation, *, clear: tuple[str, ...] = ()) -> None:
+        await self.session.execute(
+            sa.delete(LoginFailure).where(LoginFailure.id.in_(reservation.row_ids))
+        )
+        if clear:
+            await self.session.execute(sa.delete(LoginFailure).where(LoginFailure.key.in_(clear)))
+
+
+def _lock_id(key: str) -> int:
+    return int.from_bytes(hashlib.sha256(key.encode()).digest()[:8], "big", signed=True)
+
+
+# KEYS: the limited keys; ARGV: now_ms, window_ms, member, then one limit per key.
+_RESERVE_SCRIPT = """
+local now = tonumber(ARGV[1])
+local window = tonumber(ARGV[2])
+local member = ARGV[3]
+local wait = 0
+for i, key in ipairs(KEYS) do
+  redis.call('ZREMRANGEBYSCORE', key, '-inf', now - window)
+  local limit = tonumber(ARGV[3 + i])
+  local count = redis.call('ZCARD', key)
+  if count >= limit then
+    local entry = redis.call('ZRANGE', key, count - limit, count - limit, 'WITHSCORES')
+    local w = tonumber(entry[2]) + window - now
+    if w > wait then wait = w end
+  end
+end
+if wait > 0 then return wait end
+for _, key in ipairs(KEYS) do
+  redis.call('ZADD', key, now, member)
+  redis.call('PEXPIRE', key, window)
+end
+return 0
+"""
+
+
+class RedisThrottle:
+    """Sorted sets of failure timestamps in a shared Redis; one atomic script per attempt."""
+
+    def __init__(self, client, settings: Settings) -> None:
+        self.client = client
+        self.prefix = f"{settings.redis_key_prefix}login:"
+        self.window_ms = settings.login_window_minutes * 60_000
+
+    async def reserve(self, limits: list[Limit], *, now: datetime) -> Reservation:
+        member = f"{now.timestamp():.6f}:{uuid.uuid4().hex}"
+        keys = [self.prefix + limit.key for limit in limits]
+        now_ms = int(now.timestamp() * 1000)
+        wait_ms = await self.client.eval(
+            _RESERVE_SCRIPT,
+            len(keys),
+            *keys,
+            now_ms,
+            self.window_ms,
+            member,
+            *(limit.max_failures for limit in limits),
+        )
+        if int(wait_ms) > 0:
+            raise Throttled(max(1, math.ceil(int(wait_ms) / 1000)))
+        return Reservation(keys=tuple(keys), member=member)
+
+    async def forgive(self, reservation: Reservation, *, clear: tuple[str, ...] = ()) -> None:
+        async with self.client.pipeline(transaction=True) as pipe:
+            for key in reservation.keys:
+                pipe.zrem(key, reservation.member)
+            for key in clear:
+                pipe.delete(self.prefix + key)
+            await pipe.execute()
+
+
+def _redis_client(request: Request, url: str):
+    client = getattr(request.app.state, "throttle_redis", None)
+    if client is None:
+        import redis.asyncio as redis  # optional dependency, only with KEPU_REDIS_URL
+
+        client = redis.from_url(url)
+        request.app.state.throttle_redis = client
+    return client
+
+
+async def get_throttle(request: Request, session: SessionDep) -> ThrottleStore:
+    """The configured store: Redis when ``KEPU_REDIS_URL`` is set, else the database."""
+    settings: Settings = request.app.state.settings
+    if settings.redis_url:
+        return RedisThrottle(_redis_client(request, settings.redis_url), settings)
+    return DatabaseThrottle(session, settings)
+
+
+ThrottleDep = Annotated[ThrottleStore, Depends(get_throttle)]

@@ -1,0 +1,71 @@
+"""Slide a session's idle timeout and a user's last activity, at most once per interval.
+
+A read request on SQLite holds a deferred read transaction; upgrading it to write could fail
+under concurrent writers, so safe requests write through a short session of their own. Unsafe
+requests already hold the write lock (BEGIN IMMEDIATE) and write through the request session,
+which also avoids waiting on their own lock.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+import sqlalchemy as sa
+from fastapi import Request
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from service.db import UNSAFE_METHODS, open_session
+from service.models import ApiToken, AuthSession, User
+
+
+def _due(last: datetime | None, now: datetime, request: Request) -> bool:
+    interval = timedelta(seconds=request.app.state.settings.session_touch_seconds)
+    return last is None or now - last >= interval
+
+
+async def _write(request: Request, session: AsyncSession, statements: list) -> None:
+    if request.method in UNSAFE_METHODS:
+        for statement in statements:
+            await session.execute(statement)
+        return
+    own = await open_session(request.app.state.sessionmaker, write=True)
+    try:
+        for statement in statements:
+            await own.execute(statement)
+        await own.commit()
+    finally:
+        await own.close()
+
+
+async def touch_session(
+    request: Request, session: AsyncSession, *, auth_session: AuthSession, user: User, now
+) -> None:
+    """Record that the session was used now (idle timeout slides), and the user's activity."""
+    if not _due(auth_session.last_seen_at, now, request):
+        return
+    await _write(
+        request,
+        session,
+        [
+            sa.update(AuthSession)
+            .where(AuthSession.id == auth_session.id)
+            .values(last_seen_at=now),
+            sa.update(User).where(User.id == user.id).values(last_active_at=now),
+        ],
+    )
+
+
+async def touch_token(
+    request: Request, session: AsyncSession, *, token: ApiToken, user: User, now
+) -> None:
+    """Record that a personal access token was used now."""
+    if not _due(token.last_used_at, now, request):
+        return
+    await _write(
+        request,
+        session,
+        [
+            sa.update(ApiToken).where(ApiToken.id == token.id).values(last_used_at=now),
+            sa.update(User).where(User.id == user.id).values(last_active_at=now),
+        ],
+    )
