@@ -23,6 +23,7 @@ def _include_domain_routers() -> None:
 
     api_router.include_router(notifications_api.inbox_router)
     api_router.include_router(notifications_api.admin_router)
+    api_router.include_router(notifications_api.sms_router)
     from service.activity import routes_api as activity_api
 
     for router in (activity_api.offers_router, activity_api.orders_router, activity_api.me_router):
