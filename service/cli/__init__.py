@@ -22,6 +22,9 @@ def _register_optional_commands() -> None:
     from service.cli.demo import app as demo_app
 
     app.add_typer(demo_app, name="demo")
+    from service.notifications.cli import app as notifications_app
+
+    app.add_typer(notifications_app, name="notifications")
     app.add_typer(__import__("service.dispatch.cli", fromlist=["app"]).app, name="worker")
     from service.auth.cli import app as users_app
 
