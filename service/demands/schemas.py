@@ -121,16 +121,22 @@ class UpvoteResult(BaseModel):
 
 
 class AdoptDemand(BaseModel):
-    """Turn a demand into a draft order; unset fields come from the demand."""
+    """Turn a demand into a draft order; unset fields come from the demand and its community."""
 
     title: Text(100, min_len=1) | None = Field(default=None, description="活动标题，默认为点单主题")
     starts_at: AwareDatetime | None = Field(default=None, description="默认为希望开始时间")
     ends_at: AwareDatetime | None = Field(default=None, description="默认为开始后两小时")
+    venue_id: Id | None = Field(default=None, description="已保存场地的编号")
     venue_name: Text(100) = Field(default="", description="活动地点名称")
     venue_address: Text(200) = Field(default="", description="活动地址")
-    venue_lat: float | None = Field(default=None, ge=-90, le=90, description="纬度（WGS-84）")
+    venue_lat: float | None = Field(
+        default=None, ge=-90, le=90, description="纬度（WGS-84）；不填则用社区中心"
+    )
     venue_lng: float | None = Field(default=None, ge=-180, le=180, description="经度（WGS-84）")
     slots: int = Field(default=1, ge=1, le=200, description="需要的志愿者人数")
+    skill_ids: list[Id] | None = Field(
+        default=None, max_length=20, description="所需技能，默认为点单所选技能"
+    )
 
     model_config = ConfigDict(
         json_schema_extra={

@@ -6,6 +6,7 @@ import hashlib
 import hmac
 from datetime import datetime, timedelta
 
+from pydantic import ValidationError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from service.demands import repository
@@ -15,9 +16,11 @@ from service.demands.scope import ensure_manages_community
 from service.errors import Conflict, InvalidInput, NotFound
 from service.lifecycle.context import ActionContext
 from service.lifecycle.machine import record_event
-from service.models import Area, Demand, Order, OrderSkill
+from service.models import Area, Demand, Order
 from service.notifications.outbox import notify
-from service.vocab import DEMAND_STATUS_LABELS, AreaLevel, DemandStatus, OrderStatus, Role
+from service.orders import service as orders_service
+from service.orders.schemas import OrderCreate
+from service.vocab import DEMAND_STATUS_LABELS, AreaLevel, DemandStatus, Role
 
 DEMAND_TRANSITIONS: dict[tuple[DemandStatus, DemandStatus], str] = {
     (DemandStatus.new, DemandStatus.adopted): "社区采纳，已生成活动草稿",
@@ -223,50 +226,43 @@ async def adopt(
 async def _draft_order(
     session: AsyncSession, ctx: ActionContext, *, demand: Demand, community: Area, data: AdoptDemand
 ) -> Order:
-    # TODO(core): call the orders service's create-draft function once it exists.
+    """The linked draft, made by the orders service (one place for order rules)."""
     starts_at = data.starts_at or demand.preferred_start or _default_start(ctx.now)
     ends_at = data.ends_at or (
         demand.preferred_end
         if demand.preferred_end and demand.preferred_end > starts_at
         else starts_at + timedelta(hours=DEFAULT_HOURS)
     )
-    if ends_at <= starts_at:
-        raise InvalidInput("结束时间必须晚于开始时间。", field="ends_at")
-    order = Order(
-        title=data.title or demand.topic,
-        description=demand.description,
-        community_id=community.id,
-        demand_id=demand.id,
-        target_group=demand.target_group,
-        venue_name=data.venue_name,
-        venue_address=data.venue_address,
-        venue_lat=data.venue_lat if data.venue_lat is not None else community.lat,
-        venue_lng=data.venue_lng if data.venue_lng is not None else community.lng,
-        starts_at=starts_at,
-        ends_at=ends_at,
-        slots=data.slots,
-        max_distance_km=ctx.settings.default_max_distance_km,
-        status=OrderStatus.draft,
-        created_by_user_id=ctx.actor.user_id,
-        created_at=ctx.now,
-        updated_at=ctx.now,
-    )
-    session.add(order)
-    await session.flush()
-    if demand.skill_id:
-        session.add(OrderSkill(order_id=order.id, skill_id=demand.skill_id))
-        await session.flush()
-    await record_event(
-        session,
-        ctx,
-        entity="order",
-        entity_id=order.id,
-        order_id=order.id,
-        from_status=None,
-        to_status=OrderStatus.draft,
-        reason=f"由点单 #{demand.id} 采纳生成",
-    )
-    return order
+    skill_ids = data.skill_ids or ([demand.skill_id] if demand.skill_id else [])
+    if not skill_ids:
+        raise InvalidInput("点单未选择技能，请指定活动所需技能。", field="skill_ids")
+    # Without a venue, the community's centre stands in until the worker edits the draft.
+    located = data.venue_id is not None or data.venue_lat is not None
+    try:
+        draft = OrderCreate(
+            title=data.title or demand.topic,
+            description=demand.description,
+            community_id=community.id,
+            demand_id=demand.id,
+            target_group=demand.target_group,
+            starts_at=starts_at,
+            ends_at=ends_at,
+            slots=data.slots,
+            skill_ids=skill_ids,
+            venue_id=data.venue_id,
+            venue_name=data.venue_name or (community.name if not located else ""),
+            venue_address=data.venue_address,
+            lat=data.venue_lat if located else community.lat,
+            lng=data.venue_lng if located else community.lng,
+        )
+    except ValidationError as error:
+        raise InvalidInput(_first_message(error)) from None
+    return await orders_service.create_order(session, ctx, draft)
+
+
+def _first_message(error: ValidationError) -> str:
+    first = error.errors()[0]
+    return str(first.get("msg", "输入有误")).removeprefix("Value error, ")
 
 
 def _default_start(now: datetime) -> datetime:
