@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
+import sqlalchemy as sa
 from alembic import command
 from alembic.config import Config
 
@@ -19,7 +22,15 @@ def alembic_config(database_url: str) -> Config:
 
 def upgrade(database_url: str, revision: str = "head") -> None:
     """Bring the database to ``revision`` (must not be called from a running event loop)."""
+    _ensure_sqlite_directory(database_url)
     command.upgrade(alembic_config(database_url), revision)
+
+
+def _ensure_sqlite_directory(database_url: str) -> None:
+    """SQLite creates the file but not its folder: `rm -rf data && make run` must still work."""
+    url = sa.make_url(database_url)
+    if url.get_backend_name() == "sqlite" and url.database and url.database != ":memory:":
+        Path(url.database).parent.mkdir(parents=True, exist_ok=True)
 
 
 def downgrade(database_url: str, revision: str) -> None:
