@@ -181,6 +181,14 @@ class VolunteerIndex:
         return self._main
 
     @property
+    def nbytes(self) -> int:
+        """Memory held by the index's arrays (main table, layout, delta excluded)."""
+        arrays = [v for v in vars(self._main).values() if isinstance(v, np.ndarray)]
+        cached = [a for v in vars(self._main).values() if isinstance(v, tuple) for a in v]
+        own = [self._entry_key, self._entry_row, self._dead, *self._static]
+        return sum(a.nbytes for a in arrays + cached + own if isinstance(a, np.ndarray))
+
+    @property
     def delta_size(self) -> int:
         """Volunteers waiting in the delta buffer."""
         return len(self._delta)
@@ -219,7 +227,7 @@ class VolunteerIndex:
         """Main-table rows and scores of the top-k (for the batch graph; delta must be empty)."""
         if self._delta:
             raise RuntimeError("compact() the index before batch use")
-        picks = self._search(ctx, k, params, None)
+        picks = self._search(ctx, k, params, None, show_distance=False)
         rows = np.array([int(ev.rows[p]) for _, ev, p, _ in picks], dtype=np.int64)
         scores = np.array([float(ev.scores[p]) for _, ev, p, _ in picks], dtype=np.float64)
         return rows, scores
@@ -250,7 +258,15 @@ class VolunteerIndex:
 
     # ----------------------------------------------------------------- internals
 
-    def _search(self, ctx: OrderContext, k: int, params: MatchParams, distance: DistanceFn | None):
+    def _search(
+        self,
+        ctx: OrderContext,
+        k: int,
+        params: MatchParams,
+        distance: DistanceFn | None,
+        *,
+        show_distance: bool = True,
+    ):
         """Best-first over tiers; returns [(table, evaluated, position, shown_distance)]."""
         if k <= 0:
             return []
@@ -269,12 +285,16 @@ class VolunteerIndex:
         main_parts: list[Evaluated] = []
         definite = [delta_ev.scores[~delta_ev.borderline]]
         geometry = self._geometry(ctx, ctx.search_radius_km(params, 0.0))
-        for t in range(self._n_tiers):
+        # The best tier first; if its k-th confirmed score does not beat the bound of every other
+        # tier, the rest in one pass (per-pass overhead matters more than a few extra rows).
+        passes = [[0], list(range(1, self._n_tiers))] if self._n_tiers > 1 else [[0]]
+        for tiers in passes:
+            t = tiers[0]
             if bounds is not None and t > 0:
                 sure = np.concatenate(definite)
                 if len(sure) >= k and np.partition(sure, len(sure) - k)[len(sure) - k] > bounds[t]:
                     break
-            ev = self._evaluate_tier(ctx, params, t, geometry, 0.0, static, custom)
+            ev = self._evaluate_tier(ctx, params, tiers, geometry, 0.0, static, custom)
             main_parts.append(ev)
             definite.append(ev.scores[~ev.borderline])
         main_ev = Evaluated.concat(main_parts)
@@ -284,7 +304,7 @@ class VolunteerIndex:
             for p in positions:
                 p = int(p)
                 shown = exact.get(p)
-                if shown is None:
+                if shown is None and show_distance:
                     shown = (distance or geodesic_km)(
                         float(tab.lat[ev.rows[p]]),
                         float(tab.lng[ev.rows[p]]),
@@ -301,11 +321,8 @@ class VolunteerIndex:
     def _evaluate_all(self, ctx, params, extra_km, custom):
         static = self._static if params.shape_key() == self.params.shape_key() else None
         geometry = self._geometry(ctx, ctx.search_radius_km(params, extra_km))
-        main = Evaluated.concat(
-            [
-                self._evaluate_tier(ctx, params, t, geometry, extra_km, static, custom)
-                for t in range(self._n_tiers)
-            ]
+        main = self._evaluate_tier(
+            ctx, params, list(range(self._n_tiers)), geometry, extra_km, static, custom
         )
         return [
             (self._main, main),
@@ -322,13 +339,13 @@ class VolunteerIndex:
             tab, rows, matched[rows], ctx, params, extra_km=extra_km, all_borderline=custom
         )
 
-    def _evaluate_tier(self, ctx, params, tier, geometry, extra_km, static, custom) -> Evaluated:
+    def _evaluate_tier(self, ctx, params, tiers, geometry, extra_km, static, custom) -> Evaluated:
         slots = [
             self._slot_of_skill[s] for s in ctx.order.required_skills if s in self._slot_of_skill
         ]
         if not slots or self._main.n == 0:
             return Evaluated.empty()
-        rows = self._gather(slots, tier, geometry)
+        rows = self._gather(slots, tiers, geometry)
         if len(slots) > 1:
             rows, matched = np.unique(rows, return_counts=True)
         else:
@@ -371,12 +388,13 @@ class VolunteerIndex:
         c1 = np.array([c for _, c in col_ranges], dtype=np.int64)
         return grid_rows, c0, c1
 
-    def _gather(self, slots: list[int], tier: int, geometry) -> np.ndarray:
+    def _gather(self, slots: list[int], tiers: list[int], geometry) -> np.ndarray:
         grid_rows, c0, c1 = geometry
-        slot = np.asarray(slots, dtype=np.int64)[:, None, None]
-        r = grid_rows[None, :, None]
-        lo_keys = self._key(slot, tier, r, c0[None, None, :]).ravel()
-        hi_keys = self._key(slot, tier, r, c1[None, None, :]).ravel()
+        slot = np.asarray(slots, dtype=np.int64)[:, None, None, None]
+        tier = np.asarray(tiers, dtype=np.int64)[None, :, None, None]
+        r = grid_rows[None, None, :, None]
+        lo_keys = self._key(slot, tier, r, c0[None, None, None, :]).ravel()
+        hi_keys = self._key(slot, tier, r, c1[None, None, None, :]).ravel()
         lo = np.searchsorted(self._entry_key, lo_keys, side="left")
         hi = np.searchsorted(self._entry_key, hi_keys, side="right")
         lens = hi - lo

@@ -63,8 +63,8 @@ class MatchParams:
     min_candidates: int = 20
     # Batch: components still unresolved after the flow relaxation are solved exactly with CP-SAT
     # when they have at most this many candidate edges; larger ones get a repair heuristic.
-    exact_max_edges: int = 20_000
-    exact_time_limit_s: float = 10.0
+    exact_max_edges: int = 2_000
+    exact_time_limit_s: float = 2.0
 
     def __post_init__(self) -> None:
         if self.travel_buffer < timedelta(0):

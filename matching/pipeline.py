@@ -186,7 +186,9 @@ def _only_own_order_conflicts(table, rows, conflict, ctx: OrderContext, params: 
         return fix
     buf = params.buffer_seconds
     for i in np.flatnonzero(conflict & np.isin(rows, own)):
-        lo, hi = np.searchsorted(table.commit_row, [rows[i], rows[i] + 1])
+        lo, hi = np.searchsorted(
+            table.commit_row, np.array([rows[i], rows[i] + 1], dtype=table.commit_row.dtype)
+        )
         others = [
             (s, e)
             for s, e, o in zip(

@@ -20,6 +20,7 @@ _AVAIL_SHIFT = 15  # two weeks of minutes (20160) < 2**15
 _DAY_SHIFT = 20  # date ordinals (~740k today) < 2**20
 _TIME_SHIFT = 34  # epoch seconds < 2**34 (year 2514)
 _NONE = -1  # community / street id meaning "unknown"
+_DENSE_WIDTH = 8  # availability intervals kept inline per row; more spill to a binary search
 
 
 def _segment_starts(keys_sorted: np.ndarray) -> np.ndarray:
@@ -288,7 +289,10 @@ class VolunteerTable:
 
     def skills_of(self, row: int) -> np.ndarray:
         """Skill ids of one row."""
-        lo, hi = np.searchsorted(self.skill_row, [row, row + 1])
+        # Query in the array's own dtype: a mismatch makes numpy cast (copy) the whole array.
+        lo, hi = np.searchsorted(
+            self.skill_row, np.array([row, row + 1], dtype=self.skill_row.dtype)
+        )
         return self.skill_id[lo:hi]
 
     def matched_skill_counts(self, skill_ids: np.ndarray) -> np.ndarray:
@@ -298,11 +302,39 @@ class VolunteerTable:
 
     def availability_covers(self, rows: np.ndarray, begin_min: int, end_min: int) -> np.ndarray:
         """Per row: is [begin_min, end_min) (minutes from local Monday) inside its weekly union?"""
+        starts, ends, overflow = self._avail_dense()
+        # One contiguous (k,) slice per row instead of a binary search in a large array.
+        ok = ((starts[rows] <= begin_min) & (ends[rows] >= end_min)).any(axis=1)
+        spill = overflow[rows]
+        if spill.any():
+            ok[spill] = self._covers_by_search(rows[spill], begin_min, end_min)
+        return ok
+
+    def _covers_by_search(self, rows: np.ndarray, begin_min: int, end_min: int) -> np.ndarray:
         keys = self._avail_keys()
         q = (rows.astype(np.int64) << _AVAIL_SHIFT) | begin_min
         idx = np.searchsorted(keys, q, side="right") - 1
         safe = np.maximum(idx, 0)
         return (idx >= 0) & (self.avail_row[safe] == rows) & (self.avail_end[safe] >= end_min)
+
+    def _avail_dense(self):
+        """First-week intervals per row padded to a fixed width (int16), plus an overflow flag."""
+
+        def make():
+            # Only intervals starting in the first week can contain a start minute < one week.
+            first = self.avail_start < MINUTES_PER_WEEK
+            row, start, end = self.avail_row[first], self.avail_start[first], self.avail_end[first]
+            counts = np.bincount(row, minlength=self.n)
+            width = int(min(max(counts.max(initial=1), 1), _DENSE_WIDTH))
+            rank = np.arange(len(row)) - np.repeat(np.cumsum(counts) - counts, counts)
+            keep = rank < width
+            starts = np.full((self.n, width), np.iinfo(np.int16).max, dtype=np.int16)
+            ends = np.zeros((self.n, width), dtype=np.int16)
+            starts[row[keep], rank[keep]] = start[keep]
+            ends[row[keep], rank[keep]] = end[keep]
+            return starts, ends, counts > width
+
+        return self._cached("_ad", make)
 
     def blacked_out(self, rows: np.ndarray, day_ordinals: Sequence[int]) -> np.ndarray:
         """Per row: is any of these local dates a blackout date?"""
@@ -335,7 +367,10 @@ class VolunteerTable:
 
     def rows_committed_to(self, order_id: int) -> np.ndarray:
         """Rows holding a commitment to this order (excluded from its own conflict check)."""
-        return np.unique(self.commit_row[self.commit_order == order_id])
+        by_order = self._cached("_co", lambda: np.argsort(self.commit_order, kind="stable"))
+        ordered = self.commit_order[by_order]
+        lo, hi = np.searchsorted(ordered, np.array([order_id, order_id + 1], dtype=ordered.dtype))
+        return np.unique(self.commit_row[by_order[lo:hi]])
 
     # Cached derived keys (the dataclass is frozen, so cache through object.__setattr__).
     def _cached(self, name, make):

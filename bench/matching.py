@@ -1,0 +1,249 @@
+"""Benchmark of the matching core: ``python -m bench.matching [--quick] [--json PATH]``.
+
+Prints one table. Per-order rows: top-20 latency over 200 queries against a ``VolunteerIndex``,
+its build time and array memory, next to the naive baseline (a Python loop of geopy geodesic
+over every volunteer, timed on a 2,000-volunteer sample and extrapolated). Batch rows: end-to-
+end ``assign_batch`` (candidate graph + solve) time and peak memory measured in a fresh process,
+fill rate and score next to greedy on the same graph, the relaxation upper bound, and the exact
+optimum (CP-SAT, unpruned graph) where it is computable.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import multiprocessing as mp
+import resource
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+from bench import matching_data as data
+
+PER_ORDER_SIZES = (10_000, 100_000, 1_000_000)
+BATCH_SIZES = ((1_000, 10_000), (5_000, 50_000), (20_000, 200_000))
+EXACT_MAX_EDGES = 60_000  # unpruned graphs above this are not attempted
+QUERIES = 200
+NAIVE_SAMPLE = 2_000
+
+
+def _rss_mb() -> float:
+    import psutil
+
+    return psutil.Process().memory_info().rss / 2**20
+
+
+def per_order(n: int, kind: str) -> dict:
+    """Top-20 latency, build time and memory for n volunteers of one distribution."""
+    from matching.geo import geopy_geodesic_km
+    from matching.index import VolunteerIndex
+    from matching.params import MatchParams
+
+    table = data.volunteers(n, kind, seed=11)
+    t0 = time.perf_counter()
+    index = VolunteerIndex(table, MatchParams())
+    build_s = time.perf_counter() - t0
+    orders = data.orders(QUERIES + 20, kind, seed=12)
+    now = data.HORIZON_START
+    for o in orders[:20]:  # warm caches (lazy keys, dense availability)
+        index.top_k(o, 20, now=now)
+    lat, found = [], []
+    for o in orders[20:]:
+        t = time.perf_counter_ns()
+        found.append(len(index.top_k(o, 20, now=now)))
+        lat.append((time.perf_counter_ns() - t) / 1e6)
+    sample = np.random.default_rng(13).choice(n, min(NAIVE_SAMPLE, n), replace=False)
+    o = orders[20]
+    t = time.perf_counter()
+    for i in sample:
+        geopy_geodesic_km(float(table.lat[i]), float(table.lng[i]), o.lat, o.lng)
+    naive_s = (time.perf_counter() - t) / len(sample) * n
+    return {
+        "case": "top-20",
+        "dist": kind,
+        "volunteers": n,
+        "orders": f"{QUERIES} queries",
+        "median_ms": float(np.median(lat)),
+        "p95_ms": float(np.percentile(lat, 95)),
+        "build_s": build_s,
+        "memory_mb": index.nbytes / 2**20,
+        "naive_s_per_order": naive_s,
+        "naive_note": f"extrapolated from {len(sample)} volunteers",
+        "mean_found": float(np.mean(found)),
+    }
+
+
+def _batch_child(m: int, n: int, queue) -> None:
+    """Runs in a fresh process so that peak memory belongs to this batch alone."""
+    from matching.batch.assign import solve_graph
+    from matching.batch.graph import build_candidate_graph
+    from matching.batch.greedy import greedy_assign
+    from matching.params import MatchParams
+
+    params = MatchParams()
+    table = data.volunteers(n, "city", seed=21)
+    orders = data.orders(m, "city", seed=22)
+    now = data.HORIZON_START
+    base_mb = _rss_mb()
+    t0 = time.perf_counter()
+    graph = build_candidate_graph(orders, table, params, now)
+    t1 = time.perf_counter()
+    result = solve_graph(graph, params)
+    t2 = time.perf_counter()
+    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024 - base_mb
+    chosen = greedy_assign(graph)
+    t3 = time.perf_counter()
+    row = {
+        "case": "batch",
+        "dist": "city",
+        "volunteers": n,
+        "orders": m,
+        "total_s": t2 - t0,
+        "graph_s": t1 - t0,
+        "solve_s": t2 - t1,
+        "peak_mb": peak_mb,
+        "edges": graph.n_edges,
+        "slots": graph.total_slots,
+        "filled": result.filled,
+        "score": result.total_score,
+        "method": result.method,
+        "proven_optimal": result.proven_optimal,
+        "pruning_lossless": bool(graph.stats["pruning_lossless"]),
+        "ub_filled": result.upper_bound_filled,
+        "ub_score": result.upper_bound_score,
+        "greedy_filled": int(chosen.sum()),
+        "greedy_score": float(graph.edge_score[chosen].sum()),
+        "greedy_s": t3 - t2,
+    }
+    full = build_candidate_graph(orders, table, params, now, prune=False)
+    row["unpruned_edges"] = full.n_edges
+    if full.n_edges <= EXACT_MAX_EDGES:
+        exact_params = MatchParams(exact_max_edges=10**9, exact_time_limit_s=120.0)
+        t4 = time.perf_counter()
+        exact = solve_graph(full, exact_params)
+        row.update(
+            exact_filled=exact.filled,
+            exact_score=exact.total_score,
+            exact_proven=exact.proven_optimal,
+            exact_s=time.perf_counter() - t4,
+        )
+    queue.put(row)
+
+
+def batch(m: int, n: int) -> dict:
+    """One batch size in a fresh process."""
+    ctx = mp.get_context("spawn")
+    queue = ctx.Queue()
+    proc = ctx.Process(target=_batch_child, args=(m, n, queue))
+    proc.start()
+    row = queue.get()
+    proc.join()
+    return row
+
+
+def _pct(a: float, b: float) -> str:
+    return f"{100 * (a - b) / b:+.2f} %" if b else "n/a"
+
+
+def format_table(rows: list[dict]) -> str:
+    """The one printed table."""
+    head = [
+        "case",
+        "dist",
+        "volunteers",
+        "orders",
+        "time",
+        "p95",
+        "build",
+        "memory",
+        "naive geopy loop",
+        "fill",
+        "score",
+        "vs greedy (fill / score)",
+        "vs exact or bound",
+    ]
+    lines = []
+    for r in rows:
+        if r["case"] == "top-20":
+            lines.append(
+                [
+                    "top-20",
+                    r["dist"],
+                    f"{r['volunteers']:,}",
+                    r["orders"],
+                    f"{r['median_ms']:.2f} ms",
+                    f"{r['p95_ms']:.2f} ms",
+                    f"{r['build_s']:.2f} s",
+                    f"{r['memory_mb']:.0f} MB",
+                    f"{r['naive_s_per_order']:.2f} s/order ({r['naive_note']})",
+                    "",
+                    "",
+                    "",
+                    "",
+                ]
+            )
+        else:
+            if "exact_filled" in r:
+                exact = (
+                    f"exact{'' if r['exact_proven'] else '?'} {r['exact_filled']:,} / "
+                    f"{r['exact_score']:.1f}: fill {r['filled'] - r['exact_filled']:+d}, "
+                    f"score {_pct(r['score'], r['exact_score'])}"
+                )
+            else:
+                exact = (
+                    f"exact n/a; bound {r['ub_filled']:,} / {r['ub_score']:.1f}: "
+                    f"score {_pct(r['score'], r['ub_score'])}"
+                )
+            lines.append(
+                [
+                    "batch",
+                    r["dist"],
+                    f"{r['volunteers']:,}",
+                    f"{r['orders']:,}",
+                    f"{r['total_s']:.2f} s",
+                    "",
+                    f"graph {r['graph_s']:.2f} s",
+                    f"{r['peak_mb']:.0f} MB peak",
+                    "",
+                    f"{r['filled']:,}/{r['slots']:,} ({100 * r['filled'] / r['slots']:.1f} %)",
+                    f"{r['score']:.1f}",
+                    f"{r['filled'] - r['greedy_filled']:+d} / {_pct(r['score'], r['greedy_score'])}",
+                    exact + ("" if r["proven_optimal"] else " (batch not proven)"),
+                ]
+            )
+    widths = [max(len(h), *(len(line[i]) for line in lines)) for i, h in enumerate(head)]
+
+    def fmt(cells):
+        return " | ".join(c.ljust(w) for c, w in zip(cells, widths, strict=True)).rstrip()
+
+    sep = "-+-".join("-" * w for w in widths)
+    return "\n".join([fmt(head), sep, *(fmt(line) for line in lines)])
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the benchmark, print the table, optionally write JSON."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="only the smallest sizes")
+    parser.add_argument("--json", type=Path, help="also write the rows as JSON to this path")
+    args = parser.parse_args(argv)
+    sizes = PER_ORDER_SIZES[:1] if args.quick else PER_ORDER_SIZES
+    batches = BATCH_SIZES[:1] if args.quick else BATCH_SIZES
+    rows = []
+    for kind in ("city", "nationwide"):
+        for n in sizes:
+            print(f"... top-20 {kind} {n:,}", file=sys.stderr, flush=True)
+            rows.append(per_order(n, kind))
+    for m, n in batches:
+        print(f"... batch {m:,} x {n:,}", file=sys.stderr, flush=True)
+        rows.append(batch(m, n))
+    print(format_table(rows))
+    if args.json:
+        args.json.parent.mkdir(parents=True, exist_ok=True)
+        args.json.write_text(json.dumps(rows, indent=2, default=str))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
