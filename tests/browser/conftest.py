@@ -1,0 +1,156 @@
+"""Browser tests: a real uvicorn server on a demo-loaded database, driven by Debian's Chromium.
+
+Chromium must be at /usr/bin/chromium (Debian packages chromium, chromium-driver; `.ci/run`
+installs them). Without it the browser tests are skipped with one loud line, unless
+REQUIRE_BROWSER=1 (set by CI) turns that into a failure. Any request the page makes to a host
+other than the test server fails the test: nothing may need the internet.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+from urllib.parse import urlparse
+
+import httpx
+import pytest
+
+from service import migrate
+from tests.conftest import _in_thread
+
+CHROMIUM = "/usr/bin/chromium"
+HAVE_CHROMIUM = os.path.exists(CHROMIUM)
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-background-networking",
+    "--disable-gpu",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+SCREENSHOTS = Path(__file__).parent / "screenshots"
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _load_demo(url: str) -> None:
+    import asyncio
+
+    from service.demo.loader import load_demo_into
+    from service.settings import Settings
+
+    settings = Settings(env="test", database_url=url, _env_file=None)
+    # Loaded relative to the real "now": the live server reads the system clock too.
+    asyncio.run(load_demo_into(settings, if_empty=True))
+
+
+@pytest.fixture(scope="session")
+def live_server(tmp_path_factory) -> str:
+    """Base URL of a uvicorn process serving a migrated, demo-loaded SQLite database."""
+    path = tmp_path_factory.mktemp("browser") / "browser.db"
+    url = f"sqlite+aiosqlite:///{path}"
+    _in_thread(migrate.upgrade, url)
+    _in_thread(_load_demo, url)
+    port = _free_port()
+    env = {
+        **os.environ,
+        "KEPU_DATABASE_URL": url,
+        "KEPU_ENV": "test",
+        "KEPU_RUN_WORKER_IN_PROCESS": "false",
+    }
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "uvicorn",
+            "service.app:create_app",
+            "--factory",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--log-level",
+            "warning",
+        ],
+        env=env,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            try:
+                if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            time.sleep(0.2)
+        else:
+            raise RuntimeError("the live server did not become healthy in 30 s")
+        yield base
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+
+
+@pytest.fixture(scope="session")
+async def browser():
+    if not HAVE_CHROMIUM:
+        if os.environ.get("REQUIRE_BROWSER") == "1":
+            pytest.fail(f"REQUIRE_BROWSER=1 but {CHROMIUM} is missing")
+        pytest.skip(f"!!! {CHROMIUM} missing — browser tests skipped (apt-get install chromium)")
+    # The async API shares pytest-asyncio's session loop; the sync API would hold a loop of its
+    # own in the main thread and break every async test that runs after it.
+    from playwright.async_api import async_playwright
+
+    async with async_playwright() as playwright:
+        instance = await playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield instance
+        await instance.close()
+
+
+@pytest.fixture(params=["desktop", "phone"])
+async def page(request, browser, live_server):
+    """A page on a desktop or phone viewport that records console errors and foreign requests."""
+    viewport = {"desktop": {"width": 1280, "height": 900}, "phone": {"width": 390, "height": 844}}
+    context = await browser.new_context(viewport=viewport[request.param], locale="zh-CN")
+    tab = await context.new_page()
+    tab.viewport_name = request.param
+    tab.console_errors = []
+    tab.foreign_requests = []
+    tab.failed_responses = []
+    server_host = urlparse(live_server).netloc
+    tab.on("console", lambda msg: msg.type == "error" and tab.console_errors.append(msg.text))
+    tab.on(
+        "request",
+        lambda req: (
+            urlparse(req.url).netloc not in ("", server_host)
+            and tab.foreign_requests.append(req.url)
+        ),
+    )
+    tab.on(
+        "response",
+        lambda resp: (
+            resp.status >= 400 and tab.failed_responses.append(f"{resp.status} {resp.url}")
+        ),
+    )
+    yield tab
+    await context.close()
+    assert tab.failed_responses == [], "the page requested something that failed"
+    assert tab.foreign_requests == [], "the page reached outside the server"
+    assert tab.console_errors == [], "the page logged errors (CSP violations show up here)"
+
+
+async def screenshot(page, name: str) -> Path:
+    """Save a full-page screenshot under tests/browser/screenshots/ for people to look at."""
+    SCREENSHOTS.mkdir(exist_ok=True)
+    path = SCREENSHOTS / f"{name}-{page.viewport_name}.png"
+    await page.screenshot(path=str(path), full_page=True)
+    return path
