@@ -136,7 +136,12 @@ def plan_order(
     if status == OrderStatus.in_progress:
         starts, ends = in_progress_window(world)
     else:
-        starts, ends = pick_slot(rng, day, evening=is_night_activity(template))
+        starts, ends = pick_slot(
+            rng,
+            day,
+            evening=is_night_activity(template),
+            daytime=template.target_group == TargetGroup.farmers,
+        )
     skill_ids = [world.skills[code].id for code in template.skills]
     slots = rng.randint(*template.slots)
     team = team_for(world, set(skill_ids)) if rng.random() < 0.2 else None

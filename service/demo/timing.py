@@ -39,9 +39,13 @@ def pick_day(rng: random.Random, first: date, last: date) -> date:
     return rng.choices(days, weights)[0]
 
 
-def pick_slot(rng: random.Random, day: date, *, evening: bool = False) -> tuple[datetime, datetime]:
-    """A sensible activity window on ``day`` (evenings are rarer, unless the stars are the topic)."""
-    start, end = rng.choices(ACTIVITY_SLOTS, (3, 2, 3, 2, 1))[0]
+def pick_slot(
+    rng: random.Random, day: date, *, evening: bool = False, daytime: bool = False
+) -> tuple[datetime, datetime]:
+    """A sensible activity window on ``day``: evenings are rarer, never in the fields
+    (``daytime``), always for the stars (``evening``)."""
+    weights = (3, 2, 3, 2, 0 if daytime else 1)
+    start, end = rng.choices(ACTIVITY_SLOTS, weights)[0]
     if evening:
         start, end = ACTIVITY_SLOTS[-1]
     return at_local(day, start), at_local(day, end)
