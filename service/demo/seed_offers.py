@@ -80,17 +80,23 @@ def rank_candidates(world: DemoWorld, plan: OrderPlan, calendar: Calendar) -> li
         score = 0.5 * skill_points + 0.3 * near_points + 0.2 * world.rng.random()
         if volunteer is world.volunteers[0] and world.rng.random() < 0.5:
             score += 0.5  # the demo volunteer should find offers waiting
+        skill_text = "、".join(f"{names[s]} ✓" for s in sorted(overlap)) or "技能不完全匹配"
+        # The same stored shape as service.dispatch.cascade.score_parts_of, so pages and the
+        # API explain demo offers exactly like real ones.
         parts = [
             {
-                "factor": "skill",
-                "points": round(0.5 * skill_points, 3),
-                "text": "、".join(f"{names[s]} ✓" for s in sorted(overlap)) or "技能不完全匹配",
+                "code": "skill",
+                "value": round(skill_points, 3),
+                "weight": 0.5,
+                "detail": {"matched_skill_ids": sorted(overlap)},
             },
             {
-                "factor": "distance",
-                "points": round(0.3 * near_points, 3),
-                "text": f"{distance:.1f} km",
+                "code": "distance",
+                "value": round(near_points, 3),
+                "weight": 0.3,
+                "detail": {"distance_km": round(distance, 1)},
             },
+            {"code": "explanation", "text": f"{distance:.1f} km · {skill_text}"},
         ]
         tiers[tier].append(Candidate(volunteer, distance, round(score, 4), parts))
     ranked: list[Candidate] = []
