@@ -69,6 +69,43 @@ def problem_response(
     return response
 
 
+# PostgreSQL SQLSTATEs after which a retry can succeed: lock_not_available (lock_timeout),
+# query_canceled (statement_timeout), deadlock_detected, serialization_failure.
+RETRYABLE_SQLSTATES = frozenset({"55P03", "57014", "40P01", "40001"})
+# SQLite result codes: SQLITE_BUSY ("database is locked" after busy_timeout), SQLITE_LOCKED.
+RETRYABLE_SQLITE_CODES = frozenset({5, 6})
+
+
+def _sqlstate(error: DBAPIError) -> str | None:
+    """The SQLSTATE, whether the driver error carries it or the asyncpg error it wraps does."""
+    for candidate in (error.orig, getattr(error.orig, "__cause__", None)):
+        code = getattr(candidate, "sqlstate", None) or getattr(candidate, "pgcode", None)
+        if isinstance(code, str):
+            return code
+    return None
+
+
+def is_retryable_database_error(error: DBAPIError) -> bool:
+    """True for waits that gave up and broken connections, keyed on codes, not message text.
+
+    SQLAlchemy wraps asyncpg's errors (LockNotAvailableError, DeadlockDetectedError, …) in a
+    plain ``DBAPIError`` whose ``orig`` carries the SQLSTATE; SQLite's busy error arrives as an
+    ``OperationalError`` whose ``orig`` carries the result code.
+    """
+    if error.connection_invalidated:
+        return True
+    sqlstate = _sqlstate(error)
+    if sqlstate is not None:
+        # Class 08: connection exceptions (the server went away mid-request).
+        return sqlstate in RETRYABLE_SQLSTATES or sqlstate.startswith("08")
+    sqlite_code = getattr(error.orig, "sqlite_errorcode", None)
+    if sqlite_code is not None:
+        return sqlite_code & 0xFF in RETRYABLE_SQLITE_CODES
+    # No code at all (e.g. the connection could not be opened): an OperationalError is the
+    # driver saying the database is unavailable, which a retry may fix.
+    return isinstance(error, OperationalError)
+
+
 def _describe_validation(error: dict) -> str:
     location = ".".join(str(part) for part in error.get("loc", ()) if part != "body")
     return f"{location}: {error.get('msg', '无效')}" if location else error.get("msg", "无效")
@@ -131,24 +168,21 @@ def install_error_handlers(app: FastAPI) -> None:
             code="integrity_conflict",
         )
 
-    @app.exception_handler(OperationalError)
-    async def _operational_error(request: Request, error: DBAPIError):
-        # Lock timeouts and lost connections: nothing was changed, the client may retry.
-        log.warning("database unavailable on %s: %s", request.url.path, str(error.orig)[:200])
-        return problem_response(
-            request,
-            status=503,
-            title=Unavailable.title,
-            detail="数据库繁忙，请稍后重试。",
-            code="database_busy",
-            headers={"Retry-After": "1"},
-        )
-
     @app.exception_handler(DBAPIError)
-    async def _dbapi_error(request: Request, error: DBAPIError):
-        text = str(error.orig)
-        if "lock" in text.lower() or "timeout" in text.lower():
-            return await _operational_error(request, error)
+    async def _database_error(request: Request, error: DBAPIError):
+        # OperationalError is a DBAPIError too, so every driver error lands here.
+        if is_retryable_database_error(error):
+            # Lock timeouts, deadlocks, lost connections: the transaction was rolled back,
+            # nothing was changed, and the same request may succeed a moment later.
+            log.warning("database busy on %s: %s", request.url.path, str(error.orig)[:200])
+            return problem_response(
+                request,
+                status=503,
+                title=Unavailable.title,
+                detail="数据库繁忙，请稍后重试。",
+                code="database_busy",
+                headers={"Retry-After": "1"},
+            )
         log.exception("database error on %s", request.url.path)
         return problem_response(
             request, status=500, title=HTTP_TITLES[500], detail="服务器内部错误。", code="internal"
