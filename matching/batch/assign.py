@@ -99,47 +99,69 @@ def solve_graph(graph: CandidateGraph, params: MatchParams = DEFAULT_PARAMS) -> 
         return _result(graph, relaxed, "flow", stats, True, ub_filled, ub_score)
 
     component = _components(graph, structure.edge_block, structure.n_blocks)
-    dirty = np.unique(
-        np.concatenate(
-            [
-                component[graph.edge_order[bad_edges]],
-                _order_components(graph, component, bad_orders),
-            ]
-        )
-    )
     edge_comp = component[graph.edge_order]
+    by_comp = np.argsort(edge_comp, kind="stable")
+    comp_bounds = np.searchsorted(edge_comp[by_comp], np.arange(component.max() + 2))
+    dirty = _dirty_components(graph, component, bad_edges, bad_orders)
+    # A second, skill-reserving flow gives good feasible starts for multi-skill orders.
+    primal = (
+        solve_flow(graph, structure.edge_group, structure.n_groups, reserve_skills=True)
+        if len(bad_orders)
+        else relaxed
+    )
+    primal_dirty = set(
+        _dirty_components(
+            graph,
+            component,
+            conflicting_edges(graph, primal) if not structure.all_cliques else np.zeros(0, int),
+            uncovered_orders(graph, primal),
+        ).tolist()
+    )
     chosen = relaxed.copy()
     proven = True
-    n_exact = n_heuristic = 0
+    n_exact = n_heuristic = n_matched_bound = 0
     for c in dirty:
-        edges = np.flatnonzero(edge_comp == c)
-        fixed = repair(graph, relaxed, edges)
-        if len(edges) <= params.exact_max_edges:
+        edges = by_comp[comp_bounds[c] : comp_bounds[c + 1]]
+        bound = _value(graph, relaxed, edges)
+        starts = [repair(graph, relaxed, edges)]
+        if c not in primal_dirty:
+            starts.append(primal)
+        else:
+            starts.append(repair(graph, primal, edges))
+        best = max(starts, key=lambda m: _value(graph, m, edges))
+        if _value(graph, best, edges) == bound:
+            n_matched_bound += 1  # feasible and equal to the relaxation: optimal
+        elif len(edges) <= params.exact_max_edges:
             exact, optimal = solve_cpsat(
-                graph, edges, hint=fixed, time_limit_s=params.exact_time_limit_s
+                graph, edges, hint=best, time_limit_s=params.exact_time_limit_s
             )
-            if _value(graph, exact, edges) >= _value(graph, fixed, edges):
-                fixed = exact
+            if _value(graph, exact, edges) >= _value(graph, best, edges):
+                best = exact
             proven &= optimal
             n_exact += 1
         else:
             proven = False
             n_heuristic += 1
-        chosen[edges] = fixed[edges]
+        chosen[edges] = best[edges]
     stats.update(
         dirty_components=len(dirty),
+        bound_matched_components=n_matched_bound,
         exact_components=n_exact,
         heuristic_components=n_heuristic,
         solve_seconds=time.perf_counter() - t0,
     )
-    return _result(
-        graph,
-        chosen,
-        "flow+cpsat" if n_exact else "flow+repair",
-        stats,
-        proven,
-        ub_filled,
-        ub_score,
+    method = "flow+cpsat" if n_exact else ("flow+repair" if n_heuristic else "flow")
+    return _result(graph, chosen, method, stats, proven, ub_filled, ub_score)
+
+
+def _dirty_components(graph, component, bad_edges, bad_orders) -> np.ndarray:
+    return np.unique(
+        np.concatenate(
+            [
+                component[graph.edge_order[bad_edges]],
+                component[np.asarray(bad_orders, dtype=np.int64)],
+            ]
+        )
     )
 
 
@@ -152,10 +174,6 @@ def _components(graph: CandidateGraph, edge_block: np.ndarray, n_blocks: int) ->
     )
     _, labels = connected_components(adj, directed=False)
     return labels[: graph.n_orders]
-
-
-def _order_components(graph, component, orders) -> np.ndarray:
-    return component[np.asarray(orders, dtype=np.int64)]
 
 
 def _value(graph: CandidateGraph, chosen: np.ndarray, edges: np.ndarray) -> tuple[int, int]:

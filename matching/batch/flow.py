@@ -15,9 +15,20 @@ from matching.batch.graph import CandidateGraph
 
 
 def solve_flow(
-    graph: CandidateGraph, edge_group: np.ndarray, n_groups: int, edges: np.ndarray | None = None
+    graph: CandidateGraph,
+    edge_group: np.ndarray,
+    n_groups: int,
+    edges: np.ndarray | None = None,
+    *,
+    reserve_skills: bool = False,
 ) -> np.ndarray:
-    """Boolean mask of chosen edges; ``edges`` restricts the solve to a subset of edge indices."""
+    """Boolean mask of chosen edges; ``edges`` restricts the solve to a subset of edge indices.
+
+    ``reserve_skills`` gives each multi-skill order with enough slots one reserved slot per
+    required skill (fed only by volunteers holding it) plus the remaining slots, so a fully
+    staffed order is always covered. That network is neither a relaxation nor a restriction of
+    the coverage rule in general, so callers use it as a good primal solution only.
+    """
     chosen = np.zeros(graph.n_edges, dtype=bool)
     idx = np.arange(graph.n_edges) if edges is None else np.asarray(edges, dtype=np.int64)
     if len(idx) == 0:
@@ -43,6 +54,11 @@ def solve_flow(
             np.zeros(len(used_groups), dtype=np.int64),
         ]
     )
+    extra_arcs: list[tuple[int, int, int, int, int]] = []  # tail, head, cap, cost, edge
+    if reserve_skills:
+        tails, heads, caps, costs, extra_arcs = _reserve_skill_slots(
+            graph, idx, edge_group, group_node, tails, heads, caps, costs
+        )
     smcf = min_cost_flow.SimpleMinCostFlow()
     arcs = smcf.add_arcs_with_capacity_and_unit_cost(
         tails.astype(np.int32),
@@ -58,4 +74,46 @@ def solve_flow(
         raise RuntimeError(f"min-cost flow failed: {status}")
     edge_arcs = np.asarray(arcs)[n_orders : n_orders + len(idx)]
     chosen[idx] = smcf.flows(edge_arcs) > 0
+    if extra_arcs:
+        first = len(tails) - len(extra_arcs)
+        flows = smcf.flows(np.asarray(arcs)[first:])
+        used = np.array([a[4] for a in extra_arcs])[flows > 0]
+        chosen[used[used >= 0]] = True  # -1 marks the source -> reserved-slot arcs
     return chosen
+
+
+def _reserve_skill_slots(graph, idx, edge_group, group_node, tails, heads, caps, costs):
+    """Re-route multi-skill orders through per-skill reserved slots (see ``solve_flow``)."""
+    full = graph.full_cover
+    width = np.array([int(f).bit_count() for f in full])
+    special = np.flatnonzero((full > 0) & (graph.slots >= width))
+    if len(special) == 0:
+        return tails, heads, caps, costs, []
+    is_special = np.zeros(graph.n_orders, dtype=bool)
+    is_special[special] = True
+    # The order node keeps only the unreserved slots; its own edge arcs stay as they are.
+    caps = caps.copy()
+    caps[special] = graph.slots[special] - width[special]
+    next_node = int(max(tails.max(), heads.max())) + 1
+    reserved_node: dict[tuple[int, int], int] = {}
+    extra: list[tuple[int, int, int, int, int]] = []
+    scores = graph.edge_score_int
+    for o in special:
+        for bit in range(int(full[o]).bit_length()):
+            reserved_node[(int(o), bit)] = next_node
+            extra.append((0, next_node, 1, 0, -1))  # source -> reserved slot
+            next_node += 1
+    for e in idx[is_special[graph.edge_order[idx]]]:
+        o, cover = int(graph.edge_order[e]), int(graph.edge_cover[e])
+        for bit in range(cover.bit_length()):
+            if cover >> bit & 1:
+                node = reserved_node[(o, bit)]
+                extra.append((node, int(group_node[edge_group[e]]), 1, -int(scores[e]), int(e)))
+    supply_arcs = [a for a in extra if a[4] == -1]
+    edge_arcs = [a for a in extra if a[4] != -1]
+    add = supply_arcs + edge_arcs
+    tails = np.concatenate([tails, [a[0] for a in add]])
+    heads = np.concatenate([heads, [a[1] for a in add]])
+    caps = np.concatenate([caps, [a[2] for a in add]])
+    costs = np.concatenate([costs, [a[3] for a in add]])
+    return tails, heads, caps, costs, add

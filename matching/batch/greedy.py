@@ -17,8 +17,10 @@ class _State:
         self.chosen = np.zeros(graph.n_edges, dtype=bool) if chosen is None else chosen.copy()
         self.used = np.bincount(graph.edge_order[self.chosen], minlength=graph.n_orders)
         self.busy: dict[int, list[int]] = defaultdict(list)
+        self.of_order: dict[int, list[int]] = defaultdict(list)  # chosen edges per order
         for e in np.flatnonzero(self.chosen):
             self.busy[int(graph.edge_volunteer[e])].append(int(e))
+            self.of_order[int(graph.edge_order[e])].append(int(e))
 
     def volunteer_free(self, e: int, ignore: int | None = None) -> bool:
         g = self.g
@@ -40,18 +42,20 @@ class _State:
         self.chosen[e] = True
         self.used[self.g.edge_order[e]] += 1
         self.busy[int(self.g.edge_volunteer[e])].append(e)
+        self.of_order[int(self.g.edge_order[e])].append(e)
 
     def drop(self, e: int) -> None:
         self.chosen[e] = False
         self.used[self.g.edge_order[e]] -= 1
         self.busy[int(self.g.edge_volunteer[e])].remove(e)
+        self.of_order[int(self.g.edge_order[e])].remove(e)
 
     def cover(self, o: int) -> int:
         es = self.order_edges(o)
         return int(np.bitwise_or.reduce(self.g.edge_cover[es])) if len(es) else 0
 
     def order_edges(self, o: int) -> np.ndarray:
-        return np.flatnonzero(self.chosen & (self.g.edge_order == o))
+        return np.array(sorted(self.of_order[o]), dtype=np.int64)
 
 
 def _by_score(graph: CandidateGraph, edges: np.ndarray) -> np.ndarray:

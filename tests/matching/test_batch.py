@@ -171,3 +171,20 @@ def test_solvers_agree_on_a_hand_checked_instance():
     assert (filled, score) == (3, 1_850_000)
     assert (r.filled, round(r.total_score * 1e6)) == (filled, score)
     assert np.array_equal(np.flatnonzero(mask), [0, 2, 4])  # edges sorted by (order, volunteer)
+
+
+def test_skill_reserving_flow_staffs_multi_skill_orders_with_coverage():
+    from matching.batch.flow import solve_flow
+
+    o = order(1, skills={1, 2}, slots=2)
+    edges = [
+        (1, 10, 0.9, frozenset({1})),
+        (1, 11, 0.8, frozenset({1})),
+        (1, 12, 0.1, frozenset({2})),
+    ]
+    g = CandidateGraph.from_edges([o], edges, P)
+    s = conflict_structure(g)
+    plain = solve_flow(g, s.edge_group, s.n_groups)
+    reserved = solve_flow(g, s.edge_group, s.n_groups, reserve_skills=True)
+    assert np.flatnonzero(plain).tolist() == [0, 1]  # best scores, CPR twice: uncovered
+    assert np.flatnonzero(reserved).tolist() == [0, 2]  # CPR + bandaging
