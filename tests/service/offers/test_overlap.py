@@ -1,0 +1,152 @@
+"""A volunteer cannot hold two accepted orders whose windows, widened by the travel buffer, meet."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+import sqlalchemy as sa
+
+from service.models import Offer
+from service.vocab import DispatchMode, OfferStatus, OrderStatus, Role
+from tests.factories import make_area_tree, make_order, make_skill, make_user, make_volunteer
+from tests.races.world import bearer, give_token
+
+
+async def _volunteer_with_first_order(session, clock):
+    """A volunteer already holding a 2-hour order three days ahead (09:00–11:00 Shanghai)."""
+    _, _, community = await make_area_tree(session)
+    skill = await make_skill(session)
+    volunteer = await make_volunteer(session, home_area=community, skills=[skill])
+    token = await give_token(session, volunteer.user_id, f"kp_ov_{volunteer.id}")
+    first = await _open_order(
+        session, community, skill, clock.now() + timedelta(days=3), title="防范电信诈骗讲座"
+    )
+    await session.commit()
+    return community, skill, volunteer, token, first
+
+
+async def _open_order(session, community, skill, starts_at, *, title="智能手机使用课", **fields):
+    return await make_order(
+        session,
+        community=community,
+        starts_at=starts_at,
+        skills=[skill],
+        slots=3,
+        status=OrderStatus.published,
+        dispatch_mode=fields.pop("dispatch_mode", DispatchMode.open),
+        title=title,
+        **fields,
+    )
+
+
+async def _held(session, volunteer_id: int) -> list[int]:
+    await session.rollback()  # a fresh snapshot
+    rows = await session.scalars(
+        sa.select(Offer.order_id)
+        .where(Offer.volunteer_id == volunteer_id, Offer.status == OfferStatus.accepted.value)
+        .order_by(Offer.order_id)
+    )
+    return list(rows)
+
+
+@pytest.mark.parametrize(
+    ("gap_minutes", "allowed"), [(10, False), (29, False), (30, True), (31, True)]
+)
+async def test_accept_within_the_travel_buffer_after_another_is_refused(
+    client, session, clock, settings, gap_minutes, allowed
+):
+    assert settings.travel_buffer_minutes == 30
+    community, skill, volunteer, token, first = await _volunteer_with_first_order(session, clock)
+    second = await _open_order(
+        session, community, skill, first.ends_at + timedelta(minutes=gap_minutes)
+    )
+    await session.commit()
+    taken = await client.post(f"/api/v1/orders/{first.id}/accept", headers=bearer(token))
+    assert taken.status_code == 200, taken.text
+    response = await client.post(f"/api/v1/orders/{second.id}/accept", headers=bearer(token))
+    if allowed:
+        assert response.status_code == 200, response.text
+        assert await _held(session, volunteer.id) == [first.id, second.id]
+        return
+    assert response.status_code == 409, response.text
+    assert response.headers["content-type"].startswith("application/problem+json")
+    problem = response.json()
+    assert problem["code"] == "time_overlap"
+    assert "时间冲突" in problem["detail"] and "「防范电信诈骗讲座」" in problem["detail"]
+    assert "30 分钟" in problem["detail"]
+    assert await _held(session, volunteer.id) == [first.id]
+
+
+async def test_an_order_that_ends_just_before_one_already_held_is_refused_too(
+    client, session, clock
+):
+    community, skill, volunteer, token, first = await _volunteer_with_first_order(session, clock)
+    earlier = await _open_order(
+        session, community, skill, first.starts_at - timedelta(hours=2, minutes=10)
+    )
+    await session.commit()
+    assert (
+        await client.post(f"/api/v1/orders/{first.id}/accept", headers=bearer(token))
+    ).is_success
+    response = await client.post(f"/api/v1/orders/{earlier.id}/accept", headers=bearer(token))
+    assert response.status_code == 409 and response.json()["code"] == "time_overlap"
+    assert await _held(session, volunteer.id) == [first.id]
+
+
+async def test_a_targeted_offer_overlapping_a_held_order_is_refused(client, session, clock):
+    community, skill, volunteer, token, first = await _volunteer_with_first_order(session, clock)
+    second = await _open_order(
+        session,
+        community,
+        skill,
+        first.ends_at + timedelta(minutes=10),
+        dispatch_mode=DispatchMode.targeted,
+    )
+    offer = Offer(
+        order_id=second.id,
+        volunteer_id=volunteer.id,
+        status=OfferStatus.offered,
+        offered_at=clock.now(),
+        expires_at=clock.now() + timedelta(hours=2),
+    )
+    session.add(offer)
+    await session.commit()
+    assert (
+        await client.post(f"/api/v1/orders/{first.id}/accept", headers=bearer(token))
+    ).is_success
+    response = await client.post(f"/api/v1/offers/{offer.id}/accept", headers=bearer(token))
+    assert response.status_code == 409, response.text
+    assert "「防范电信诈骗讲座」" in response.json()["detail"]
+    await session.rollback()
+    still = await session.get(Offer, offer.id, populate_existing=True)
+    assert still.status == OfferStatus.offered  # refused, nothing changed: it may still decline
+
+
+async def test_a_withdrawn_order_no_longer_blocks_the_window(client, session, clock):
+    community, skill, volunteer, token, first = await _volunteer_with_first_order(session, clock)
+    second = await _open_order(session, community, skill, first.ends_at + timedelta(minutes=10))
+    await session.commit()
+    taken = await client.post(f"/api/v1/orders/{first.id}/accept", headers=bearer(token))
+    withdrawn = await client.post(
+        f"/api/v1/offers/{taken.json()['id']}/withdraw",
+        json={"reason": "改去另一场"},
+        headers=bearer(token),
+    )
+    assert withdrawn.status_code == 200, withdrawn.text
+    response = await client.post(f"/api/v1/orders/{second.id}/accept", headers=bearer(token))
+    assert response.status_code == 200, response.text
+    assert await _held(session, volunteer.id) == [second.id]
+
+
+async def test_other_volunteers_are_not_affected_by_my_commitments(client, session, clock):
+    community, skill, _volunteer, token, first = await _volunteer_with_first_order(session, clock)
+    user = await make_user(session, roles=((Role.volunteer, None, None),))
+    other = await make_volunteer(session, home_area=community, skills=[skill], user=user)
+    other_token = await give_token(session, user.id, f"kp_ov_other_{other.id}")
+    await session.commit()
+    assert (
+        await client.post(f"/api/v1/orders/{first.id}/accept", headers=bearer(token))
+    ).is_success
+    response = await client.post(f"/api/v1/orders/{first.id}/accept", headers=bearer(other_token))
+    assert response.status_code == 200, response.text
