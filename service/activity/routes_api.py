@@ -28,8 +28,13 @@ from service.models import Offer
 from service.schemas_common import IdPath
 from service.vocab import Role
 
-offers_router = APIRouter(prefix="/offers", tags=["activity 活动当天"])
-orders_router = APIRouter(prefix="/orders", tags=["activity 活动当天"])
+REFUSALS = {
+    403: {"description": "不是自己的接单，或不负责该社区"},
+    404: {"description": "邀请或活动不存在"},
+    409: {"description": "签到未开放或已结束、未签到、活动未开始或已确认完成"},
+}
+offers_router = APIRouter(prefix="/offers", tags=["activity 活动当天"], responses=REFUSALS)
+orders_router = APIRouter(prefix="/orders", tags=["activity 活动当天"], responses=REFUSALS)
 me_router = APIRouter(prefix="/me", tags=["activity 活动当天"])
 Volunteer = Annotated[Actor, requires(Role.volunteer, Role.team_leader)]
 Staff = Annotated[Actor, requires(Role.worker, Role.coordinator)]

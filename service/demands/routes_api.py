@@ -30,7 +30,15 @@ from service.lifecycle.context import ContextDep
 from service.schemas_common import MAX_ID, IdPath, PhoneNumber, Text
 from service.vocab import DemandStatus, Role, TargetGroup
 
-router = APIRouter(prefix="/demands", tags=["demands 点单"])
+router = APIRouter(
+    prefix="/demands",
+    tags=["demands 点单"],
+    responses={
+        403: {"description": "不负责该社区"},
+        404: {"description": "点单不存在，或手机号不符"},
+        409: {"description": "点单当前状态不允许（已采纳、已拒绝、已合并）"},
+    },
+)
 Staff = Annotated[Actor, requires(Role.worker, Role.coordinator)]
 Anyone = Annotated[Actor, requires(PUBLIC)]
 Sort = Literal["popular", "newest"]

@@ -28,8 +28,19 @@ from service.orders.service import managed_order
 from service.schemas_common import IdPath, Text
 from service.vocab import RaterKind, Role
 
-ratings_router = APIRouter(prefix="/ratings", tags=["evaluations 评单"])
-orders_router = APIRouter(prefix="/orders", tags=["evaluations 评单"])
+ratings_router = APIRouter(
+    prefix="/ratings",
+    tags=["evaluations 评单"],
+    responses={404: {"description": "评价码无效"}, 409: {"description": "评价码已使用"}},
+)
+orders_router = APIRouter(
+    prefix="/orders",
+    tags=["evaluations 评单"],
+    responses={
+        403: {"description": "不负责该社区"},
+        409: {"description": "活动尚未确认完成，或已评价过该志愿者"},
+    },
+)
 Anyone = Annotated[Actor, requires(PUBLIC)]
 Staff = Annotated[Actor, requires(Role.worker, Role.coordinator)]
 

@@ -19,8 +19,19 @@ from service.schemas_common import IdPath, Text
 from service.vocab import NotificationStatus, Role
 
 inbox_router = APIRouter(prefix="/me/notifications", tags=["notifications 消息"])
-admin_router = APIRouter(prefix="/admin/notifications", tags=["notifications 消息"])
-sms_router = APIRouter(prefix="/sms", tags=["notifications 消息"])
+admin_router = APIRouter(
+    prefix="/admin/notifications",
+    tags=["notifications 消息"],
+    responses={
+        404: {"description": "消息不存在"},
+        409: {"description": "只有发送失败的消息可重发"},
+    },
+)
+sms_router = APIRouter(
+    prefix="/sms",
+    tags=["notifications 消息"],
+    responses={403: {"description": "签名无效、时间戳过期或未配置密钥"}},
+)
 Me = Annotated[Actor, requires(AUTHENTICATED)]
 Admin = Annotated[Actor, requires(Role.admin)]
 
