@@ -74,7 +74,7 @@ async def top_up_offers(session: AsyncSession, ctx: ActionContext, *, order: Ord
     )
     if not candidates:
         if outstanding == 0:
-            await _send_to_queue(session, ctx, order=order, exclude=asked)
+            await send_to_queue(session, ctx, order=order, exclude=asked)
         return 0
     expires_at = ctx.now + timedelta(minutes=ctx.settings.offer_expiry_minutes)
     if order.accept_deadline is not None:
@@ -129,15 +129,28 @@ async def top_up_offers(session: AsyncSession, ctx: ActionContext, *, order: Ord
     return len(candidates)
 
 
-async def _send_to_queue(session: AsyncSession, ctx: ActionContext, *, order: Order, exclude):
-    """Nobody left to ask: the coordinator's queue, with a concrete suggestion."""
+async def send_to_queue(
+    session: AsyncSession, ctx: ActionContext, *, order: Order, exclude, why: str | None = None
+) -> None:
+    """Nobody left to ask (or the team said no): the coordinator's queue, with a suggestion.
+
+    ``why`` (e.g. the team's reason) leads the suggestion text and the workers' notification.
+    Queuing an order already in the queue changes nothing and tells nobody twice.
+    """
     if order.needs_attention_at is not None:
         return
     draft = await draft_of(session, order)
     suggestion = await suggestion_for(
         session, draft, settings=ctx.settings, now=ctx.now, exclude=exclude
     )
+    if why:
+        suggestion = {**suggestion, "reason": why, "text": f"{why}。建议：{suggestion['text']}"}
     await _set_attention(session, order, ctx.now, suggestion)
+    title = (
+        f"活动「{order.title}」被志愿队婉拒，需要重新派单"
+        if why
+        else f"活动「{order.title}」暂无可邀请的志愿者"
+    )
     for user_id in await orders_repo.worker_user_ids(
         session=session, community_id=order.community_id
     ):
@@ -145,11 +158,17 @@ async def _send_to_queue(session: AsyncSession, ctx: ActionContext, *, order: Or
             session,
             user_id=user_id,
             kind="order_needs_attention",
-            title=f"活动「{order.title}」暂无可邀请的志愿者",
+            title=title,
             body=suggestion["text"],
             payload={"order_id": order.id},
             now=ctx.now,
         )
+
+
+async def clear_attention(session: AsyncSession, order: Order) -> None:
+    """Take an order out of the coordinator's queue (someone took it up after all)."""
+    if order.needs_attention_at is not None:
+        await _set_attention(session, order, None, None)
 
 
 async def _set_attention(session: AsyncSession, order: Order, at, suggestion) -> None:

@@ -56,7 +56,7 @@ async def claim_slot(session: AsyncSession, ctx: ActionContext, *, order_id: int
     )
     row = (await session.execute(statement)).first()
     if row is None:
-        raise await _refusal(session, order_id)
+        raise await claim_refusal(session, order_id)
     filled = row.status == OrderStatus.staffed.value
     sync_loaded(
         session, Order, order_id, {"accepted_count": row.accepted_count, "status": row.status}
@@ -85,7 +85,7 @@ async def _claim_without_guard(
         )
     ).first()
     if row is None or row.status != OrderStatus.published.value or row.accepted_count >= row.slots:
-        raise await _refusal(session, order_id)
+        raise await claim_refusal(session, order_id)
     count = row.accepted_count + 1
     filled = count >= row.slots
     await session.execute(
@@ -130,8 +130,8 @@ async def release_slot(
     return False
 
 
-async def _refusal(session: AsyncSession, order_id: int) -> Conflict | NotFound:
-    """Why a claim failed, in words the volunteer understands."""
+async def claim_refusal(session: AsyncSession, order_id: int) -> Conflict | NotFound:
+    """Why a claim fails (or would fail), in words the volunteer understands."""
     row = (
         await session.execute(
             sa.select(_c.status, _c.accepted_count, _c.slots).where(_c.id == order_id)

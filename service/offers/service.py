@@ -8,7 +8,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from service.dispatch.candidates import draft_of, eligibility_reasons
 from service.dispatch.cascade import pull_outstanding_offers, top_up_offers
-from service.errors import Conflict, Forbidden, InvalidInput, NotFound
+from service.errors import Conflict, Forbidden, NotFound
 from service.lifecycle.context import ActionContext
 from service.lifecycle.machine import change_offer_status, record_event
 from service.lifecycle.slots import claim_slot, release_slot
@@ -23,6 +23,19 @@ _CLOSED_OFFER = {
     OfferStatus.expired: "该邀请已超时，无法接单。",
     OfferStatus.withdrawn: "该邀请已撤回（活动已满员或已取消）。",
 }
+
+
+def fresh_commitment(offer: Offer) -> dict:
+    """Reset the reminder state when a reused offer row becomes an acceptance again.
+
+    A row can be accepted, withdrawn and accepted again; the new commitment needs its own
+    reminder and confirmation, not the ones left over from the first.
+    """
+    return {
+        "confirmed_at": None,
+        "reminded_at": None,
+        "flags": [flag for flag in offer.flags or [] if flag != "unconfirmed"],
+    }
 
 
 def _volunteer_id(ctx: ActionContext) -> int:
@@ -40,7 +53,7 @@ async def _own_offer(session: AsyncSession, ctx: ActionContext, offer_id: int) -
     return offer
 
 
-def _ensure_still_open(order: Order, ctx: ActionContext) -> None:
+def ensure_still_open(order: Order, ctx: ActionContext) -> None:
     """Time rules the slot claim cannot see (it only knows status and counter)."""
     if order.starts_at <= ctx.now:
         raise Conflict("活动已开始，无法接单。", code="order_started")
@@ -48,7 +61,14 @@ def _ensure_still_open(order: Order, ctx: ActionContext) -> None:
         raise Conflict("该活动已过接单截止时间，无法接单。", code="order_expired")
 
 
-async def _ensure_no_overlap(session: AsyncSession, ctx: ActionContext, volunteer_id, order):
+async def ensure_no_overlap(
+    session: AsyncSession, ctx: ActionContext, volunteer_id: int, order: Order, *, who: str = "您"
+) -> None:
+    """Refuse (409, naming the held activity) when the volunteer is busy within the buffer.
+
+    Only sound under the volunteer's row lock (``repo.lock_volunteer``): it reads the other
+    acceptances, which a concurrent accept of the same volunteer could otherwise add unseen.
+    """
     buffer = timedelta(minutes=ctx.settings.travel_buffer_minutes)
     clash = await repo.overlapping_order(
         session=session, volunteer_id=volunteer_id, order=order, buffer=buffer
@@ -56,13 +76,14 @@ async def _ensure_no_overlap(session: AsyncSession, ctx: ActionContext, voluntee
     if clash is not None:
         local = clash.starts_at + timedelta(hours=8)
         raise Conflict(
-            f"时间冲突：您已接「{clash.title}」（{local:%m月%d日 %H:%M}），"
+            f"时间冲突：{who}已接「{clash.title}」（{local:%m月%d日 %H:%M}），"
             f"两项活动间隔不足 {ctx.settings.travel_buffer_minutes} 分钟路途时间。",
             code="time_overlap",
         )
 
 
-async def _after_claim(session: AsyncSession, ctx: ActionContext, order_id: int, filled: bool):
+async def after_claim(session: AsyncSession, ctx: ActionContext, order_id: int, filled: bool):
+    """A claim that filled the order withdraws the offers still waiting for an answer."""
     if filled:
         await pull_outstanding_offers(session, ctx, order_id=order_id, reason="名额已满")
 
@@ -79,14 +100,18 @@ async def accept_offer(session: AsyncSession, ctx: ActionContext, *, offer_id: i
     if offer.expires_at is not None and offer.expires_at <= ctx.now:
         raise Conflict(_CLOSED_OFFER[OfferStatus.expired], code="offer_expired")
     order = await orders_repo.get_order(session=session, order_id=offer.order_id)
-    _ensure_still_open(order, ctx)
-    await _ensure_no_overlap(session, ctx, volunteer_id, order)
+    ensure_still_open(order, ctx)
+    await ensure_no_overlap(session, ctx, volunteer_id, order)
     # Lock order: volunteer → order (the claim) → offer, as everywhere else.
     claim = await claim_slot(session, ctx, order_id=order.id)
     await change_offer_status(
-        session, ctx, offer_id=offer.id, to=OfferStatus.accepted, values={"responded_at": ctx.now}
+        session,
+        ctx,
+        offer_id=offer.id,
+        to=OfferStatus.accepted,
+        values={"responded_at": ctx.now, **fresh_commitment(offer)},
     )
-    await _after_claim(session, ctx, order.id, claim.filled)
+    await after_claim(session, ctx, order.id, claim.filled)
     return offer
 
 
@@ -107,7 +132,7 @@ async def accept_open_order(session: AsyncSession, ctx: ActionContext, *, order_
     if existing is not None and existing.status != OfferStatus.withdrawn:
         raise Conflict(_CLOSED_OFFER.get(existing.status, "无法再次接单。"), code="offer_closed")
     if order.status == OrderStatus.published:
-        _ensure_still_open(order, ctx)
+        ensure_still_open(order, ctx)
         reasons = await eligibility_reasons(
             session,
             await draft_of(session, order),
@@ -117,23 +142,24 @@ async def accept_open_order(session: AsyncSession, ctx: ActionContext, *, order_
         )
         if reasons:
             raise Conflict(f"您暂不符合该活动的条件：{'、'.join(reasons)}。", code="not_eligible")
-        await _ensure_no_overlap(session, ctx, volunteer_id, order)
+        await ensure_no_overlap(session, ctx, volunteer_id, order)
     claim = await claim_slot(session, ctx, order_id=order.id)
-    offer = await _record_acceptance(session, ctx, order, volunteer_id, existing, team_id=None)
-    await _after_claim(session, ctx, order.id, claim.filled)
+    offer = await record_acceptance(session, ctx, order, volunteer_id, existing, team_id=None)
+    await after_claim(session, ctx, order.id, claim.filled)
     return offer
 
 
-async def _record_acceptance(
+async def record_acceptance(
     session: AsyncSession, ctx: ActionContext, order: Order, volunteer_id: int, existing, *, team_id
 ) -> Offer:
-    if existing is not None:  # a withdrawn acceptance taken up again
+    """The accepted offer row: a new one, or the volunteer's earlier row taken up again."""
+    if existing is not None:  # a withdrawn acceptance (or a waiting offer) taken up again
         await change_offer_status(
             session,
             ctx,
             offer_id=existing.id,
             to=OfferStatus.accepted,
-            values={"responded_at": ctx.now, "team_id": team_id},
+            values={"responded_at": ctx.now, "team_id": team_id, **fresh_commitment(existing)},
         )
         return existing
     offer = Offer(
@@ -158,45 +184,6 @@ async def _record_acceptance(
         reason="队长指派" if team_id else "开放接单",
     )
     return offer
-
-
-async def team_accept(
-    session: AsyncSession, ctx: ActionContext, *, order_id: int, member_ids: list[int]
-) -> list[Offer]:
-    """A team leader accepts a team order and names who goes (all or nothing)."""
-    order = await orders_repo.get_order(session=session, order_id=order_id)
-    if order is None:
-        raise NotFound("未找到该活动。")
-    if order.dispatch_mode != DispatchMode.team or order.team_id is None:
-        raise Conflict("该活动不是按志愿队派单的。", code="not_team_mode")
-    if order.team_id not in ctx.actor.led_team_ids() and not ctx.actor.is_admin:
-        raise Forbidden("只有该志愿队的队长可以接单。")
-    if len(set(member_ids)) != len(member_ids) or not member_ids:
-        raise InvalidInput("请指定不重复的队员。", code="bad_members")
-    members = await repo.team_member_ids(session=session, team_id=order.team_id)
-    if outsiders := sorted(set(member_ids) - members):
-        raise InvalidInput(f"以下志愿者不是本队队员：{outsiders}", code="not_team_member")
-    offers = []
-    for volunteer_id in sorted(member_ids):  # a fixed order keeps row locks deadlock-free
-        await repo.lock_volunteer(session=session, volunteer_id=volunteer_id)
-        existing = await repo.offer_for(
-            session=session, order_id=order.id, volunteer_id=volunteer_id
-        )
-        if existing is not None and existing.status in HOLDING:
-            offers.append(existing)
-            continue
-        if existing is not None and existing.status != OfferStatus.withdrawn:
-            raise Conflict(f"队员 {volunteer_id} 已回复过该活动，不能再指派。", code="offer_closed")
-        _ensure_still_open(order, ctx)
-        await _ensure_no_overlap(session, ctx, volunteer_id, order)
-        claim = await claim_slot(session, ctx, order_id=order.id)
-        offers.append(
-            await _record_acceptance(
-                session, ctx, order, volunteer_id, existing, team_id=order.team_id
-            )
-        )
-        await _after_claim(session, ctx, order.id, claim.filled)
-    return offers
 
 
 async def decline_offer(

@@ -15,6 +15,7 @@ from service.errors import Forbidden
 from service.lifecycle.context import ContextDep
 from service.models import Volunteer
 from service.offers import service as offers_service
+from service.offers import teams
 from service.offers.schemas import OfferPublic, TeamAcceptRequest
 from service.orders import policy, preview, repository, service
 from service.orders.schemas import (
@@ -185,18 +186,33 @@ async def accept_open_order(
     return await offers_service.accept_open_order(session, ctx, order_id=order_id)
 
 
-@router.post("/{order_id}/team-accept", response_model=list[OfferPublic], responses=REFUSALS)
+TeamLeader = Annotated[Actor, requires(Role.team_leader)]
+TEAM_REFUSALS = {
+    403: {"description": "不是该志愿队的队长"},
+    409: {"description": "不是按队派单、名额不足、队员时间冲突或技能未覆盖"},
+    422: {"description": "指定的人不是本队队员"},
+}
+
+
+@router.post("/{order_id}/team-accept", response_model=list[OfferPublic], responses=TEAM_REFUSALS)
 async def team_accept(
     order_id: IdPath,
     body: TeamAcceptRequest,
     session: SessionDep,
     ctx: ContextDep,
-    actor: Annotated[Actor, requires(Role.team_leader)],
+    actor: TeamLeader,
 ):
-    """队长为志愿队接单并指定出队队员。"""
-    return await offers_service.team_accept(
-        session, ctx, order_id=order_id, member_ids=body.member_ids
-    )
+    """队长为志愿队接单并指定出队队员（全部成功或全部不变）。"""
+    return await teams.team_accept(session, ctx, order_id=order_id, member_ids=body.member_ids)
+
+
+@router.post("/{order_id}/team-decline", response_model=OrderPublic, responses=TEAM_REFUSALS)
+async def team_decline(
+    order_id: IdPath, body: ReasonRequest, session: SessionDep, ctx: ContextDep, actor: TeamLeader
+):
+    """队长婉拒按队派单并说明原因；活动转入协调员待处理队列，并附建议。"""
+    order = await teams.team_decline(session, ctx, order_id=order_id, reason=body.reason)
+    return (await _public(session, [order]))[0]
 
 
 coordinator_router = APIRouter(prefix="/coordinator", tags=["coordinator 协调"])

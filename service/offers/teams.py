@@ -1,0 +1,217 @@
+"""志愿队接单: the team leader accepts a team order and names who goes, or declines it.
+
+Who may go: members of the order's team who are active, available in the order's window
+(weekly availability, blackout dates — the same member rules as ``matching.teams``), and not
+holding another order within the travel buffer; no more of them than the open slots, and
+together with the team's members already going they cover every required skill.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from matching.eligibility import BLACKOUT_DATE, OUTSIDE_AVAILABILITY, check_eligibility
+from service.auth.policy import can_lead_team
+from service.dispatch.candidates import (
+    REASON_LABELS,
+    draft_of,
+    match_params,
+    order_request,
+    skill_names,
+    volunteer_snapshots,
+)
+from service.dispatch.cascade import clear_attention, send_to_queue
+from service.errors import Conflict, Forbidden, InvalidInput, NotFound
+from service.lifecycle.context import ActionContext
+from service.lifecycle.machine import record_event
+from service.lifecycle.slots import claim_refusal, claim_slot
+from service.models import Offer, Order, Team, User, Volunteer, VolunteerSkill
+from service.notifications.outbox import notify
+from service.offers import repository as repo
+from service.offers.service import (
+    HOLDING,
+    after_claim,
+    ensure_no_overlap,
+    ensure_still_open,
+    record_acceptance,
+)
+from service.vocab import DispatchMode, OfferStatus, OrderStatus
+
+# Member rules checked here; distance is judged for the team and commitments under the lock.
+_MEMBER_BLOCKERS = (OUTSIDE_AVAILABILITY, BLACKOUT_DATE)
+# A member's earlier offer on this order that the leader may still turn into an acceptance.
+_REUSABLE = (OfferStatus.offered, OfferStatus.withdrawn)
+
+
+async def _led_team_order(session: AsyncSession, ctx: ActionContext, order_id: int) -> Order:
+    """The team order, if the actor leads its team (404, 409 not a team order, 403)."""
+    order = await repo.lock_order(session=session, order_id=order_id)
+    if order is None:
+        raise NotFound("未找到该活动。")
+    if order.dispatch_mode != DispatchMode.team or order.team_id is None:
+        raise Conflict("该活动不是按志愿队派单的。", code="not_team_mode")
+    if not can_lead_team(ctx.actor, order.team_id):
+        raise Forbidden("只有该志愿队的队长可以处理本队的派单。")
+    return order
+
+
+async def _names(session: AsyncSession, volunteer_ids) -> dict[int, str]:
+    rows = await session.execute(
+        sa.select(Volunteer.id, User.name)
+        .join(User, User.id == Volunteer.user_id)
+        .where(Volunteer.id.in_(list(volunteer_ids)))
+    )
+    return dict(rows.all())
+
+
+async def _check_members_free(
+    session: AsyncSession, ctx: ActionContext, order: Order, new_ids: list[int], names
+) -> None:
+    """Active and available in the window (profile rules), else a refusal naming the member."""
+    draft = await draft_of(session, order)
+    snapshots = {
+        v.id: v
+        for v in await volunteer_snapshots(session, draft, now=ctx.now, volunteer_ids=new_ids)
+    }
+    request = await order_request(session, draft)
+    params = match_params(ctx.settings)
+    for volunteer_id in new_ids:
+        snapshot = snapshots.get(volunteer_id)
+        if snapshot is None:  # only active volunteers have snapshots
+            raise Conflict(f"队员「{names[volunteer_id]}」已暂停服务。", code="member_inactive")
+        codes = check_eligibility(
+            replace(snapshot, commitments=()),
+            request,
+            params,
+            None,
+            distance=lambda *_: 0.0,
+        )
+        if blockers := [REASON_LABELS[code] for code in codes if code in _MEMBER_BLOCKERS]:
+            raise Conflict(
+                f"队员「{names[volunteer_id]}」{'、'.join(blockers)}。", code="member_unavailable"
+            )
+
+
+async def _check_skills_covered(
+    session: AsyncSession, order: Order, going: set[int], required: frozenset[int]
+) -> None:
+    covered = set(
+        await session.scalars(
+            sa.select(VolunteerSkill.skill_id).where(VolunteerSkill.volunteer_id.in_(going))
+        )
+    )
+    if missing := sorted(required - covered):
+        labels = await skill_names(session, missing)
+        raise Conflict(
+            f"所选队员未覆盖活动所需技能：{'、'.join(labels[s] for s in missing)}。",
+            code="skills_not_covered",
+        )
+
+
+async def team_accept(
+    session: AsyncSession, ctx: ActionContext, *, order_id: int, member_ids: list[int]
+) -> list[Offer]:
+    """A team leader accepts a team order and names who goes (all or nothing)."""
+    if not member_ids or len(set(member_ids)) != len(member_ids):
+        raise InvalidInput("请指定不重复的队员。", code="bad_members")
+    # Members first, in id order, then the order row: an individual accept locks
+    # volunteer → order as well, so the two can never wait on each other in a cycle.
+    for volunteer_id in sorted(member_ids):
+        await repo.lock_volunteer(session=session, volunteer_id=volunteer_id)
+    order = await _led_team_order(session, ctx, order_id)
+    team_members = await repo.team_member_ids(session=session, team_id=order.team_id)
+    names = await _names(session, member_ids)
+    if outsiders := sorted(set(member_ids) - team_members):
+        listed = "、".join(names.get(v, f"编号 {v}") for v in outsiders)
+        raise InvalidInput(f"以下志愿者不是本队队员：{listed}。", code="not_team_member")
+    offers = {o.volunteer_id: o for o in await _offers_of(session, order.id)}
+    held = {v for v, o in offers.items() if o.status in HOLDING}
+    new_ids = sorted(set(member_ids) - held)
+    if not new_ids:
+        return [offers[v] for v in sorted(member_ids)]  # sent again: the same acceptance
+    if order.status != OrderStatus.published:
+        raise await claim_refusal(session, order.id)
+    ensure_still_open(order, ctx)
+    open_slots = order.slots - order.accepted_count
+    if len(new_ids) > open_slots:
+        raise Conflict(
+            f"该活动只剩 {open_slots} 个名额，您指定了 {len(new_ids)} 名新队员。",
+            code="too_many_members",
+        )
+    for volunteer_id in new_ids:
+        existing = offers.get(volunteer_id)
+        if existing is not None and existing.status not in _REUSABLE:
+            raise Conflict(
+                f"队员「{names[volunteer_id]}」已回复过该活动，不能再指派。", code="offer_closed"
+            )
+    await _check_members_free(session, ctx, order, new_ids, names)
+    going = (held & team_members) | set(new_ids)
+    required = (await draft_of(session, order)).skill_ids
+    await _check_skills_covered(session, order, going, required)
+    for volunteer_id in new_ids:
+        await ensure_no_overlap(
+            session, ctx, volunteer_id, order, who=f"队员「{names[volunteer_id]}」"
+        )
+    for volunteer_id in new_ids:
+        claim = await claim_slot(session, ctx, order_id=order.id)
+        offers[volunteer_id] = await record_acceptance(
+            session, ctx, order, volunteer_id, offers.get(volunteer_id), team_id=order.team_id
+        )
+        await after_claim(session, ctx, order.id, claim.filled)
+    await clear_attention(session, order)
+    await _tell_members(session, ctx, order, new_ids)
+    return [offers[v] for v in sorted(member_ids)]
+
+
+async def _offers_of(session: AsyncSession, order_id: int) -> list[Offer]:
+    rows = await session.scalars(
+        sa.select(Offer).where(Offer.order_id == order_id).execution_options(populate_existing=True)
+    )
+    return list(rows)
+
+
+async def _tell_members(session: AsyncSession, ctx: ActionContext, order: Order, volunteer_ids):
+    users = await session.scalars(
+        sa.select(Volunteer.user_id).where(Volunteer.id.in_(volunteer_ids)).order_by(Volunteer.id)
+    )
+    for user_id in users:
+        await notify(
+            session,
+            user_id=user_id,
+            kind="team_assigned",
+            title=f"队长已安排您参加：{order.title}",
+            body="如不能参加，请尽快联系队长。",
+            payload={"order_id": order.id, "team_id": order.team_id},
+            now=ctx.now,
+        )
+
+
+async def team_decline(
+    session: AsyncSession, ctx: ActionContext, *, order_id: int, reason: str
+) -> Order:
+    """The leader says the team cannot take it: the coordinator's queue, with a suggestion."""
+    order = await _led_team_order(session, ctx, order_id)
+    if order.status == OrderStatus.published and order.needs_attention_at is not None:
+        return order  # already declined (or already queued): nothing more to do
+    if order.status != OrderStatus.published:
+        raise Conflict("该活动当前不在待接单状态，无需婉拒。", code="order_not_open")
+    team = await session.get(Team, order.team_id)
+    why = f"志愿队「{team.name}」婉拒：{reason}"
+    # Not a status change (the order stays published for re-dispatch), but the log must show
+    # who turned it down and why, so an event is written with the unchanged status.
+    await record_event(
+        session,
+        ctx,
+        entity="order",
+        entity_id=order.id,
+        order_id=order.id,
+        from_status=OrderStatus.published,
+        to_status=OrderStatus.published,
+        reason=why,
+    )
+    asked = {offer.volunteer_id for offer in await _offers_of(session, order.id)}
+    await send_to_queue(session, ctx, order=order, exclude=asked, why=why)
+    return order
