@@ -19,6 +19,7 @@ from datetime import datetime, timedelta
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from service.activity.sweeps import close_forgotten_checkouts_sweep
 from service.auth.actor import Actor
 from service.clock import Clock
 from service.db import open_session
@@ -29,6 +30,7 @@ from service.lifecycle.context import ActionContext
 from service.lifecycle.machine import change_offer_status, change_order_status
 from service.models import Offer, Order, Volunteer
 from service.notifications.outbox import notify
+from service.notifications.worker import deliver_notifications
 from service.orders import repository as orders_repo
 from service.settings import Settings
 from service.vocab import OfferStatus, OrderStatus
@@ -47,6 +49,8 @@ class SweepReport:
     orders_expired: int = 0
     reminders: int = 0
     flagged_unconfirmed: int = 0
+    checkouts_closed: int = 0
+    notifications: object = None  # the notification dispatcher's own DeliveryReport
     skipped_locked: int = 0
     errors: list[str] = field(default_factory=list)
 
@@ -251,6 +255,9 @@ async def run_once(
     await expire_due_offers(sessionmaker, settings, now, report)
     await expire_orders(sessionmaker, settings, now, report)
     await send_reminders(sessionmaker, settings, now, report)
+    report.checkouts_closed = await close_forgotten_checkouts_sweep(sessionmaker, settings, now)
+    # Last, so messages written by the sweeps above go out in this same pass.
+    report.notifications = await deliver_notifications(sessionmaker, settings, now)
     return report
 
 

@@ -1,0 +1,37 @@
+"""One worker pass also closes forgotten check-outs and delivers the outbox."""
+
+from datetime import timedelta
+
+import sqlalchemy as sa
+
+from service.dispatch.worker import run_once
+from service.models import Notification, Offer
+from service.notifications.outbox import notify
+from service.vocab import NotificationStatus, OfferStatus
+from tests.loop_helpers import staffed_order
+
+
+async def test_a_worker_pass_closes_forgotten_checkouts_and_sends_notifications(
+    app, session, clock
+):
+    starts_at = clock.now() - timedelta(hours=3)
+    _, _, order, people = await staffed_order(session, starts_at=starts_at, volunteers=1)
+    _, _, offer = people[0]
+    await session.execute(
+        sa.update(Offer)
+        .where(Offer.id == offer.id)
+        .values(status=OfferStatus.checked_in, checked_in_at=starts_at)
+    )
+    volunteer_user_id = (people[0][0]).user_id
+    await notify(session, user_id=volunteer_user_id, kind="test", title="测试消息", now=clock.now())
+    await session.commit()
+
+    report = await run_once(app.state.sessionmaker, app.state.settings, clock.now())
+
+    assert report.checkouts_closed == 1
+    async with app.state.sessionmaker() as check:
+        closed = await check.get(Offer, offer.id)
+        assert closed.checked_out_at == order.ends_at
+        assert "auto_checkout" in closed.flags
+        statuses = set(await check.scalars(sa.select(Notification.status)))
+    assert statuses == {NotificationStatus.sent}
