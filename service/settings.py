@@ -60,6 +60,9 @@ class Settings(BaseSettings):
     default_max_distance_km: Annotated[float, Field(gt=0, le=500)] = 10.0
     targeted_offer_count: Annotated[int, Field(ge=1, le=100)] = 3
     reminder_hours_before: Annotated[int, Field(ge=1, le=168)] = 24
+    # A volunteer reminded late (accepted inside the reminder window) gets this long to confirm
+    # before the community is told; see service.dispatch.worker.send_reminders.
+    confirm_grace_minutes: Annotated[int, Field(ge=0, le=1440)] = 60
     geofence_meters: Annotated[float, Field(gt=0)] = 500.0
     check_in_opens_minutes_before: Annotated[int, Field(ge=0, le=1440)] = 120
     worker_interval_seconds: Annotated[float, Field(gt=0)] = 30.0

@@ -38,6 +38,7 @@ from service.vocab import OfferStatus, OrderStatus
 log = logging.getLogger("kepu.dispatch")
 SYSTEM = Actor(name="系统")
 BATCH = 100
+UNCONFIRMED = "unconfirmed"
 
 
 @dataclass
@@ -188,57 +189,93 @@ async def expire_orders(sessionmaker, settings: Settings, now: datetime, report:
     await _each_in_own_transaction(sessionmaker, order_ids, work, report)
 
 
+def _unflagged():
+    # The flags column is JSON on SQLite and JSONB on PostgreSQL; both print a string
+    # element with its quotes, so one LIKE works on either without a dialect branch.
+    return sa.cast(Offer.flags, sa.Text).not_like(f'%"{UNCONFIRMED}"%')
+
+
+def _awaiting_confirmation(now: datetime):
+    """Accepted, not yet confirmed, for an activity that has not started."""
+    return sa.and_(
+        Offer.status == OfferStatus.accepted.value,
+        Offer.confirmed_at.is_(None),
+        Order.starts_at > now,
+    )
+
+
+async def _locked_rows(session: AsyncSession, *conditions):
+    """Offers (with order and volunteer's user) no other sweep holds, oldest first."""
+    return (
+        await session.execute(
+            sa.select(Offer, Order, Volunteer.user_id)
+            .join(Order, Order.id == Offer.order_id)
+            .join(Volunteer, Volunteer.id == Offer.volunteer_id)
+            .where(*conditions)
+            .order_by(Offer.id)
+            .limit(BATCH)
+            .with_for_update(skip_locked=True, of=Offer)
+        )
+    ).all()
+
+
 async def send_reminders(sessionmaker, settings: Settings, now: datetime, report: SweepReport):
-    """Ask accepted volunteers to confirm before the start; flag the silent ones to the worker."""
+    """Ask accepted volunteers to confirm before the start; flag the silent ones to the worker.
+
+    * The reminder goes out once the start is ``reminder_hours_before`` away (or at once for a
+      later acceptance), exactly once per acceptance (``reminded_at``).
+    * Unconfirmed at half the reminder window before the start (12 h with the default 24 h),
+      the offer is flagged ``unconfirmed`` and the community's workers are told once, so they
+      have time to call or find someone else. A volunteer reminded late still gets
+      ``confirm_grace_minutes`` to answer before they are flagged; an activity that starts
+      first is left to the activity day (no-show).
+
+    Each batch only selects rows that still need this work and locks them SKIP LOCKED, so
+    concurrent sweeps split the rows and no row is reminded or flagged twice.
+    """
     ahead = timedelta(hours=settings.reminder_hours_before)
+    grace = timedelta(minutes=settings.confirm_grace_minutes)
     session = await open_session(sessionmaker, write=True)
     try:
-        rows = (
-            await session.execute(
-                sa.select(Offer, Order, Volunteer.user_id)
-                .join(Order, Order.id == Offer.order_id)
-                .join(Volunteer, Volunteer.id == Offer.volunteer_id)
-                .where(
-                    Offer.status == OfferStatus.accepted.value,
-                    Offer.confirmed_at.is_(None),
-                    Order.starts_at > now,
-                    Order.starts_at <= now + ahead,
-                )
-                .order_by(Offer.id)
-                .limit(BATCH)
-                .with_for_update(skip_locked=True, of=Offer)
+        for offer, order, user_id in await _locked_rows(
+            session,
+            _awaiting_confirmation(now),
+            Offer.reminded_at.is_(None),
+            Order.starts_at <= now + ahead,
+        ):
+            offer.reminded_at = offer.updated_at = now
+            await notify(
+                session,
+                user_id=user_id,
+                kind="offer_reminder",
+                title=f"请确认参加：{order.title}",
+                body=f"活动将于 {(order.starts_at + timedelta(hours=8)):%m月%d日 %H:%M} 开始，请点击确认。",
+                payload={"order_id": order.id, "offer_id": offer.id},
+                now=now,
             )
-        ).all()
-        for offer, order, user_id in rows:
-            if offer.reminded_at is None:
-                offer.reminded_at = now
+            report.reminders += 1
+        for offer, order, _user_id in await _locked_rows(
+            session,
+            _awaiting_confirmation(now),
+            Offer.reminded_at <= now - grace,
+            Order.starts_at <= now + ahead / 2,
+            _unflagged(),
+        ):
+            offer.flags = [*(offer.flags or []), UNCONFIRMED]
+            offer.updated_at = now
+            for worker_id in await orders_repo.worker_user_ids(
+                session=session, community_id=order.community_id
+            ):
                 await notify(
                     session,
-                    user_id=user_id,
-                    kind="offer_reminder",
-                    title=f"请确认参加：{order.title}",
-                    body=f"活动将于 {(order.starts_at + timedelta(hours=8)):%m月%d日 %H:%M} 开始，请点击确认。",
+                    user_id=worker_id,
+                    kind="offer_unconfirmed",
+                    title=f"志愿者未确认参加「{order.title}」",
+                    body="提醒后仍未确认，请电话联系。",
                     payload={"order_id": order.id, "offer_id": offer.id},
                     now=now,
                 )
-                report.reminders += 1
-            elif now - offer.reminded_at >= ahead / 2 and "unconfirmed" not in (offer.flags or []):
-                # Half the reminder window passed without an answer: the worker should call.
-                offer.flags = [*(offer.flags or []), "unconfirmed"]
-                for worker_id in await orders_repo.worker_user_ids(
-                    session=session, community_id=order.community_id
-                ):
-                    await notify(
-                        session,
-                        user_id=worker_id,
-                        kind="offer_unconfirmed",
-                        title=f"志愿者未确认参加「{order.title}」",
-                        body="提醒后仍未确认，请电话联系。",
-                        payload={"order_id": order.id, "offer_id": offer.id},
-                        now=now,
-                    )
-                report.flagged_unconfirmed += 1
-            offer.updated_at = now
+            report.flagged_unconfirmed += 1
         await session.commit()
     except Exception:
         await session.rollback()

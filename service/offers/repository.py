@@ -37,6 +37,11 @@ async def lock_volunteer(*, session: AsyncSession, volunteer_id: int) -> None:
     )
 
 
+async def lock_offer(*, session: AsyncSession, offer_id: int) -> None:
+    """Take the offer's row lock, so a concurrent reminder sweep and this change take turns."""
+    await session.execute(sa.select(Offer.id).where(Offer.id == offer_id).with_for_update())
+
+
 async def lock_order(*, session: AsyncSession, order_id: int) -> Order | None:
     """The order row, locked: taken before touching its offers (lock order: order → offers)."""
     return await session.scalar(

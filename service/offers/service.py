@@ -236,16 +236,27 @@ async def withdraw_offer(
 
 
 async def confirm_offer(session: AsyncSession, ctx: ActionContext, *, offer_id: int) -> Offer:
-    """The volunteer confirms they will come (answer to the reminder); not a status change."""
+    """The volunteer confirms they will come (answer to the reminder); not a status change.
+
+    Confirming clears an ``unconfirmed`` flag; the workers who were told to call are told
+    that the call is no longer needed.
+    """
     _volunteer_id(ctx)
+    await repo.lock_offer(session=session, offer_id=offer_id)
     offer = await _own_offer(session, ctx, offer_id)
     if offer.status not in HOLDING:
         raise Conflict("只有已接单的活动需要确认。", code="not_accepted")
     if offer.confirmed_at is None:
+        was_flagged = "unconfirmed" in (offer.flags or [])
         offer.confirmed_at = ctx.now
         offer.flags = [flag for flag in offer.flags or [] if flag != "unconfirmed"]
         offer.updated_at = ctx.now
         await session.flush()
+        if was_flagged:
+            order = await orders_repo.get_order(session=session, order_id=offer.order_id)
+            await _tell_workers(
+                session, ctx, order, f"志愿者已确认参加「{order.title}」", "无需再电话联系。"
+            )
     return offer
 
 
