@@ -10,6 +10,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI, Request
 from fastapi.staticfiles import StaticFiles
 
+from service.api.openapi import install_problem_documentation
 from service.api.router import api_router
 from service.auth.wiring import install_identity
 from service.clock import Clock, SystemClock
@@ -57,6 +58,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
     app.mount("/static", StaticFiles(directory=PROJECT_ROOT / "static"), name="static")
     app.include_router(home_router)
     app.include_router(api_router)
+    install_problem_documentation(app)
     return app
 
 
