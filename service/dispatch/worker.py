@@ -13,7 +13,7 @@ import asyncio
 import contextlib
 import logging
 import uuid
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
@@ -53,7 +53,16 @@ class SweepReport:
     checkouts_closed: int = 0
     notifications: object = None  # the notification dispatcher's own DeliveryReport
     skipped_locked: int = 0
+    # Units rolled back because the state machine refused a change someone else made first.
+    refused: int = 0
     errors: list[str] = field(default_factory=list)
+
+    def add(self, unit: SweepReport) -> None:
+        """Count a committed unit of work (its counters only: a rolled-back unit did nothing)."""
+        for item in fields(self):
+            value = getattr(unit, item.name)
+            if isinstance(value, int) and not isinstance(value, bool):
+                setattr(self, item.name, getattr(self, item.name) + value)
 
 
 def system_context(settings: Settings, now: datetime) -> ActionContext:
@@ -74,12 +83,15 @@ async def _locked_order(session: AsyncSession, order_id: int) -> Order | None:
 
 async def _each_in_own_transaction(sessionmaker, ids, work, report: SweepReport) -> None:
     for item_id in ids:
+        unit = SweepReport()
         session = await open_session(sessionmaker, write=True)
         try:
-            await work(session, item_id)
+            await work(session, item_id, unit)
             await session.commit()
+            report.add(unit)
         except AppError as refusal:  # someone changed the row first: nothing to do
             await session.rollback()
+            report.refused += 1
             log.info("dispatch sweep skipped %s: %s", item_id, refusal.detail)
         except Exception as error:  # one bad row must not stop the sweep
             await session.rollback()
@@ -102,11 +114,11 @@ async def expire_due_offers(sessionmaker, settings: Settings, now: datetime, rep
             )
         )
 
-    async def work(session: AsyncSession, order_id: int) -> None:
+    async def work(session: AsyncSession, order_id: int, unit: SweepReport) -> None:
         ctx = system_context(settings, now)
         order = await _locked_order(session, order_id)
         if order is None:
-            report.skipped_locked += 1
+            unit.skipped_locked += 1
             return
         due = await session.scalars(
             sa.select(Offer.id).where(
@@ -119,8 +131,8 @@ async def expire_due_offers(sessionmaker, settings: Settings, now: datetime, rep
             await change_offer_status(
                 session, ctx, offer_id=offer_id, to=OfferStatus.expired, reason="超时未回复"
             )
-            report.offers_expired += 1
-        report.offers_made += await top_up_offers(session, ctx, order=order)
+            unit.offers_expired += 1
+        unit.offers_made += await top_up_offers(session, ctx, order=order)
 
     await _each_in_own_transaction(sessionmaker, order_ids, work, report)
 
@@ -146,11 +158,11 @@ async def expire_orders(sessionmaker, settings: Settings, now: datetime, report:
             )
         )
 
-    async def work(session: AsyncSession, order_id: int) -> None:
+    async def work(session: AsyncSession, order_id: int, unit: SweepReport) -> None:
         ctx = system_context(settings, now)
         order = await _locked_order(session, order_id)
         if order is None:
-            report.skipped_locked += 1
+            unit.skipped_locked += 1
             return
         still_due = await session.scalar(
             sa.select(Order.id).where(Order.id == order_id, _deadline_passed(now))
@@ -184,7 +196,7 @@ async def expire_orders(sessionmaker, settings: Settings, now: datetime, report:
                 payload={"order_id": order_id},
                 now=now,
             )
-        report.orders_expired += 1
+        unit.orders_expired += 1
 
     await _each_in_own_transaction(sessionmaker, order_ids, work, report)
 
