@@ -9,7 +9,15 @@ import pytest
 from service.app import create_app
 from service.vocab import Role
 from tests.factories import make_user
-from tests.service.auth.helpers import PASSWORD_HASH
+from tests.service.auth.helpers import FAST_HASHER, PASSWORD_HASH
+
+
+@pytest.fixture(autouse=True)
+def fast_password_hashing(monkeypatch):
+    """Cheap argon2id parameters for new hashes made during a test."""
+    from service.auth import passwords
+
+    monkeypatch.setattr(passwords, "_hasher", FAST_HASHER)
 
 
 @pytest.fixture

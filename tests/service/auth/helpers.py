@@ -5,15 +5,20 @@ from __future__ import annotations
 from datetime import datetime
 
 import httpx
+from pwdlib import PasswordHash
+from pwdlib.hashers.argon2 import Argon2Hasher
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from service.auth.passwords import hash_password_sync
 from service.auth.tokens import csrf_token_for, hash_secret, new_api_token, new_secret
 from service.models import ApiToken, AuthSession
 from service.settings import Settings
 
 PASSWORD = "kepu-Test-2026"
-PASSWORD_HASH = hash_password_sync(PASSWORD)  # hashed once: argon2 is slow on purpose
+# Still argon2id, with the smallest cost: these tests are about flows, not about the hash's
+# strength (test_sessions checks the production parameters). A hash carries its parameters,
+# so verifying PASSWORD_HASH is cheap even where the production hasher is in use.
+FAST_HASHER = PasswordHash((Argon2Hasher(time_cost=1, memory_cost=8, parallelism=1),))
+PASSWORD_HASH = FAST_HASHER.hash(PASSWORD)
 
 
 def client_for(app, *, base_url: str = "http://testserver", **kwargs) -> httpx.AsyncClient:

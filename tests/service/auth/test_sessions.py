@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import threading
 from datetime import timedelta
 
@@ -131,6 +132,16 @@ async def test_personal_access_tokens_are_shown_once_stored_hashed_and_revocable
         assert me.status_code == 200 and me.json()["user_id"] == member.id
         assert (await machine.delete(f"/api/v1/auth/tokens/{token_id}")).status_code == 204
         assert (await machine.get("/api/v1/me")).status_code == 401
+
+
+PRODUCTION_HASHER = passwords._hasher  # captured before the fast test hasher is swapped in
+
+
+def test_production_passwords_use_argon2id_with_owasp_parameters():
+    hashed = PRODUCTION_HASHER.hash("a-long-password")
+    assert hashed.startswith("$argon2id$v=19$")
+    memory, time_cost = re.search(r"m=(\d+),t=(\d+)", hashed).groups()
+    assert int(memory) >= 19 * 1024 and int(time_cost) >= 2  # OWASP minimum for argon2id
 
 
 async def test_passwords_are_argon2id_and_hashed_off_the_event_loop(monkeypatch):

@@ -67,7 +67,9 @@ async def test_a_success_clears_the_account_count(store_app, member):
 async def test_unknown_accounts_are_limited_too(store_app):
     stranger = {"phone": "13999999999", "password": "guess-1234"}
     async with client_for(store_app) as http:
-        codes = [(await http.post("/api/v1/auth/login", json=stranger)).status_code for _ in range(4)]
+        codes = [
+            (await http.post("/api/v1/auth/login", json=stranger)).status_code for _ in range(4)
+        ]
     assert codes == [401, 401, 401, 429]  # same answers as for a real account: no enumeration
 
 
