@@ -61,6 +61,9 @@ class MatchParams:
     # Batch: keep at most max(candidate_factor * slots, min_candidates) best candidates per order.
     candidate_factor: int = 10
     min_candidates: int = 20
+    # Batch: an order's kept candidates are extended (up to lossless_factor x its limit) until
+    # pruning provably keeps an optimal solution (see ``batch.graph._prune``).
+    lossless_factor: int = 4
     # Batch: components still unresolved after the flow relaxation are solved exactly with CP-SAT
     # when they have at most this many candidate edges; larger ones get a repair heuristic.
     exact_max_edges: int = 2_000

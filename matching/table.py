@@ -177,6 +177,8 @@ class VolunteerTable:
         lng = np.asarray(lng, dtype=np.float64)
         sk_r, sk_i = (np.asarray(a, dtype=np.int64) for a in skills)
         o = np.lexsort((sk_i, sk_r))
+        # A skill listed twice for one volunteer is still one skill.
+        o = o[_segment_starts((sk_r[o] << 32) | (sk_i[o] & 0xFFFFFFFF))] if len(o) else o
         av_r, av_s, av_e = merge_week_windows(*windows)
         bo_r, bo_d = (np.asarray(a, dtype=np.int64) for a in blackouts)
         ob = np.lexsort((bo_d, bo_r))
@@ -303,11 +305,14 @@ class VolunteerTable:
     def availability_covers(self, rows: np.ndarray, begin_min: int, end_min: int) -> np.ndarray:
         """Per row: is [begin_min, end_min) (minutes from local Monday) inside its weekly union?"""
         starts, ends, overflow = self._avail_dense()
+        b, e = np.asarray(begin_min), np.asarray(end_min)  # scalars, or one per row
         # One contiguous (k,) slice per row instead of a binary search in a large array.
-        ok = ((starts[rows] <= begin_min) & (ends[rows] >= end_min)).any(axis=1)
+        ok = ((starts[rows] <= b[..., None]) & (ends[rows] >= e[..., None])).any(axis=1)
         spill = overflow[rows]
         if spill.any():
-            ok[spill] = self._covers_by_search(rows[spill], begin_min, end_min)
+            ok[spill] = self._covers_by_search(
+                rows[spill], b[spill] if b.ndim else b, e[spill] if e.ndim else e
+            )
         return ok
 
     def _covers_by_search(self, rows: np.ndarray, begin_min: int, end_min: int) -> np.ndarray:
@@ -349,6 +354,20 @@ class VolunteerTable:
             hit |= keys[idx] == q
         return hit
 
+    def blacked_out_pairs(self, rows: np.ndarray, days: np.ndarray) -> np.ndarray:
+        """Per row: is any of its own dates (``days[i]``, -1 padded) a blackout date?"""
+        keys = self._blackout_keys()
+        hit = np.zeros(len(rows), dtype=bool)
+        if len(keys) == 0:
+            return hit
+        base = rows.astype(np.int64) << _DAY_SHIFT
+        for j in range(days.shape[1]):
+            d = days[:, j]
+            q = base | np.maximum(d, 0)
+            idx = np.minimum(np.searchsorted(keys, q), len(keys) - 1)
+            hit |= (keys[idx] == q) & (d >= 0)
+        return hit
+
     def commitment_conflict(
         self, rows: np.ndarray, start_s: int, end_s: int, buffer_s: int
     ) -> np.ndarray:
@@ -358,7 +377,7 @@ class VolunteerTable:
             return np.zeros(len(rows), dtype=bool)
         # Last commitment that starts before end + buffer; conflict if any such one ends after
         # start - buffer (running max of ends per row makes that one lookup).
-        q = (rows.astype(np.int64) << _TIME_SHIFT) | max(end_s + buffer_s, 0)
+        q = (rows.astype(np.int64) << _TIME_SHIFT) | np.maximum(np.asarray(end_s) + buffer_s, 0)
         idx = np.searchsorted(keys, q, side="left") - 1
         safe = np.maximum(idx, 0)
         return (

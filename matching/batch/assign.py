@@ -22,6 +22,7 @@ enforces it (CP-SAT constraint, or the repair's swap / empty-the-order fallback)
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from collections.abc import Sequence
 from datetime import datetime
@@ -33,7 +34,12 @@ from scipy.sparse.csgraph import connected_components
 from matching.batch.conflicts import conflict_structure, conflicting_edges, uncovered_orders
 from matching.batch.exact import solve_cpsat
 from matching.batch.flow import solve_flow
-from matching.batch.graph import CandidateGraph, build_candidate_graph
+from matching.batch.graph import (
+    CandidateGraph,
+    build_candidate_graph,
+    exclusive_edges,
+    lossless_prefix,
+)
 from matching.batch.greedy import greedy_assign, repair
 from matching.index import VolunteerIndex
 from matching.params import DEFAULT_PARAMS, MatchParams
@@ -77,8 +83,56 @@ def assign_greedy(
     return result
 
 
+def reduce_graph(graph: CandidateGraph) -> np.ndarray:
+    """Edges that some optimal solution of ``graph`` is guaranteed to use only from (mask).
+
+    Per order (and cover pattern of a multi-skill order), candidates ranked by score then id:
+    once the ranking holds ``slots`` candidates that no other overlapping order of the graph
+    lists (*exclusive*: always free for this order), every lower one can be swapped out of
+    any solution for a free exclusive one of no lower score and the same cover, so it is
+    dropped. Dropping edges makes more candidates exclusive: repeat until nothing changes.
+    """
+    n = graph.n_edges
+    keep = np.ones(n, dtype=bool)
+    if n == 0:
+        return keep
+    rank = np.lexsort((graph.edge_volunteer, -graph.edge_score, graph.edge_cover, graph.edge_order))
+    group = (graph.edge_order * np.int64(64) + graph.edge_cover)[rank]
+    need = graph.slots[graph.edge_order][rank]
+    start = graph.start_s[graph.edge_order]
+    busy = graph.busy_until_s[graph.edge_order]
+    while True:
+        idx = np.flatnonzero(keep)
+        exclusive = np.zeros(n, dtype=bool)
+        exclusive[idx] = exclusive_edges(graph.edge_volunteer[idx], start[idx], busy[idx])
+        new = np.zeros(n, dtype=bool)
+        new[rank] = lossless_prefix(group, need, keep[rank], exclusive[rank])[0]
+        new &= keep
+        if new.sum() == keep.sum():
+            return keep
+        keep = new
+
+
 def solve_graph(graph: CandidateGraph, params: MatchParams = DEFAULT_PARAMS) -> BatchResult:
-    """Steps 2-4 of the module docstring on a ready candidate graph."""
+    """Steps 2-4 of the module docstring on a ready candidate graph (after ``reduce_graph``)."""
+    keep = reduce_graph(graph)
+    if keep.all():
+        return _solve(graph, params)
+    idx = np.flatnonzero(keep)
+    sub = dataclasses.replace(
+        graph,
+        edge_order=graph.edge_order[idx],
+        edge_volunteer=graph.edge_volunteer[idx],
+        edge_score=graph.edge_score[idx],
+        edge_cover=graph.edge_cover[idx],
+        stats=dict(graph.stats),
+    )
+    result = _solve(sub, params)
+    result.stats.update(edges=graph.n_edges, solver_edges=sub.n_edges)
+    return result
+
+
+def _solve(graph: CandidateGraph, params: MatchParams) -> BatchResult:
     t0 = time.perf_counter()
     structure = conflict_structure(graph)
     relaxed = solve_flow(graph, structure.edge_group, structure.n_groups)

@@ -14,9 +14,10 @@ from typing import Any
 
 import numpy as np
 
+from matching.batch.bulk import OrderColumns, Pairs, eligible_pairs
 from matching.index import VolunteerIndex
 from matching.params import MatchParams
-from matching.pipeline import OrderContext
+from matching.pipeline import exact_within
 from matching.table import VolunteerTable
 from matching.time_windows import epoch_seconds
 from matching.types import OrderRequest, VolunteerSnapshot
@@ -111,6 +112,9 @@ def _cover_mask(order: OrderRequest, skills) -> int:
     return sum(1 << i for i, s in enumerate(sorted(order.required_skills)) if s in skills)
 
 
+_SHIFT = 40  # seconds since the earliest order start < 2**40
+
+
 def candidate_limit(order: OrderRequest, params: MatchParams) -> int:
     """How many best candidates the pruned graph keeps for an order."""
     return max(params.candidate_factor * order.slots, params.min_candidates)
@@ -142,46 +146,157 @@ def build_candidate_graph(
     limits = np.array(
         [candidate_limit(o, params) if prune else table.n for o in orders], dtype=np.int64
     )
-    e_order, e_rows, e_score, kept = [], [], [], np.zeros(len(orders), dtype=np.int64)
-    for i, o in enumerate(orders):
-        if o.slots <= 0:
-            continue
-        rows, scores = index.top_rows(OrderContext.of(o, params, now), int(limits[i]), params)
-        order_sorted = np.argsort(table.ids[rows], kind="stable")  # canonical: by volunteer id
-        e_order.append(np.full(len(rows), i, dtype=np.int64))
-        e_rows.append(rows[order_sorted])
-        e_score.append(scores[order_sorted])
-        kept[i] = len(rows)
-    rows = np.concatenate(e_rows) if e_rows else np.zeros(0, dtype=np.int64)
-    edge_order = np.concatenate(e_order) if e_order else np.zeros(0, dtype=np.int64)
-    edge_score = np.concatenate(e_score) if e_score else np.zeros(0)
-    edge_cover = _edge_covers(orders, edge_order, rows, table)
+    cols = OrderColumns.of(orders, params, now)
+    pairs = eligible_pairs(index, orders, cols, params)
+    ids = table.ids[pairs.row]
+    # Rank within each order (and cover pattern): score descending, then volunteer id.
+    rank = np.lexsort((ids, -pairs.score, pairs.cover, pairs.order))
+    pairs = pairs.take(rank)
+    slots = np.array([o.slots for o in orders], dtype=np.int64)
+    if prune:
+        keep, kept, lossless = _prune(pairs, table, cols, orders, slots, limits, params)
+    else:
+        keep = _confirm(pairs, np.ones(len(pairs.order), dtype=bool), table, cols)
+        kept = np.bincount(pairs.order[keep], minlength=len(orders))
+        lossless = np.ones(len(orders), dtype=bool)
+    edges = pairs.take(keep)
+    canon = np.lexsort((table.ids[edges.row], edges.order))  # by order, then volunteer id
+    edges = edges.take(canon)
     stats = {
-        "edges": len(rows),
-        "pruning_lossless": _pruning_lossless(orders, kept, limits, params),
+        "edges": len(edges.order),
+        "eligible_pairs": len(pairs.order),
+        "pruning_lossless": bool(
+            lossless.all() or _pruning_lossless(orders, kept, limits, params, lossless)
+        ),
     }
-    graph = CandidateGraph._make(
-        orders, edge_order, table.ids[rows], edge_score, edge_cover, params, stats
+    return CandidateGraph._make(
+        orders, edges.order, table.ids[edges.row], edges.score, edges.cover, params, stats
     )
-    return graph
 
 
-def _edge_covers(orders, edge_order, rows, table: VolunteerTable) -> np.ndarray:
-    cover = np.zeros(len(rows), dtype=np.int64)
-    rows_with: dict[int, np.ndarray] = {}  # skill -> rows having it (sorted, as skill_row is)
-    for i, o in enumerate(orders):
-        if len(o.required_skills) <= 1:
+def _confirm(pairs: Pairs, want: np.ndarray, table: VolunteerTable, cols: OrderColumns):
+    """``want`` minus the borderline pairs the geodesic puts beyond their limit."""
+    out = want.copy()
+    for p in np.flatnonzero(want & pairs.borderline):
+        row, ctx = int(pairs.row[p]), cols.ctx[int(pairs.order[p])]
+        out[p] = exact_within(table, row, ctx, float(pairs.limit_km[p]), None)[0]
+    return out
+
+
+def exclusive_edges(
+    volunteer: np.ndarray, start_s: np.ndarray, busy_until_s: np.ndarray
+) -> np.ndarray:
+    """Per edge: does no other edge of its volunteer overlap it (busy windows)?"""
+    n = len(volunteer)
+    if n == 0:
+        return np.zeros(0, dtype=bool)
+    o = np.lexsort((start_s, volunteer))
+    vol, s, b = volunteer[o], start_s[o], busy_until_s[o]
+    same_prev = np.zeros(n, dtype=bool)
+    same_prev[1:] = vol[1:] == vol[:-1]
+    # Sorted by start per volunteer: a later edge overlaps iff the next one starts before my
+    # end; an earlier one iff the running maximum of earlier ends passes my start.
+    later = np.zeros(n, dtype=bool)
+    later[:-1] = same_prev[1:] & (s[1:] < b[:-1])
+    rank = np.cumsum(~same_prev).astype(np.int64) << _SHIFT
+    base = int(s.min())
+    running = np.maximum.accumulate(rank | (b - base)) - rank + base
+    earlier = np.zeros(n, dtype=bool)
+    earlier[1:] = same_prev[1:] & (running[:-1] > s[1:])
+    out = np.empty(n, dtype=bool)
+    out[o] = ~(later | earlier)
+    return out
+
+
+def lossless_prefix(
+    group: np.ndarray, need: np.ndarray, usable: np.ndarray, exclusive: np.ndarray
+) -> np.ndarray:
+    """Per position (rows sorted by group, then rank): is it within its group's prefix ending
+    at the ``need``-th usable exclusive row (groups that never get there keep everything), and
+    does its group get there?"""
+    n = len(group)
+    if n == 0:
+        return np.zeros(0, dtype=bool), np.zeros(0, dtype=bool)
+    first = np.ones(n, dtype=bool)
+    first[1:] = group[1:] != group[:-1]
+    g_start = np.flatnonzero(first)
+    g = np.cumsum(first) - 1
+    pos = np.arange(n) - g_start[g]
+    good = exclusive & usable
+    cum = np.cumsum(good)
+    have = cum - np.concatenate(([0], cum))[g_start][g]
+    reached = (have >= need) & good
+    never = np.iinfo(np.int64).max
+    sat = np.full(len(g_start), never)
+    np.minimum.at(sat, g[reached], pos[reached])
+    return pos <= sat[g], sat[g] < never
+
+
+def _prune(pairs, table, cols, orders, slots, limits, params: MatchParams):
+    """Per order the best ``limits`` candidates, extended until pruning is provably lossless.
+
+    Exchange argument: a kept candidate u of order i that no other order overlapping i lists
+    (``exclusive``) is free for i in every solution. If the kept prefix of i (per cover pattern
+    of a multi-skill order) holds ``slots`` confirmed exclusive candidates, any cut candidate v
+    in a solution can be swapped for a free exclusive u of no lower score and the same cover,
+    so some optimal solution (fill, then score) uses kept edges only. The extension stops at
+    ``lossless_factor`` x the limit; orders stopped there fall back to the overlap-slots rule.
+    """
+    n = len(pairs.order)
+    group = pairs.order * np.int64(64) + pairs.cover  # pairs are sorted by this key
+    first = np.ones(n, dtype=bool)
+    first[1:] = group[1:] != group[:-1]
+    pos = np.arange(n) - np.flatnonzero(first)[np.cumsum(first) - 1]
+    by_score = np.lexsort((table.ids[pairs.row], -pairs.score, pairs.order))
+    score_rank = np.empty(n, dtype=np.int64)
+    if n:
+        score_rank[by_score] = (
+            np.arange(n) - np.searchsorted(pairs.order[by_score], pairs.order)[by_score]
+        )
+    cap = (limits * max(params.lossless_factor, 1))[pairs.order]
+    need = slots[pairs.order]
+    start = cols.start_s[pairs.order]
+    busy = cols.end_s[pairs.order] + params.buffer_seconds
+    alive = np.ones(n, dtype=bool)  # not rejected by the geodesic
+    known = ~pairs.borderline  # decided (borderline pairs are decided on demand)
+    cand = np.ones(n, dtype=bool)  # not trimmed yet
+    while True:
+        # Unconfirmed pairs still count as blockers of other orders' candidates (conservative).
+        idx = np.flatnonzero(cand & alive)
+        exclusive = np.zeros(n, dtype=bool)
+        exclusive[idx] = exclusive_edges(pairs.row[idx], start[idx], busy[idx])
+        prefix, satisfied = lossless_prefix(group, need, cand & alive & known, exclusive)
+        todo = prefix & cand & alive & ~known
+        if todo.any():
+            alive = _confirm_some(pairs, alive, todo, table, cols)
+            known |= todo
             continue
-        sel = np.flatnonzero(edge_order == i)
-        for bit, skill in enumerate(sorted(o.required_skills)):
-            if skill not in rows_with:
-                rows_with[skill] = table.skill_row[table.skill_id == skill]
-            has = np.isin(rows[sel], rows_with[skill])
-            cover[sel[has]] |= 1 << bit
-    return cover
+        new = cand & prefix
+        if new.sum() == cand.sum():
+            break
+        cand = new
+    in_prefix = (cand & (satisfied | (pos < cap))) | (score_rank < limits[pairs.order])
+    todo = in_prefix & alive & ~known
+    if todo.any():
+        alive = _confirm_some(pairs, alive, todo, table, cols)
+    keep = in_prefix & alive
+    # An order is lossless when each of its groups is satisfied or lost nothing to the cap.
+    lost = cand & alive & ~in_prefix
+    lossless = np.ones(len(orders), dtype=bool)
+    lossless[pairs.order[lost]] = False
+    kept = np.bincount(pairs.order[keep], minlength=len(orders))
+    return keep, kept, lossless
 
 
-def _pruning_lossless(orders, kept, limits, params: MatchParams) -> bool:
+def _confirm_some(pairs, alive, todo, table, cols):
+    out = alive.copy()
+    for p in np.flatnonzero(todo):
+        row, ctx = int(pairs.row[p]), cols.ctx[int(pairs.order[p])]
+        out[p] = exact_within(table, row, ctx, float(pairs.limit_km[p]), None)[0]
+    return out
+
+
+def _pruning_lossless(orders, kept, limits, params: MatchParams, exempt=None) -> bool:
     if not orders:
         return True
     buf = params.buffer_seconds
@@ -198,4 +313,7 @@ def _pruning_lossless(orders, kept, limits, params: MatchParams) -> bool:
     needed = before_my_end - ended_before_me
     cut = kept >= limits
     multi = np.array([len(o.required_skills) > 1 for o in orders])
-    return bool(np.all(~cut | ((limits >= needed) & ~multi)))
+    ok = ~cut | ((limits >= needed) & ~multi)
+    if exempt is not None:
+        ok |= exempt
+    return bool(np.all(ok))

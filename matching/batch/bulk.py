@@ -1,0 +1,343 @@
+"""Eligible (order, volunteer) pairs of many orders at once, without a Python loop per pair.
+
+The same rules and scores as ``pipeline.evaluate_rows`` (one order, many rows), evaluated on
+flat pair arrays: candidate rows come from the index's (skill, tier, grid cell) slices of every
+order at once, then distance, activity, availability, blackout dates and commitments are
+vectorized over all pairs of a chunk of orders. Pairs within the borderline band of their
+distance limit are flagged; callers confirm them with the geodesic before using them as edges.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+import numpy as np
+
+from matching import scoring
+from matching.geo import EARTH_RADIUS_KM
+from matching.index import _EPS_DEG, VolunteerIndex
+from matching.params import MatchParams
+from matching.pipeline import OrderContext, _only_own_order_conflicts
+from matching.table import VolunteerTable
+from matching.time_windows import MINUTES_PER_WEEK
+from matching.types import OrderRequest
+
+_NO_ID = np.iinfo(np.int64).min  # an order without community / street matches nobody
+_CHUNK_PAIRS = 2_000_000
+_SLOT_MIN = 120  # granularity of the batch layout's weekly time slots
+_SLOTS = MINUTES_PER_WEEK // _SLOT_MIN  # gathered pairs per vectorized chunk (bounds peak memory)
+
+
+@dataclass(frozen=True, eq=False)
+class OrderColumns:
+    """Per-order values of ``OrderContext`` as arrays (orders sorted by id)."""
+
+    ctx: list[OrderContext]
+    unit: np.ndarray
+    max_km: np.ndarray
+    week_begin: np.ndarray
+    week_end: np.ndarray
+    start_s: np.ndarray
+    end_s: np.ndarray
+    days: np.ndarray  # (m, max days) date ordinals, -1 padded
+    n_required: np.ndarray
+    community: np.ndarray
+    street: np.ndarray
+    active: np.ndarray  # not started and slots > 0
+
+    @classmethod
+    def of(cls, orders: Sequence[OrderRequest], params: MatchParams, now: datetime | None):
+        ctx = [OrderContext.of(o, params, now) for o in orders]
+        m = len(orders)
+        width = max((len(c.day_ordinals) for c in ctx), default=1)
+        days = np.full((m, width), -1, dtype=np.int64)
+        for i, c in enumerate(ctx):
+            days[i, : len(c.day_ordinals)] = c.day_ordinals
+
+        def col(values, dtype):
+            return np.fromiter(values, dtype=dtype, count=m)
+
+        return cls(
+            ctx=ctx,
+            unit=np.array([c.unit for c in ctx]).reshape(m, 3),
+            max_km=col((o.max_distance_km for o in orders), np.float64),
+            week_begin=col((c.week_begin for c in ctx), np.int64),
+            week_end=col((c.week_end for c in ctx), np.int64),
+            start_s=col((c.start_s for c in ctx), np.int64),
+            end_s=col((c.end_s for c in ctx), np.int64),
+            days=days,
+            n_required=col((len(c.skill_ids) for c in ctx), np.int64),
+            community=col(
+                (_NO_ID if o.community_id is None else o.community_id for o in orders), np.int64
+            ),
+            street=col((_NO_ID if o.street_id is None else o.street_id for o in orders), np.int64),
+            active=col(((not c.started) and c.order.slots > 0 for c in ctx), bool),
+        )
+
+
+@dataclass(frozen=True, eq=False)
+class Pairs:
+    """Eligible pairs (borderline ones still to confirm), sorted by (order, row)."""
+
+    order: np.ndarray  # order index
+    row: np.ndarray  # main-table row of the index
+    score: np.ndarray
+    borderline: np.ndarray
+    limit_km: np.ndarray
+    cover: np.ndarray  # bitmask of the order's required skills held (0 for single-skill orders)
+
+    def take(self, sel) -> Pairs:
+        return Pairs(*(getattr(self, f)[sel] for f in self.__dataclass_fields__))
+
+    @staticmethod
+    def concat(parts: list[Pairs]) -> Pairs:
+        names = list(Pairs.__dataclass_fields__)
+        if not parts:
+            z = np.zeros(0, dtype=np.int64)
+            return Pairs(z, z, z.astype(float), z.astype(bool), z.astype(float), z)
+        return Pairs(*(np.concatenate([getattr(p, n) for p in parts]) for n in names))
+
+
+def eligible_pairs(
+    index: VolunteerIndex, orders: Sequence[OrderRequest], cols: OrderColumns, params: MatchParams
+) -> Pairs:
+    """Every pair passing the hard constraints up to the borderline check (see module doc)."""
+    table = index.table
+    static = index._static if params.shape_key() == index.params.shape_key() else None
+    entry_key, entry_row = _layout(index)
+    r_order, r_lo, r_hi, r_bit = _ranges(index, cols, params)
+    if len(r_order) == 0 or table.n == 0:
+        return Pairs.concat([])
+    lo = np.searchsorted(entry_key, r_lo, side="left")
+    hi = np.searchsorted(entry_key, r_hi, side="right")
+    lens = hi - lo
+    keep = lens > 0
+    r_order, r_bit, lo, lens = r_order[keep], r_bit[keep], lo[keep], lens[keep]
+    # Chunks of whole orders, each with about _CHUNK_PAIRS gathered entries.
+    per_order = np.bincount(r_order, weights=lens, minlength=len(cols.ctx))
+    cum = np.cumsum(per_order)
+    cuts = np.searchsorted(cum, np.arange(_CHUNK_PAIRS, cum[-1] + _CHUNK_PAIRS, _CHUNK_PAIRS))
+    bounds = np.unique(np.concatenate(([0], np.minimum(cuts + 1, len(cols.ctx)))))
+    range_bounds = np.searchsorted(r_order, bounds)
+    parts = []
+    for a, b in itertools.pairwise(range_bounds):
+        if a == b:
+            continue
+        ln = lens[a:b]
+        total = int(ln.sum())
+        starts = np.repeat(lo[a:b] - np.concatenate(([0], np.cumsum(ln)[:-1])), ln)
+        rows = entry_row[starts + np.arange(total)]
+        order = np.repeat(r_order[a:b], ln)
+        bits = np.repeat(r_bit[a:b], ln)
+        parts.append(_evaluate(index, table, order, rows, bits, cols, params, static))
+    return Pairs.concat(parts)
+
+
+def _ranges(index: VolunteerIndex, cols: OrderColumns, params: MatchParams):
+    """Key ranges (order, lo key, hi key, skill bit) of all active orders, sorted by order.
+
+    One range per (order, required skill, grid row of the box around its search cap); the
+    column range is one interval, or two across the antimeridian (those few orders, and boxes
+    reaching a pole, take the index's scalar geometry).
+    """
+    m = len(cols.ctx)
+    radius = cols.max_km * (1 + params.borderline_rel) + params.borderline_abs_km
+    lat = np.array([c.order.lat for c in cols.ctx]).reshape(m)
+    lng = np.array([c.order.lng for c in cols.ctx]).reshape(m)
+    alpha = radius / EARTH_RADIUS_KM
+    dlat = np.degrees(alpha) + _EPS_DEG
+    lat_lo, lat_hi = lat - dlat, lat + dlat
+    widest = np.cos(np.radians(np.maximum(np.abs(lat_lo), np.abs(lat_hi))))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        dlng = np.degrees(np.arcsin(np.minimum(1.0, np.sin(alpha) / widest))) + _EPS_DEG
+    lo_l, hi_l = lng - dlng, lng + dlng
+    simple = (
+        (lat_lo > -90)
+        & (lat_hi < 90)
+        & (alpha < np.pi / 2)
+        & (dlng < 180)
+        & (np.floor((lo_l + 180) / 360) == np.floor((hi_l + 180) / 360))
+    )
+    r_lo = index._cells(np.maximum(lat_lo, -90.0), 0.0)[0]
+    r_hi = index._cells(np.minimum(lat_hi, 90.0), 0.0)[0]
+    c_lo = index._cells(0.0, lo_l)[1]
+    c_hi = index._cells(0.0, hi_l)[1]
+    # Per (order, skill bit) with a known skill: order, bit, skill slot.
+    o_idx, o_bit, o_slot = [], [], []
+    for i, c in enumerate(cols.ctx):
+        if not cols.active[i]:
+            continue
+        for bit, sk in enumerate(c.skill_ids):
+            slot = index._slot_of_skill.get(int(sk))
+            if slot is not None:
+                o_idx.append(i)
+                o_bit.append(bit)
+                o_slot.append(slot)
+    o_idx = np.array(o_idx, dtype=np.int64)
+    o_bit = np.array(o_bit, dtype=np.int64)
+    o_slot = np.array(o_slot, dtype=np.int64)
+    q = cols.week_begin // _SLOT_MIN
+    easy = simple[o_idx]
+    i_e = o_idx[easy]
+    n_rows = (r_hi - r_lo + 1)[i_e]
+    rep = np.repeat(np.arange(len(i_e)), n_rows)
+    grow = (
+        r_lo[i_e][rep]
+        + np.arange(int(n_rows.sum()))
+        - np.repeat(np.cumsum(n_rows) - n_rows, n_rows)
+    )
+    oi = i_e[rep]
+    slot_e, bit_e = o_slot[easy][rep], o_bit[easy][rep]
+    parts = [
+        (
+            oi,
+            _key(index, slot_e, q[oi], grow, c_lo[oi]),
+            _key(index, slot_e, q[oi], grow, c_hi[oi]),
+            bit_e,
+        )
+    ]
+    for k in np.flatnonzero(~easy):  # antimeridian or pole: the index's own geometry
+        i = int(o_idx[k])
+        c = cols.ctx[i]
+        grid_rows, c0, c1 = index._geometry(c, c.search_radius_km(params, 0.0))
+        r = grid_rows[:, None]
+        lo = _key(index, o_slot[k], q[i], r, c0[None, :]).ravel()
+        hi = _key(index, o_slot[k], q[i], r, c1[None, :]).ravel()
+        parts.append((np.full(len(lo), i), lo, hi, np.full(len(lo), o_bit[k])))
+    out = [np.concatenate([p[j] for p in parts]).astype(np.int64) for j in range(4)]
+    o = np.argsort(out[0], kind="stable")
+    return tuple(a[o] for a in out)
+
+
+def _key(index: VolunteerIndex, slot, q, grow, gcol):
+    return ((np.asarray(slot) * _SLOTS + q) * index._nrows + grow) * index._ncols + gcol
+
+
+def _layout(index: VolunteerIndex) -> tuple[np.ndarray, np.ndarray]:
+    """Entries (row, skill, weekly time slot touched by its availability), sorted by key.
+
+    A volunteer is filed under every ``_SLOT_MIN``-minute slot of the week that its weekly
+    availability touches, so an order only scans the slot holding its start minute: being
+    available at that minute is necessary for covering the order. Inactive and removed rows
+    are left out. Built once per index and cached on it.
+    """
+    cached = getattr(index, "_batch_layout", None)
+    if cached is not None and cached[0] is index.table:
+        return cached[1]
+    table = index.table
+    first = table.avail_start < MINUTES_PER_WEEK  # the second week only repeats the first
+    a_row = table.avail_row[first].astype(np.int64)
+    q0 = table.avail_start[first].astype(np.int64) // _SLOT_MIN
+    q1 = (table.avail_end[first].astype(np.int64) - 1) // _SLOT_MIN
+    n_q = np.minimum(q1 - q0 + 1, _SLOTS)
+    live = table.active[a_row]
+    if index._n_dead:
+        live &= ~index._dead[a_row]
+    a_row, q0, n_q = a_row[live], q0[live], n_q[live]
+    rep_row = np.repeat(a_row, n_q)
+    rep_q = (np.repeat(q0 - np.cumsum(n_q) + n_q, n_q) + np.arange(int(n_q.sum()))) % _SLOTS
+    # One entry per (row, slot), then one per skill of the row.
+    rq = np.unique(rep_row * _SLOTS + rep_q)
+    rq_row, rq_q = rq // _SLOTS, rq % _SLOTS
+    sk_lo = np.searchsorted(table.skill_row, rq_row.astype(table.skill_row.dtype), side="left")
+    sk_hi = np.searchsorted(table.skill_row, rq_row.astype(table.skill_row.dtype), side="right")
+    n_sk = sk_hi - sk_lo
+    e_row = np.repeat(rq_row, n_sk)
+    e_q = np.repeat(rq_q, n_sk)
+    e_sk = table.skill_id[
+        np.repeat(sk_lo - np.cumsum(n_sk) + n_sk, n_sk) + np.arange(int(n_sk.sum()))
+    ]
+    skills = np.array(sorted(index._slot_of_skill), dtype=np.int64)
+    e_slot = np.searchsorted(skills, e_sk)
+    grow, gcol = index._cells(table.lat[e_row], table.lng[e_row])
+    keys = _key(index, e_slot, e_q, grow, gcol)
+    o = np.argsort(keys, kind="stable")
+    result = (keys[o], e_row[o])
+    index._batch_layout = (table, result)
+    return result
+
+
+def _evaluate(index, table: VolunteerTable, order, rows, bits, cols: OrderColumns, params, static):
+    diff = table.unit[rows] - cols.unit[order]
+    chord = np.sqrt(np.einsum("ij,ij->i", diff, diff))
+    dist = 2 * EARTH_RADIUS_KM * np.arcsin(np.minimum(chord / 2, 1.0))
+    limit = np.minimum(table.radius_km[rows], cols.max_km[order])
+    band = params.borderline_rel * limit + params.borderline_abs_km
+    keep = dist <= limit + band
+    if index._n_dead:  # the cached layout may predate a removal
+        keep &= ~index._dead[rows]
+    sel = np.flatnonzero(keep)
+    order, rows, bits, dist, limit, band = (a[sel] for a in (order, rows, bits, dist, limit, band))
+    # Multi-skill orders list a volunteer once per shared skill: merge, OR the skill bits.
+    multi = cols.n_required[order] > 1
+    cover = np.where(multi, np.left_shift(1, bits), 0)
+    matched = np.ones(len(rows), dtype=np.int64)
+    if multi.any():
+        key = order * np.int64(table.n + 1) + rows
+        o = np.argsort(key, kind="stable")
+        key, cover, dist, limit, band = key[o], cover[o], dist[o], limit[o], band[o]
+        first = np.ones(len(key), dtype=bool)
+        first[1:] = key[1:] != key[:-1]
+        starts = np.flatnonzero(first)
+        cover = np.bitwise_or.reduceat(cover, starts)
+        key, dist, limit, band = key[starts], dist[starts], limit[starts], band[starts]
+        order, rows = key // (table.n + 1), key % (table.n + 1)
+        matched = np.where(cover > 0, _popcount(cover), 1)
+    keep = table.availability_covers(rows, cols.week_begin[order], cols.week_end[order])
+    keep &= ~table.blacked_out_pairs(rows, cols.days[order])
+    conflict = table.commitment_conflict(
+        rows, cols.start_s[order], cols.end_s[order], params.buffer_seconds
+    )
+    if conflict.any() and len(table.commit_order):
+        conflict &= ~_own_order_only(table, rows, order, conflict, cols, params)
+    keep &= ~conflict
+    sel = np.flatnonzero(keep)
+    order, rows, dist, limit, band, matched, cover = (
+        a[sel] for a in (order, rows, dist, limit, band, matched, cover)
+    )
+    if static is None:
+        from matching.pipeline import static_parts
+
+        fair, rel = static_parts(table, rows, params)
+    else:
+        fair, rel = static[0][rows], static[1][rows]
+    same_comm = table.community_id[rows] == cols.community[order]
+    same_street = table.street_id[rows] == cols.street[order]
+    scores = scoring.total_score(
+        scoring.skill_value(matched, cols.n_required[order]),
+        scoring.proximity_value(dist, params),
+        fair,
+        rel,
+        scoring.locality_value(same_comm, same_street, params),
+        params,
+    )
+    return Pairs(order, rows, scores, dist > limit - band, limit, cover)
+
+
+def _popcount(x: np.ndarray) -> np.ndarray:
+    count = np.zeros(len(x), dtype=np.int64)
+    x = x.copy()
+    while x.any():
+        count += x & 1
+        x >>= 1
+    return count
+
+
+def _own_order_only(table, rows, order, conflict, cols: OrderColumns, params):
+    """Conflicting pairs whose only conflicting commitment is to that very order."""
+    fix = np.zeros(len(rows), dtype=bool)
+    order_ids = np.array([c.order.id for c in cols.ctx], dtype=np.int64)
+    has_own = np.zeros(len(rows), dtype=bool)
+    cand = np.flatnonzero(conflict & np.isin(order_ids[order], table.commit_order))
+    for p in cand:
+        own = table.rows_committed_to(int(order_ids[order[p]]))
+        if rows[p] in own:
+            has_own[p] = True
+    for p in np.flatnonzero(has_own):
+        ctx = cols.ctx[int(order[p])]
+        one = np.array([rows[p]])
+        fix[p] = _only_own_order_conflicts(table, one, np.array([True]), ctx, params)[0]
+    return fix
