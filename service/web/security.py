@@ -307,4 +307,3 @@ def install_security(app: FastAPI, settings: Settings) -> None:
         return problem_response(
             request, status=422, title="输入有误", detail="数值超出允许的范围。", code="overflow"
         )
-
