@@ -8,6 +8,7 @@ The SQLSTATE table is checked with real PostgreSQL errors, raised on purpose.
 
 from __future__ import annotations
 
+import asyncio
 import sqlite3
 
 import pytest
@@ -39,6 +40,14 @@ def _only(database_url: str, backend: str) -> None:
         pytest.skip(f"{backend} only")
 
 
+async def _bounded(request):
+    """The request, failed after 10 s: an unbounded wait must fail the test, not hang it."""
+    try:
+        return await asyncio.wait_for(request, timeout=10)
+    except TimeoutError:
+        pytest.fail("the request waited on the lock with no bound (lock_timeout not applied)")
+
+
 def _assert_busy(response) -> None:
     assert response.status_code == 503, response.text
     assert response.headers["content-type"].startswith("application/problem+json")
@@ -67,7 +76,7 @@ async def test_accept_behind_a_postgres_row_lock_is_503_and_changes_nothing(
             await connection.execute(
                 sa.text("SELECT id FROM orders WHERE id = :id FOR UPDATE"), {"id": world.order_id}
             )
-            _assert_busy(await client.post(url, headers=bearer(token)))
+            _assert_busy(await _bounded(client.post(url, headers=bearer(token))))
             await transaction.rollback()
     finally:
         await holder.dispose()
@@ -87,7 +96,7 @@ async def test_accept_behind_the_sqlite_write_lock_is_503_and_changes_nothing(
     holder = sqlite3.connect(sa.make_url(database_url).database, isolation_level=None)
     try:
         holder.execute("BEGIN IMMEDIATE")  # another process in the middle of a write
-        _assert_busy(await client.post(url, headers=bearer(token)))
+        _assert_busy(await _bounded(client.post(url, headers=bearer(token))))
         holder.execute("ROLLBACK")
     finally:
         holder.close()
@@ -98,33 +107,31 @@ async def test_accept_behind_the_sqlite_write_lock_is_503_and_changes_nothing(
     assert retried.status_code == 200, retried.text
 
 
-@pytest.mark.parametrize(
-    ("sqlstate", "message", "status"),
-    [
-        ("55P03", "boom", 503),  # lock_not_available: lock_timeout
-        ("57014", "boom", 503),  # query_canceled: statement_timeout
-        ("40P01", "boom", 503),  # deadlock_detected
-        ("40001", "boom", 503),  # serialization_failure
-        # Keyed on the code, not the words: a division by zero is a bug whatever it says.
-        ("22012", "lock wait timeout", 500),
-    ],
-)
-async def test_database_errors_map_by_sqlstate(
-    app, client, database_url, sqlstate, message, status
-):
+# (SQLSTATE, message, expected status). The messages are chosen to mislead a text match.
+SQLSTATES = [
+    ("55P03", "boom", 503),  # lock_not_available: lock_timeout
+    ("57014", "boom", 503),  # query_canceled: statement_timeout
+    ("40P01", "boom", 503),  # deadlock_detected
+    ("40001", "boom", 503),  # serialization_failure
+    ("22012", "lock wait timeout", 500),  # division_by_zero is a bug, whatever it says
+]
+
+
+async def test_database_errors_map_by_sqlstate_not_by_message(app, client, database_url):
     _only(database_url, "postgresql")
 
-    async def fail_on_purpose(session: SessionDep):
+    async def fail_on_purpose(sqlstate: str, message: str, session: SessionDep):
         await session.execute(
             sa.text(f"DO $$ BEGIN RAISE EXCEPTION '{message}' USING ERRCODE = '{sqlstate}'; END $$")
         )
 
     # Added to this test's app instance only; the real app has no such route.
-    app.add_api_route("/api/v1/_test/fail", fail_on_purpose, methods=["POST"])
-    response = await client.post("/api/v1/_test/fail")
-    assert response.status_code == status, response.text
-    assert response.headers["content-type"].startswith("application/problem+json")
-    if status == 503:
-        _assert_busy(response)
-    else:
-        assert response.json()["code"] == "internal" and "boom" not in response.text
+    app.add_api_route("/api/v1/_test/fail/{sqlstate}", fail_on_purpose, methods=["POST"])
+    for sqlstate, message, status in SQLSTATES:
+        response = await client.post(f"/api/v1/_test/fail/{sqlstate}", params={"message": message})
+        assert response.status_code == status, (sqlstate, response.text)
+        assert response.headers["content-type"].startswith("application/problem+json")
+        if status == 503:
+            _assert_busy(response)
+        else:
+            assert response.json()["code"] == "internal" and message not in response.text
