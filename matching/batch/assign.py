@@ -32,7 +32,7 @@ from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
 from matching.batch.conflicts import conflict_structure, conflicting_edges, uncovered_orders
-from matching.batch.exact import solve_cpsat
+from matching.batch.exact import brute_force_edges, solve_cpsat
 from matching.batch.flow import solve_flow
 from matching.batch.graph import (
     CandidateGraph,
@@ -45,6 +45,8 @@ from matching.index import VolunteerIndex
 from matching.params import DEFAULT_PARAMS, MatchParams
 from matching.table import VolunteerTable
 from matching.types import Assignment, BatchResult, OrderRequest, VolunteerSnapshot
+
+_BRUTE_FORCE_EDGES = 12  # components this small are solved exhaustively
 
 Volunteers = Sequence[VolunteerSnapshot] | VolunteerTable | VolunteerIndex
 
@@ -174,6 +176,7 @@ def _solve(graph: CandidateGraph, params: MatchParams) -> BatchResult:
     chosen = relaxed.copy()
     proven = True
     n_exact = n_heuristic = n_matched_bound = 0
+    exact_todo: list[tuple[np.ndarray, np.ndarray]] = []
     for c in dirty:
         edges = by_comp[comp_bounds[c] : comp_bounds[c + 1]]
         bound = _value(graph, relaxed, edges)
@@ -183,20 +186,23 @@ def _solve(graph: CandidateGraph, params: MatchParams) -> BatchResult:
         else:
             starts.append(repair(graph, primal, edges))
         best = max(starts, key=lambda m: _value(graph, m, edges))
+        chosen[edges] = best[edges]
         if _value(graph, best, edges) == bound:
             n_matched_bound += 1  # feasible and equal to the relaxation: optimal
         elif len(edges) <= params.exact_max_edges:
-            exact, optimal = solve_cpsat(
-                graph, edges, hint=best, time_limit_s=params.exact_time_limit_s
-            )
-            if _value(graph, exact, edges) >= _value(graph, best, edges):
-                best = exact
-            proven &= optimal
+            exact_todo.append((edges, best))
             n_exact += 1
         else:
             proven = False
             n_heuristic += 1
-        chosen[edges] = best[edges]
+    for edges, best in exact_todo:
+        if len(edges) <= _BRUTE_FORCE_EDGES:  # exhaustive is exact and far cheaper than a model
+            exact = brute_force_edges(graph, edges)[0]
+        else:
+            exact, ok = solve_cpsat(graph, edges, hint=best, time_limit_s=params.exact_time_limit_s)
+            proven &= ok
+        if _value(graph, exact, edges) >= _value(graph, best, edges):
+            chosen[edges] = exact[edges]
     stats.update(
         dirty_components=len(dirty),
         bound_matched_components=n_matched_bound,

@@ -28,7 +28,12 @@ from matching.types import OrderRequest
 _NO_ID = np.iinfo(np.int64).min  # an order without community / street matches nobody
 _CHUNK_PAIRS = 2_000_000
 _SLOT_MIN = 120  # granularity of the batch layout's weekly time slots
-_SLOTS = MINUTES_PER_WEEK // _SLOT_MIN  # gathered pairs per vectorized chunk (bounds peak memory)
+_SLOTS = MINUTES_PER_WEEK // _SLOT_MIN
+# Volunteer radius classes (km, upper bounds, right-closed): an order scans each class within
+# min(its maximum, the class bound), so short-radius volunteers are not gathered from afar.
+_RADIUS_CLASSES = np.array(
+    [1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 8.0, 10.0, 12.0, 15.0, 20.0, 30.0, 50.0]
+)  # gathered pairs per vectorized chunk (bounds peak memory)
 
 
 @dataclass(frozen=True, eq=False)
@@ -47,6 +52,7 @@ class OrderColumns:
     community: np.ndarray
     street: np.ndarray
     active: np.ndarray  # not started and slots > 0
+    chord2: np.ndarray  # squared chord bound of the maximum distance (prefilter)
 
     @classmethod
     def of(cls, orders: Sequence[OrderRequest], params: MatchParams, now: datetime | None):
@@ -75,6 +81,7 @@ class OrderColumns:
             ),
             street=col((_NO_ID if o.street_id is None else o.street_id for o in orders), np.int64),
             active=col(((not c.started) and c.order.slots > 0 for c in ctx), bool),
+            chord2=_chord2_bound(col((o.max_distance_km for o in orders), np.float64), params),
         )
 
 
@@ -107,7 +114,7 @@ def eligible_pairs(
     """Every pair passing the hard constraints up to the borderline check (see module doc)."""
     table = index.table
     static = index._static if params.shape_key() == index.params.shape_key() else None
-    entry_key, entry_row = _layout(index)
+    entry_key, entry_row, _ = _layout(index)
     r_order, r_lo, r_hi, r_bit = _ranges(index, cols, params)
     if len(r_order) == 0 or table.n == 0:
         return Pairs.concat([])
@@ -139,33 +146,12 @@ def eligible_pairs(
 def _ranges(index: VolunteerIndex, cols: OrderColumns, params: MatchParams):
     """Key ranges (order, lo key, hi key, skill bit) of all active orders, sorted by order.
 
-    One range per (order, required skill, grid row of the box around its search cap); the
-    column range is one interval, or two across the antimeridian (those few orders, and boxes
-    reaching a pole, take the index's scalar geometry).
+    One range per (order, required skill, radius class, grid row of the box around the cap
+    of radius min(order maximum, class maximum) plus the borderline band); the column range is
+    one interval, or two across the antimeridian (those few, and boxes reaching a pole, take
+    the index's scalar geometry).
     """
-    m = len(cols.ctx)
-    radius = cols.max_km * (1 + params.borderline_rel) + params.borderline_abs_km
-    lat = np.array([c.order.lat for c in cols.ctx]).reshape(m)
-    lng = np.array([c.order.lng for c in cols.ctx]).reshape(m)
-    alpha = radius / EARTH_RADIUS_KM
-    dlat = np.degrees(alpha) + _EPS_DEG
-    lat_lo, lat_hi = lat - dlat, lat + dlat
-    widest = np.cos(np.radians(np.maximum(np.abs(lat_lo), np.abs(lat_hi))))
-    with np.errstate(divide="ignore", invalid="ignore"):
-        dlng = np.degrees(np.arcsin(np.minimum(1.0, np.sin(alpha) / widest))) + _EPS_DEG
-    lo_l, hi_l = lng - dlng, lng + dlng
-    simple = (
-        (lat_lo > -90)
-        & (lat_hi < 90)
-        & (alpha < np.pi / 2)
-        & (dlng < 180)
-        & (np.floor((lo_l + 180) / 360) == np.floor((hi_l + 180) / 360))
-    )
-    r_lo = index._cells(np.maximum(lat_lo, -90.0), 0.0)[0]
-    r_hi = index._cells(np.minimum(lat_hi, 90.0), 0.0)[0]
-    c_lo = index._cells(0.0, lo_l)[1]
-    c_hi = index._cells(0.0, hi_l)[1]
-    # Per (order, skill bit) with a known skill: order, bit, skill slot.
+    # Items: (order, skill bit, skill slot) for every active order's known skill ...
     o_idx, o_bit, o_slot = [], [], []
     for i, c in enumerate(cols.ctx):
         if not cols.active[i]:
@@ -179,45 +165,68 @@ def _ranges(index: VolunteerIndex, cols: OrderColumns, params: MatchParams):
     o_idx = np.array(o_idx, dtype=np.int64)
     o_bit = np.array(o_bit, dtype=np.int64)
     o_slot = np.array(o_slot, dtype=np.int64)
-    q = cols.week_begin // _SLOT_MIN
-    easy = simple[o_idx]
-    i_e = o_idx[easy]
-    n_rows = (r_hi - r_lo + 1)[i_e]
-    rep = np.repeat(np.arange(len(i_e)), n_rows)
-    grow = (
-        r_lo[i_e][rep]
-        + np.arange(int(n_rows.sum()))
-        - np.repeat(np.cumsum(n_rows) - n_rows, n_rows)
+    # ... times the radius classes present in the layout.
+    upper = np.concatenate((_RADIUS_CLASSES, [np.inf]))
+    present = _layout(index)[2]
+    item = np.repeat(np.arange(len(o_idx)), len(present))
+    cls = np.tile(present, len(o_idx))
+    oi = o_idx[item]
+    limit = np.minimum(cols.max_km[oi], upper[cls])
+    radius = limit * (1 + params.borderline_rel) + params.borderline_abs_km
+    lat = np.array([c.order.lat for c in cols.ctx], dtype=np.float64)[oi]
+    lng = np.array([c.order.lng for c in cols.ctx], dtype=np.float64)[oi]
+    alpha = radius / EARTH_RADIUS_KM
+    dlat = np.degrees(alpha) + _EPS_DEG
+    lat_lo, lat_hi = lat - dlat, lat + dlat
+    widest = np.cos(np.radians(np.maximum(np.abs(lat_lo), np.abs(lat_hi))))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        dlng = np.degrees(np.arcsin(np.minimum(1.0, np.sin(alpha) / widest))) + _EPS_DEG
+    lo_l, hi_l = lng - dlng, lng + dlng
+    easy = (
+        (lat_lo > -90)
+        & (lat_hi < 90)
+        & (alpha < np.pi / 2)
+        & (dlng < 180)
+        & (np.floor((lo_l + 180) / 360) == np.floor((hi_l + 180) / 360))
     )
-    oi = i_e[rep]
-    slot_e, bit_e = o_slot[easy][rep], o_bit[easy][rep]
+    r_lo = index._cells(np.maximum(lat_lo, -90.0), 0.0)[0]
+    r_hi = index._cells(np.minimum(lat_hi, 90.0), 0.0)[0]
+    c_lo = index._cells(0.0, lo_l)[1]
+    c_hi = index._cells(0.0, hi_l)[1]
+    q = (cols.week_begin // _SLOT_MIN)[oi]
+    slot = o_slot[item]
+    bit = o_bit[item]
+    e = np.flatnonzero(easy)
+    n_rows = (r_hi - r_lo + 1)[e]
+    rep = np.repeat(e, n_rows)
+    grow = r_lo[rep] + np.arange(int(n_rows.sum())) - np.repeat(np.cumsum(n_rows) - n_rows, n_rows)
     parts = [
         (
-            oi,
-            _key(index, slot_e, q[oi], grow, c_lo[oi]),
-            _key(index, slot_e, q[oi], grow, c_hi[oi]),
-            bit_e,
+            oi[rep],
+            _key(index, slot[rep], q[rep], cls[rep], grow, c_lo[rep]),
+            _key(index, slot[rep], q[rep], cls[rep], grow, c_hi[rep]),
+            bit[rep],
         )
     ]
     for k in np.flatnonzero(~easy):  # antimeridian or pole: the index's own geometry
-        i = int(o_idx[k])
-        c = cols.ctx[i]
-        grid_rows, c0, c1 = index._geometry(c, c.search_radius_km(params, 0.0))
+        grid_rows, c0, c1 = index._geometry(cols.ctx[int(oi[k])], float(radius[k]))
         r = grid_rows[:, None]
-        lo = _key(index, o_slot[k], q[i], r, c0[None, :]).ravel()
-        hi = _key(index, o_slot[k], q[i], r, c1[None, :]).ravel()
-        parts.append((np.full(len(lo), i), lo, hi, np.full(len(lo), o_bit[k])))
+        lo = _key(index, slot[k], q[k], cls[k], r, c0[None, :]).ravel()
+        hi = _key(index, slot[k], q[k], cls[k], r, c1[None, :]).ravel()
+        parts.append((np.full(len(lo), oi[k]), lo, hi, np.full(len(lo), bit[k])))
     out = [np.concatenate([p[j] for p in parts]).astype(np.int64) for j in range(4)]
     o = np.argsort(out[0], kind="stable")
     return tuple(a[o] for a in out)
 
 
-def _key(index: VolunteerIndex, slot, q, grow, gcol):
-    return ((np.asarray(slot) * _SLOTS + q) * index._nrows + grow) * index._ncols + gcol
+def _key(index: VolunteerIndex, slot, q, cls, grow, gcol):
+    key = (np.asarray(slot) * _SLOTS + q) * (len(_RADIUS_CLASSES) + 1) + cls
+    return (key * index._nrows + grow) * index._ncols + gcol
 
 
-def _layout(index: VolunteerIndex) -> tuple[np.ndarray, np.ndarray]:
-    """Entries (row, skill, weekly time slot touched by its availability), sorted by key.
+def _layout(index: VolunteerIndex) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Entries (row, skill, weekly time slot touched by its availability, radius class),
+    sorted by key with the grid cell.
 
     A volunteer is filed under every ``_SLOT_MIN``-minute slot of the week that its weekly
     availability touches, so an order only scans the slot holding its start minute: being
@@ -240,7 +249,9 @@ def _layout(index: VolunteerIndex) -> tuple[np.ndarray, np.ndarray]:
     rep_row = np.repeat(a_row, n_q)
     rep_q = (np.repeat(q0 - np.cumsum(n_q) + n_q, n_q) + np.arange(int(n_q.sum()))) % _SLOTS
     # One entry per (row, slot), then one per skill of the row.
-    rq = np.unique(rep_row * _SLOTS + rep_q)
+    rq = np.sort(rep_row * _SLOTS + rep_q)  # nearly sorted already: intervals are by start
+    if len(rq):
+        rq = rq[np.concatenate(([True], rq[1:] != rq[:-1]))]
     rq_row, rq_q = rq // _SLOTS, rq % _SLOTS
     sk_lo = np.searchsorted(table.skill_row, rq_row.astype(table.skill_row.dtype), side="left")
     sk_hi = np.searchsorted(table.skill_row, rq_row.astype(table.skill_row.dtype), side="right")
@@ -253,23 +264,29 @@ def _layout(index: VolunteerIndex) -> tuple[np.ndarray, np.ndarray]:
     skills = np.array(sorted(index._slot_of_skill), dtype=np.int64)
     e_slot = np.searchsorted(skills, e_sk)
     grow, gcol = index._cells(table.lat[e_row], table.lng[e_row])
-    keys = _key(index, e_slot, e_q, grow, gcol)
+    cls = np.searchsorted(_RADIUS_CLASSES, table.radius_km[e_row], side="left")
+    keys = _key(index, e_slot, e_q, cls, grow, gcol)
     o = np.argsort(keys, kind="stable")
-    result = (keys[o], e_row[o])
+    result = (keys[o], e_row[o], np.unique(cls))
     index._batch_layout = (table, result)
     return result
 
 
 def _evaluate(index, table: VolunteerTable, order, rows, bits, cols: OrderColumns, params, static):
+    # Cheap prefilter on squared chords (limit + band grows with the limit, and the chord with
+    # the distance, so the pair's bound is the smaller of the two sides' bounds), with slack;
+    # the exact spherical test runs on the survivors.
     diff = table.unit[rows] - cols.unit[order]
-    chord = np.sqrt(np.einsum("ij,ij->i", diff, diff))
-    dist = 2 * EARTH_RADIUS_KM * np.arcsin(np.minimum(chord / 2, 1.0))
-    limit = np.minimum(table.radius_km[rows], cols.max_km[order])
-    band = params.borderline_rel * limit + params.borderline_abs_km
-    keep = dist <= limit + band
+    chord2 = np.einsum("ij,ij->i", diff, diff)
+    keep = chord2 <= np.minimum(_chord2_bound(table.radius_km, params)[rows], cols.chord2[order])
     if index._n_dead:  # the cached layout may predate a removal
         keep &= ~index._dead[rows]
     sel = np.flatnonzero(keep)
+    order, rows, bits, chord2 = order[sel], rows[sel], bits[sel], chord2[sel]
+    dist = 2 * EARTH_RADIUS_KM * np.arcsin(np.minimum(np.sqrt(chord2) / 2, 1.0))
+    limit = np.minimum(table.radius_km[rows], cols.max_km[order])
+    band = params.borderline_rel * limit + params.borderline_abs_km
+    sel = np.flatnonzero(dist <= limit + band)
     order, rows, bits, dist, limit, band = (a[sel] for a in (order, rows, bits, dist, limit, band))
     # Multi-skill orders list a volunteer once per shared skill: merge, OR the skill bits.
     multi = cols.n_required[order] > 1
@@ -315,6 +332,14 @@ def _evaluate(index, table: VolunteerTable, order, rows, bits, cols: OrderColumn
         params,
     )
     return Pairs(order, rows, scores, dist > limit - band, limit, cover)
+
+
+def _chord2_bound(limit_km, params: MatchParams) -> np.ndarray:
+    """Squared chord of limit + band, slightly widened (a prefilter bound, never too tight)."""
+    reach = np.asarray(limit_km, dtype=np.float64) * (1 + params.borderline_rel)
+    reach = reach + params.borderline_abs_km
+    half = np.minimum(reach / (2 * EARTH_RADIUS_KM), np.pi / 2)
+    return (2 * np.sin(half)) ** 2 * (1 + 1e-9) + 1e-15
 
 
 def _popcount(x: np.ndarray) -> np.ndarray:

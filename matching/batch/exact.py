@@ -85,15 +85,21 @@ def _overlap_cliques(graph: CandidateGraph, edges: list[int]) -> list[list[int]]
 
 def solve_brute_force(graph: CandidateGraph) -> tuple[np.ndarray, int, int]:
     """Exhaustive optimum for tiny graphs; returns (mask, filled, integer score)."""
-    m = graph.n_edges
-    if m > 22:
+    if graph.n_edges > 22:
         raise ValueError("brute force is for tiny instances (<= 22 edges)")
+    return brute_force_edges(graph, np.arange(graph.n_edges))
+
+
+def brute_force_edges(graph: CandidateGraph, edges: np.ndarray) -> tuple[np.ndarray, int, int]:
+    """Exhaustive optimum among a few ``edges`` (indices); returns (mask, filled, score)."""
+    edges = [int(e) for e in edges]
+    m = len(edges)
     scores = graph.edge_score_int
     order = graph.edge_order
     vol = graph.edge_volunteer
     start = graph.start_s[order]
     busy = graph.busy_until_s[order]
-    used = np.zeros(graph.n_orders, dtype=np.int64)
+    used: dict[int, int] = defaultdict(int)
     picked: list[int] = []
     best = (-1, -1, ())
 
@@ -110,19 +116,20 @@ def solve_brute_force(graph: CandidateGraph) -> tuple[np.ndarray, int, int]:
                 best = (filled, score, tuple(picked))
             return
         dfs(i + 1, filled, score)
-        o = int(order[i])
+        e = edges[i]
+        o = int(order[e])
         if used[o] >= graph.slots[o]:
             return
-        for e in picked:
-            if vol[e] == vol[i] and start[e] < busy[i] and start[i] < busy[e]:
+        for f in picked:
+            if vol[f] == vol[e] and start[f] < busy[e] and start[e] < busy[f]:
                 return
         used[o] += 1
-        picked.append(i)
-        dfs(i + 1, filled + 1, score + int(scores[i]))
+        picked.append(e)
+        dfs(i + 1, filled + 1, score + int(scores[e]))
         picked.pop()
         used[o] -= 1
 
     dfs(0, 0, 0)
-    mask = np.zeros(m, dtype=bool)
+    mask = np.zeros(graph.n_edges, dtype=bool)
     mask[list(best[2])] = True
     return mask, best[0], best[1]

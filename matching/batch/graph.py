@@ -113,6 +113,7 @@ def _cover_mask(order: OrderRequest, skills) -> int:
 
 
 _SHIFT = 40  # seconds since the earliest order start < 2**40
+_PRUNE_ROUNDS = 3
 
 
 def candidate_limit(order: OrderRequest, params: MatchParams) -> int:
@@ -148,10 +149,9 @@ def build_candidate_graph(
     )
     cols = OrderColumns.of(orders, params, now)
     pairs = eligible_pairs(index, orders, cols, params)
-    ids = table.ids[pairs.row]
-    # Rank within each order (and cover pattern): score descending, then volunteer id.
-    rank = np.lexsort((ids, -pairs.score, pairs.cover, pairs.order))
-    pairs = pairs.take(rank)
+    # Rank within each order (and cover pattern): score descending, then volunteer id (main
+    # rows are sorted by id, so row order is id order).
+    pairs = pairs.take(_sort_keys(pairs.order, pairs.cover, pairs.score, pairs.row, params))
     slots = np.array([o.slots for o in orders], dtype=np.int64)
     if prune:
         keep, kept, lossless = _prune(pairs, table, cols, orders, slots, limits, params)
@@ -174,6 +174,24 @@ def build_candidate_graph(
     )
 
 
+def _sort_keys(order, cover, score, row, params: MatchParams, *, by_cover: bool = True):
+    """Argsort by (order, cover, score descending, row); one int64 key when the bits fit."""
+    n = len(order)
+    if n == 0:
+        return np.zeros(0, dtype=np.int64)
+    s_int = np.rint(score * 10**params.score_decimals).astype(np.int64)
+    s_int = s_int.max() - s_int  # descending
+    widths = [int(a.max()).bit_length() for a in (order, cover, s_int, row)]
+    if not by_cover:
+        widths[1] = 0
+    if sum(widths) > 62 or s_int.min() < 0:
+        return np.lexsort((row, s_int, cover if by_cover else np.zeros(n, np.int64), order))
+    key = order.astype(np.int64)
+    for a, w in zip((cover, s_int, row), widths[1:], strict=True):
+        key = (key << w) | a if w else key
+    return np.argsort(key, kind="stable")
+
+
 def _confirm(pairs: Pairs, want: np.ndarray, table: VolunteerTable, cols: OrderColumns):
     """``want`` minus the borderline pairs the geodesic puts beyond their limit."""
     out = want.copy()
@@ -184,13 +202,15 @@ def _confirm(pairs: Pairs, want: np.ndarray, table: VolunteerTable, cols: OrderC
 
 
 def exclusive_edges(
-    volunteer: np.ndarray, start_s: np.ndarray, busy_until_s: np.ndarray
+    volunteer: np.ndarray, start_s: np.ndarray, busy_until_s: np.ndarray, *, presorted=False
 ) -> np.ndarray:
-    """Per edge: does no other edge of its volunteer overlap it (busy windows)?"""
+    """Per edge: does no other edge of its volunteer overlap it (busy windows)?
+
+    ``presorted``: the edges are already sorted by (volunteer, start)."""
     n = len(volunteer)
     if n == 0:
         return np.zeros(0, dtype=bool)
-    o = np.lexsort((start_s, volunteer))
+    o = np.arange(n) if presorted else np.lexsort((start_s, volunteer))
     vol, s, b = volunteer[o], start_s[o], busy_until_s[o]
     same_prev = np.zeros(n, dtype=bool)
     same_prev[1:] = vol[1:] == vol[:-1]
@@ -247,7 +267,7 @@ def _prune(pairs, table, cols, orders, slots, limits, params: MatchParams):
     first = np.ones(n, dtype=bool)
     first[1:] = group[1:] != group[:-1]
     pos = np.arange(n) - np.flatnonzero(first)[np.cumsum(first) - 1]
-    by_score = np.lexsort((table.ids[pairs.row], -pairs.score, pairs.order))
+    by_score = _sort_keys(pairs.order, pairs.cover, pairs.score, pairs.row, params, by_cover=False)
     score_rank = np.empty(n, dtype=np.int64)
     if n:
         score_rank[by_score] = (
@@ -260,11 +280,13 @@ def _prune(pairs, table, cols, orders, slots, limits, params: MatchParams):
     alive = np.ones(n, dtype=bool)  # not rejected by the geodesic
     known = ~pairs.borderline  # decided (borderline pairs are decided on demand)
     cand = np.ones(n, dtype=bool)  # not trimmed yet
+    by_time = np.lexsort((start, pairs.row))  # exclusivity works on (volunteer, start) order
+    rounds = 0
     while True:
         # Unconfirmed pairs still count as blockers of other orders' candidates (conservative).
-        idx = np.flatnonzero(cand & alive)
+        idx = by_time[(cand & alive)[by_time]]
         exclusive = np.zeros(n, dtype=bool)
-        exclusive[idx] = exclusive_edges(pairs.row[idx], start[idx], busy[idx])
+        exclusive[idx] = exclusive_edges(pairs.row[idx], start[idx], busy[idx], presorted=True)
         prefix, satisfied = lossless_prefix(group, need, cand & alive & known, exclusive)
         todo = prefix & cand & alive & ~known
         if todo.any():
@@ -272,7 +294,10 @@ def _prune(pairs, table, cols, orders, slots, limits, params: MatchParams):
             known |= todo
             continue
         new = cand & prefix
-        if new.sum() == cand.sum():
+        rounds += 1
+        # Each round is lossless on its own; the solver's reduce_graph finishes the job.
+        if new.sum() == cand.sum() or rounds >= _PRUNE_ROUNDS:
+            cand = new
             break
         cand = new
     in_prefix = (cand & (satisfied | (pos < cap))) | (score_rank < limits[pairs.order])
