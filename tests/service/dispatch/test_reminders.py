@@ -99,11 +99,13 @@ async def test_a_late_acceptance_gets_a_grace_period_before_being_flagged(app, s
     start = clock.now() + timedelta(hours=3)  # accepted well inside the reminder window
     *_, people = await staffed_order(session, starts_at=start, volunteers=1)
     [(_volunteer, _auth, offer)] = people
+    offer_id = offer.id
     assert (await _sweep(app, clock.now())).reminders == 1
     soon = await _sweep(app, clock.now() + timedelta(minutes=59))
     assert (soon.reminders, soon.flagged_unconfirmed) == (0, 0)
     later = await _sweep(app, clock.now() + timedelta(minutes=60))
     assert later.flagged_unconfirmed == 1
+    assert (await _offer(session, offer_id)).flags == ["unconfirmed"]
     # After the start nothing more happens here: the activity day records a no-show.
     assert (await _sweep(app, start + timedelta(minutes=1))).flagged_unconfirmed == 0
 
