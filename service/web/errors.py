@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import logging
+from urllib.parse import urlencode
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse, Response
+from fastapi.responses import JSONResponse, RedirectResponse, Response
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from service.errors import AppError, Conflict, InvalidInput, Unavailable
+from service.errors import AppError, Conflict, InvalidInput, NotAuthenticated, Unavailable
 from service.web.templating import render
 
 log = logging.getLogger("kepu.errors")
@@ -111,9 +112,24 @@ def _describe_validation(error: dict) -> str:
     return f"{location}: {error.get('msg', '无效')}" if location else error.get("msg", "无效")
 
 
+def _is_page_visit(request: Request) -> bool:
+    return request.method == "GET" and not wants_json(request)
+
+
+def _to_login(request: Request) -> Response:
+    """A person opening a page that needs a login is sent to the login form, then back."""
+    path = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+    target = f"/login?{urlencode({'next': path})}"
+    if request.headers.get("HX-Request") == "true":
+        return Response(status_code=204, headers={"HX-Redirect": target})
+    return RedirectResponse(target, status_code=303)
+
+
 def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(AppError)
     async def _app_error(request: Request, error: AppError):
+        if isinstance(error, NotAuthenticated) and _is_page_visit(request):
+            return _to_login(request)
         headers = None
         if getattr(error, "retry_after", None) is not None:
             headers = {"Retry-After": str(error.retry_after)}

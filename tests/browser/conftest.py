@@ -127,7 +127,15 @@ async def page(request, browser, live_server):
     tab.foreign_requests = []
     tab.failed_responses = []
     server_host = urlparse(live_server).netloc
-    tab.on("console", lambda msg: msg.type == "error" and tab.console_errors.append(msg.text))
+    # "Failed to load resource" is judged by the response listener below, which knows the URL.
+    tab.on(
+        "console",
+        lambda msg: (
+            msg.type == "error"
+            and not msg.text.startswith("Failed to load resource")
+            and tab.console_errors.append(msg.text)
+        ),
+    )
     tab.on(
         "request",
         lambda req: (
@@ -137,8 +145,11 @@ async def page(request, browser, live_server):
     )
     tab.on(
         "response",
+        # Sub-resources and htmx calls only: a page the test opens may answer 4xx on purpose.
         lambda resp: (
-            resp.status >= 400 and tab.failed_responses.append(f"{resp.status} {resp.url}")
+            resp.status >= 400
+            and resp.request.resource_type != "document"
+            and tab.failed_responses.append(f"{resp.status} {resp.url}")
         ),
     )
     yield tab

@@ -162,6 +162,12 @@ async def test_authorization_matrix(app, settings, session, clock):
             if not allowed:
                 response = await _call(app, settings, route, own, login, body)
                 expected = 401 if user is None else 403
+                if user is None and route.method == "GET" and not route.path.startswith("/api/"):
+                    # A person opening a page without a login is sent to the login form.
+                    expected = 303
+                    location = response.headers.get("location", "")
+                    if response.status_code == 303 and not location.startswith("/login?next="):
+                        failures.append(f"{where}: redirected to {location!r}, not the login")
                 if response.status_code != expected:
                     failures.append(f"{where}: expected {expected}, got {response.status_code}")
                 continue

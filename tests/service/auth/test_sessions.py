@@ -84,7 +84,9 @@ async def test_page_logout_revokes_and_redirects_home(app, member):
         login = await _login(http)
         out = await http.post("/logout", data={"csrf_token": login.json()["csrf_token"]})
         assert out.status_code == 303 and out.headers["location"] == "/"
-        assert (await http.get("/me")).status_code == 401
+        again = await http.get("/me")
+        assert again.status_code == 303
+        assert again.headers["location"] == "/login?next=%2Fme"
 
 
 async def test_idle_timeout_ends_a_session_and_activity_slides_it(app, member, clock, settings):

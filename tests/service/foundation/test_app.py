@@ -119,3 +119,21 @@ async def test_a_failing_commit_is_never_answered_with_success(probe_client, app
     response = await probe_client.post("/_probe/skill/dup")
     assert response.status_code == 409
     assert await _skill_codes(app) == ["dup"]
+
+
+async def test_a_page_that_needs_a_login_sends_the_person_to_the_login_form(client):
+    response = await client.get("/me", params={"tab": "password"})
+    assert response.status_code == 303
+    assert response.headers["location"] == "/login?next=%2Fme%3Ftab%3Dpassword"
+
+
+async def test_with_htmx_the_login_redirect_is_an_hx_redirect(client):
+    response = await client.get("/me", headers={"HX-Request": "true"})
+    assert response.status_code == 204
+    assert response.headers["HX-Redirect"] == "/login?next=%2Fme"
+
+
+async def test_the_api_still_answers_401_problem_json(client):
+    response = await client.get("/api/v1/me")
+    assert response.status_code == 401
+    assert response.headers["content-type"].startswith("application/problem+json")
