@@ -21,7 +21,7 @@ from datetime import datetime
 import numpy as np
 
 from matching import scoring
-from matching.candidates import build_candidate
+from matching.candidates import build_candidates
 from matching.geo import EARTH_RADIUS_KM, geodesic_km
 from matching.params import DEFAULT_PARAMS, MatchParams
 from matching.pipeline import (
@@ -38,6 +38,16 @@ from matching.table import VolunteerTable
 from matching.types import Candidate, OrderRequest, VolunteerSnapshot
 
 _EPS_DEG = 1e-9
+
+
+def _hour_mask(begin_min: int, end_min: int) -> list[np.uint64]:
+    """The 3 words of hour bits a window [begin, end) (minutes of the local week) touches."""
+    words = [0, 0, 0]
+    first, last = begin_min // 60, (end_min - 1) // 60
+    for h in range(first, min(last, first + 167) + 1):
+        h %= 168
+        words[h // 64] |= 1 << (h % 64)
+    return [np.uint64(w) for w in words]
 
 
 class VolunteerIndex:
@@ -113,6 +123,10 @@ class VolunteerIndex:
         o = np.argsort(keys, kind="stable")
         self._entry_key = keys[o]
         self._entry_row = rows[o]
+        # Per entry, the row's weekly hour bitmap (one array per 64-bit word): the availability
+        # prefilter runs on the gathered slices without touching the rows.
+        bits, self._avail_exact = main.hour_bitmap()
+        self._entry_bits = [np.ascontiguousarray(bits[self._entry_row, w]) for w in range(3)]
 
     def _cells(self, lat, lng):
         grow = np.clip(np.floor((np.asarray(lat) + 90.0) / self.cell_deg), 0, self._nrows - 1)
@@ -185,7 +199,14 @@ class VolunteerIndex:
         """Memory held by the index's arrays (main table, layout, delta excluded)."""
         arrays = [v for v in vars(self._main).values() if isinstance(v, np.ndarray)]
         cached = [a for v in vars(self._main).values() if isinstance(v, tuple) for a in v]
-        own = [self._entry_key, self._entry_row, self._dead, *self._static]
+        own = [
+            self._entry_key,
+            self._entry_row,
+            self._dead,
+            *self._static,
+            *self._entry_bits,
+            self._avail_exact,
+        ]
         return sum(a.nbytes for a in arrays + cached + own if isinstance(a, np.ndarray))
 
     @property
@@ -219,7 +240,7 @@ class VolunteerIndex:
         params = params or self.params
         ctx = OrderContext.of(order, params, now)
         picks = self._search(ctx, k, params, distance)
-        return [build_candidate(tab, ev, p, ctx, params, d) for tab, ev, p, d in picks]
+        return build_candidates(picks, ctx, params)
 
     def top_rows(
         self, ctx: OrderContext, k: int, params: MatchParams
@@ -345,7 +366,13 @@ class VolunteerIndex:
         ]
         if not slots or self._main.n == 0:
             return Evaluated.empty()
-        rows = self._gather(slots, tiers, geometry)
+        pos = self._gather(slots, tiers, geometry)
+        need = _hour_mask(ctx.week_begin, ctx.week_end)
+        ok = np.ones(len(pos), dtype=bool)
+        for w in range(3):
+            if need[w]:
+                ok &= (self._entry_bits[w][pos] & need[w]) == need[w]
+        rows = self._entry_row[pos[ok]]
         if len(slots) > 1:
             rows, matched = np.unique(rows, return_counts=True)
         else:
@@ -360,6 +387,7 @@ class VolunteerIndex:
             extra_km=extra_km,
             static=static,
             all_borderline=custom,
+            avail_decided=self._avail_exact,
         )
 
     def _geometry(self, ctx: OrderContext, radius_km: float):
@@ -401,6 +429,6 @@ class VolunteerIndex:
         total = int(lens.sum())
         if total == 0:
             return np.zeros(0, dtype=np.int64)
-        # Concatenate the ranges [lo, hi) without a Python loop.
+        # Concatenate the ranges [lo, hi) without a Python loop: entry positions.
         starts = np.repeat(lo - np.concatenate(([0], np.cumsum(lens)[:-1])), lens)
-        return self._entry_row[starts + np.arange(total)]
+        return starts + np.arange(total)

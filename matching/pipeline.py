@@ -112,11 +112,14 @@ def evaluate_rows(
     extra_km: float = 0.0,
     static: tuple[np.ndarray, np.ndarray] | None = None,
     all_borderline: bool = False,
+    avail_decided: np.ndarray | None = None,
 ) -> Evaluated:
     """Filter rows (which share >= 1 skill: ``matched`` >= 1) by the hard constraints and score them.
 
     ``static`` may hold precomputed (fairness, reliability) arrays for the whole table.
     ``all_borderline`` flags every row for re-check (used with a custom distance function).
+    ``avail_decided`` (per table row) marks rows whose availability the caller has already
+    confirmed exactly for these rows (the index's hour bitmap); the others are checked here.
     """
     if ctx.started or len(rows) == 0:
         return Evaluated.empty()
@@ -138,7 +141,13 @@ def evaluate_rows(
         matched[keep],
     )
 
-    keep = table.availability_covers(rows, ctx.week_begin, ctx.week_end)
+    if avail_decided is None:
+        keep = table.availability_covers(rows, ctx.week_begin, ctx.week_end)
+    else:  # rows already passed an exact availability prefilter where the flag is set
+        keep = avail_decided[rows].copy()
+        todo = np.flatnonzero(~keep)
+        if len(todo):
+            keep[todo] = table.availability_covers(rows[todo], ctx.week_begin, ctx.week_end)
     keep &= ~table.blacked_out(rows, ctx.day_ordinals)
     conflict = table.commitment_conflict(rows, ctx.start_s, ctx.end_s, params.buffer_seconds)
     if conflict.any():

@@ -20,6 +20,7 @@ _AVAIL_SHIFT = 15  # two weeks of minutes (20160) < 2**15
 _DAY_SHIFT = 20  # date ordinals (~740k today) < 2**20
 _TIME_SHIFT = 34  # epoch seconds < 2**34 (year 2514)
 _NONE = -1  # community / street id meaning "unknown"
+_HOURS = 7 * 24
 _DENSE_WIDTH = 8  # availability intervals kept inline per row; more spill to a binary search
 
 
@@ -314,6 +315,48 @@ class VolunteerTable:
                 rows[spill], b[spill] if b.ndim else b, e[spill] if e.ndim else e
             )
         return ok
+
+    def hour_bitmap(self) -> tuple[np.ndarray, np.ndarray]:
+        """Weekly availability as 168 hour bits per row, (n, 3) uint64, and an exactness flag.
+
+        Bit h is set when the row's availability touches hour h of the local week. Covering a
+        window [b, e) needs every hour it touches set, so the bitmap is a prefilter; for rows
+        whose merged windows all start and end on the hour (``exact``) it is the whole test
+        (touched hours are then fully free, and touching windows are merged).
+        """
+
+        def make():
+            first = self.avail_start < MINUTES_PER_WEEK  # the second week repeats the first
+            row = self.avail_row[first].astype(np.int64)
+            h0 = self.avail_start[first].astype(np.int64) // 60
+            h1 = (self.avail_end[first].astype(np.int64) - 1) // 60  # inclusive, may be >= 168
+            # Split at the week's end: [h0, min(h1, 167)] and the wrapped [0, h1 - 168].
+            wrap = h1 >= _HOURS
+            row = np.concatenate([row, row[wrap]])
+            lo = np.concatenate([h0, np.zeros(int(wrap.sum()), dtype=np.int64)])
+            hi = np.concatenate([np.minimum(h1, _HOURS - 1), h1[wrap] - _HOURS])
+            hi = np.minimum(hi, _HOURS - 1)
+            bits = np.zeros((self.n, 3), dtype=np.uint64)
+            for w in range(3):
+                a = np.clip(lo - 64 * w, 0, 64)
+                b = np.clip(hi - 64 * w + 1, 0, 64)
+                width = (b - a).astype(np.uint64)
+                full = width >= 64
+                mask = np.where(
+                    full,
+                    np.uint64(0xFFFFFFFFFFFFFFFF),
+                    (np.left_shift(np.uint64(1), np.minimum(width, 63).astype(np.uint64)))
+                    - np.uint64(1),
+                )
+                mask = np.where(width > 0, mask << a.astype(np.uint64), np.uint64(0))
+                if len(row):
+                    np.bitwise_or.at(bits[:, w], row, mask.astype(np.uint64))
+            aligned = (self.avail_start % 60 == 0) & (self.avail_end % 60 == 0)
+            exact = np.ones(self.n, dtype=bool)
+            exact[self.avail_row[~aligned]] = False
+            return bits, exact
+
+        return self._cached("_hb", make)
 
     def _covers_by_search(self, rows: np.ndarray, begin_min: int, end_min: int) -> np.ndarray:
         keys = self._avail_keys()
