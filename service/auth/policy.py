@@ -21,6 +21,7 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 
 from service.auth.actor import Actor
+from service.errors import Forbidden
 from service.models import Area, Offer, Order, TeamMember, Volunteer
 from service.vocab import AreaLevel, OfferStatus, Role
 
@@ -167,6 +168,21 @@ def scope_orders_query(actor: Actor, statement: sa.Select) -> sa.Select:
 def can_manage_order(actor: Actor, *, community_id: int, community_path: str) -> bool:
     """Dispatch, cancel, confirm: the order's community worker, a coordinator above, admin."""
     return can_manage_community(actor, community_id, community_path)
+
+
+def ensure_can_manage_order(actor: Actor, *, community_id: int, community_path: str) -> None:
+    """Refuse (403) anyone but the order's community worker, a coordinator above, or admin."""
+    if not can_manage_order(actor, community_id=community_id, community_path=community_path):
+        raise Forbidden("只能管理本社区（或所辖区域）的活动。")
+
+
+def managed_orders_clause(actor: Actor):
+    """A WHERE clause on ``Order``: the orders the actor manages (admins: everything)."""
+    if actor.is_admin:
+        return sa.true()
+    if not (actor.community_ids() or actor.coordinated_paths()):
+        return sa.false()
+    return Order.community_id.in_(areas_in_scope(actor))
 
 
 # ---------------------------------------------------------------- demands

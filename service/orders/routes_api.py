@@ -8,6 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 
 from service.api.pagination import Page, PageDep
+from service.auth import policy
 from service.auth.access import requires
 from service.auth.actor import Actor
 from service.db import SessionDep
@@ -17,7 +18,7 @@ from service.models import Volunteer
 from service.offers import service as offers_service
 from service.offers import teams
 from service.offers.schemas import OfferPublic, TeamAcceptRequest
-from service.orders import policy, preview, repository, service
+from service.orders import preview, repository, service
 from service.orders.schemas import (
     EventPublic,
     OrderCreate,
@@ -58,7 +59,7 @@ async def list_orders(
     """管辖范围内的活动（社区工作者：本社区；协调员：所辖区域）。"""
     orders, total = await repository.list_orders(
         session=session,
-        scope=policy.order_scope(actor),
+        scope=policy.managed_orders_clause(actor),
         page=page,
         status=status,
         community_id=community_id,
@@ -226,6 +227,6 @@ async def coordinator_queue(
 ):
     """待处理队列：过期或无人可派的活动，附具体建议。"""
     orders, total = await repository.coordinator_queue(
-        session=session, scope=policy.order_scope(actor), page=page
+        session=session, scope=policy.managed_orders_clause(actor), page=page
     )
     return Page.of(await _public(session, orders), total=total, params=page)

@@ -7,13 +7,13 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from service.auth import policy
 from service.dispatch.cascade import pull_outstanding_offers, top_up_offers
 from service.errors import Conflict, InvalidInput, NotFound
 from service.lifecycle.context import ActionContext
 from service.lifecycle.machine import change_offer_status, change_order_status, record_event
 from service.models import Area, Offer, Order, Skill, Team, Volunteer
 from service.notifications.outbox import notify
-from service.orders import policy
 from service.orders import repository as repo
 from service.orders.geocoding import resolve_place
 from service.orders.schemas import OrderCreate, OrderUpdate, PublishRequest, RedispatchRequest
@@ -28,7 +28,7 @@ async def managed_order(session: AsyncSession, ctx: ActionContext, order_id: int
     if order is None:
         raise NotFound("未找到该活动。")
     community = await repo.get_area(session=session, area_id=order.community_id)
-    policy.ensure_can_manage(
+    policy.ensure_can_manage_order(
         ctx.actor, community_id=order.community_id, community_path=community.path
     )
     return order
@@ -38,7 +38,9 @@ async def _community(session: AsyncSession, ctx: ActionContext, community_id: in
     community = await repo.get_area(session=session, area_id=community_id)
     if community is None or community.level != AreaLevel.community:
         raise InvalidInput("所选社区不存在。", code="community_not_found")
-    policy.ensure_can_manage(ctx.actor, community_id=community.id, community_path=community.path)
+    policy.ensure_can_manage_order(
+        ctx.actor, community_id=community.id, community_path=community.path
+    )
     return community
 
 
