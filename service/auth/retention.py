@@ -86,3 +86,18 @@ async def erase_stale_phones(
                 "retention_days": settings.phone_retention_days},
     )  # fmt: skip
     return ErasureReport(erased, len(user_ids))
+
+
+async def erase_stale_phones_sweep(
+    sessionmaker, settings: Settings, now: datetime
+) -> ErasureReport:
+    """The worker's retention pass: commits (and audits) only when something was erased."""
+    from service.db import open_session
+
+    async with await open_session(sessionmaker, write=True) as session:
+        report = await erase_stale_phones(session, now=now, settings=settings)
+        if report.demand_contacts or report.resident_accounts:
+            await session.commit()
+        else:
+            await session.rollback()  # nothing to erase: no audit row every sweep
+        return report

@@ -21,6 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from service.activity.sweeps import close_forgotten_checkouts_sweep
 from service.auth.actor import Actor
+from service.auth.retention import erase_stale_phones_sweep
 from service.clock import Clock
 from service.db import open_session
 from service.dispatch.candidates import draft_of, suggestion_for
@@ -51,6 +52,7 @@ class SweepReport:
     reminders: int = 0
     flagged_unconfirmed: int = 0
     checkouts_closed: int = 0
+    phones_erased: object = None  # the retention pass's ErasureReport (PIPL)
     notifications: object = None  # the notification dispatcher's own DeliveryReport
     skipped_locked: int = 0
     # Units rolled back because the state machine refused a change someone else made first.
@@ -305,6 +307,7 @@ async def run_once(
     await expire_orders(sessionmaker, settings, now, report)
     await send_reminders(sessionmaker, settings, now, report)
     report.checkouts_closed = await close_forgotten_checkouts_sweep(sessionmaker, settings, now)
+    report.phones_erased = await erase_stale_phones_sweep(sessionmaker, settings, now)
     # Last, so messages written by the sweeps above go out in this same pass.
     report.notifications = await deliver_notifications(sessionmaker, settings, now)
     return report

@@ -35,3 +35,34 @@ async def test_a_worker_pass_closes_forgotten_checkouts_and_sends_notifications(
         assert "auto_checkout" in closed.flags
         statuses = set(await check.scalars(sa.select(Notification.status)))
     assert statuses == {NotificationStatus.sent}
+
+
+async def test_a_worker_pass_erases_stale_resident_phones_once(app, session, clock, settings):
+    from service.models import AuditEntry, Demand
+    from tests.factories import make_area_tree
+
+    _, _, community = await make_area_tree(session)
+    old = clock.now() - timedelta(days=settings.phone_retention_days + 1)
+    session.add(
+        Demand(
+            community_id=community.id,
+            topic="反诈",
+            target_group="elderly",
+            contact_phone="13600000001",
+            created_at=old,
+            updated_at=old,
+        )
+    )
+    await session.commit()
+
+    first = await run_once(app.state.sessionmaker, app.state.settings, clock.now())
+    second = await run_once(app.state.sessionmaker, app.state.settings, clock.now())
+
+    assert first.phones_erased.demand_contacts == 1
+    assert second.phones_erased.demand_contacts == 0
+    async with app.state.sessionmaker() as check:
+        assert await check.scalar(sa.select(Demand.contact_phone)) is None
+        audits = await check.scalar(
+            sa.select(sa.func.count()).where(AuditEntry.action == "phones_erased")
+        )
+    assert audits == 1  # an empty pass leaves no audit row
