@@ -403,29 +403,41 @@ class VolunteerTable:
         hit = np.zeros(len(rows), dtype=bool)
         if len(keys) == 0:
             return hit
-        base = rows.astype(np.int64) << _DAY_SHIFT
+        some = np.flatnonzero(self._has("_hbo", self.blackout_row)[rows])  # only rows with any
+        base = rows[some].astype(np.int64) << _DAY_SHIFT
         for j in range(days.shape[1]):
-            d = days[:, j]
+            d = days[some, j]
             q = base | np.maximum(d, 0)
             idx = np.minimum(np.searchsorted(keys, q), len(keys) - 1)
-            hit |= (keys[idx] == q) & (d >= 0)
+            hit[some] |= (keys[idx] == q) & (d >= 0)
         return hit
+
+    def _has(self, name: str, row_col: np.ndarray) -> np.ndarray:
+        """Per row: does it have any entry in this (row, ...) list column?"""
+        return self._cached(name, lambda: np.bincount(row_col, minlength=self.n) > 0)
 
     def commitment_conflict(
         self, rows: np.ndarray, start_s: int, end_s: int, buffer_s: int
     ) -> np.ndarray:
         """Per row: does an accepted commitment come within the buffer of [start_s, end_s)?"""
         keys, running_end = self._commit_keys()
+        out = np.zeros(len(rows), dtype=bool)
         if len(keys) == 0:
-            return np.zeros(len(rows), dtype=bool)
+            return out
+        some = np.flatnonzero(self._has("_hcm", self.commit_row)[rows])  # only rows with any
+        rows = rows[some]
+        start_s, end_s = np.asarray(start_s), np.asarray(end_s)
+        start_s = start_s[some] if start_s.ndim else start_s
+        end_s = end_s[some] if end_s.ndim else end_s
         # Last commitment that starts before end + buffer; conflict if any such one ends after
         # start - buffer (running max of ends per row makes that one lookup).
-        q = (rows.astype(np.int64) << _TIME_SHIFT) | np.maximum(np.asarray(end_s) + buffer_s, 0)
+        q = (rows.astype(np.int64) << _TIME_SHIFT) | np.maximum(end_s + buffer_s, 0)
         idx = np.searchsorted(keys, q, side="left") - 1
         safe = np.maximum(idx, 0)
-        return (
+        out[some] = (
             (idx >= 0) & (self.commit_row[safe] == rows) & (running_end[safe] > start_s - buffer_s)
         )
+        return out
 
     def rows_committed_to(self, order_id: int) -> np.ndarray:
         """Rows holding a commitment to this order (excluded from its own conflict check)."""

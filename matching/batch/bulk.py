@@ -18,7 +18,7 @@ import numpy as np
 
 from matching import scoring
 from matching.geo import EARTH_RADIUS_KM
-from matching.index import _EPS_DEG, VolunteerIndex
+from matching.index import _EPS_DEG, VolunteerIndex, _hour_mask
 from matching.params import MatchParams
 from matching.pipeline import OrderContext, _only_own_order_conflicts
 from matching.table import VolunteerTable
@@ -53,6 +53,7 @@ class OrderColumns:
     street: np.ndarray
     active: np.ndarray  # not started and slots > 0
     chord2: np.ndarray  # squared chord bound of the maximum distance (prefilter)
+    hours: np.ndarray  # (m, 3) uint64: hour bits of the local week the window touches
 
     @classmethod
     def of(cls, orders: Sequence[OrderRequest], params: MatchParams, now: datetime | None):
@@ -82,12 +83,15 @@ class OrderColumns:
             street=col((_NO_ID if o.street_id is None else o.street_id for o in orders), np.int64),
             active=col(((not c.started) and c.order.slots > 0 for c in ctx), bool),
             chord2=_chord2_bound(col((o.max_distance_km for o in orders), np.float64), params),
+            hours=np.array(
+                [_hour_mask(c.week_begin, c.week_end) for c in ctx], dtype=np.uint64
+            ).reshape(m, 3),
         )
 
 
 @dataclass(frozen=True, eq=False)
 class Pairs:
-    """Eligible pairs (borderline ones still to confirm), sorted by (order, row)."""
+    """Eligible pairs (borderline ones still to confirm), grouped by chunk of orders."""
 
     order: np.ndarray  # order index
     row: np.ndarray  # main-table row of the index
@@ -114,7 +118,7 @@ def eligible_pairs(
     """Every pair passing the hard constraints up to the borderline check (see module doc)."""
     table = index.table
     static = index._static if params.shape_key() == index.params.shape_key() else None
-    entry_key, entry_row, _ = _layout(index)
+    entry_key, entry_row, _, entry_bits = _layout(index)
     r_order, r_lo, r_hi, r_bit = _ranges(index, cols, params)
     if len(r_order) == 0 or table.n == 0:
         return Pairs.concat([])
@@ -136,9 +140,17 @@ def eligible_pairs(
         ln = lens[a:b]
         total = int(ln.sum())
         starts = np.repeat(lo[a:b] - np.concatenate(([0], np.cumsum(ln)[:-1])), ln)
-        rows = entry_row[starts + np.arange(total)]
+        pos = starts + np.arange(total)
         order = np.repeat(r_order[a:b], ln)
-        bits = np.repeat(r_bit[a:b], ln)
+        # Availability prefilter on the entries' hour bitmaps (exact for on-the-hour rows).
+        ok = np.ones(total, dtype=bool)
+        for w in range(3):
+            need = cols.hours[order, w]
+            ok &= (entry_bits[w][pos] & need) == need
+        sel = np.flatnonzero(ok)
+        rows = entry_row[pos[sel]]
+        order = order[sel]
+        bits = np.repeat(r_bit[a:b], ln)[sel]
         parts.append(_evaluate(index, table, order, rows, bits, cols, params, static))
     return Pairs.concat(parts)
 
@@ -224,7 +236,7 @@ def _key(index: VolunteerIndex, slot, q, cls, grow, gcol):
     return (key * index._nrows + grow) * index._ncols + gcol
 
 
-def _layout(index: VolunteerIndex) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def _layout(index: VolunteerIndex):
     """Entries (row, skill, weekly time slot touched by its availability, radius class),
     sorted by key with the grid cell.
 
@@ -267,7 +279,10 @@ def _layout(index: VolunteerIndex) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     cls = np.searchsorted(_RADIUS_CLASSES, table.radius_km[e_row], side="left")
     keys = _key(index, e_slot, e_q, cls, grow, gcol)
     o = np.argsort(keys, kind="stable")
-    result = (keys[o], e_row[o], np.unique(cls))
+    e_row = e_row[o]
+    hour_bits = table.hour_bitmap()[0]
+    words = [np.ascontiguousarray(hour_bits[e_row, w]) for w in range(3)]
+    result = (keys[o], e_row, np.unique(cls), words)
     index._batch_layout = (table, result)
     return result
 
@@ -293,17 +308,25 @@ def _evaluate(index, table: VolunteerTable, order, rows, bits, cols: OrderColumn
     cover = np.where(multi, np.left_shift(1, bits), 0)
     matched = np.ones(len(rows), dtype=np.int64)
     if multi.any():
-        key = order * np.int64(table.n + 1) + rows
+        single = np.flatnonzero(~multi)
+        m_idx = np.flatnonzero(multi)
+        key = order[m_idx] * np.int64(table.n + 1) + rows[m_idx]
         o = np.argsort(key, kind="stable")
-        key, cover, dist, limit, band = key[o], cover[o], dist[o], limit[o], band[o]
+        key, m_idx = key[o], m_idx[o]
         first = np.ones(len(key), dtype=bool)
         first[1:] = key[1:] != key[:-1]
         starts = np.flatnonzero(first)
-        cover = np.bitwise_or.reduceat(cover, starts)
-        key, dist, limit, band = key[starts], dist[starts], limit[starts], band[starts]
-        order, rows = key // (table.n + 1), key % (table.n + 1)
-        matched = np.where(cover > 0, _popcount(cover), 1)
-    keep = table.availability_covers(rows, cols.week_begin[order], cols.week_end[order])
+        m_cover = np.bitwise_or.reduceat(cover[m_idx], starts)
+        m_idx = m_idx[starts]
+        take = np.concatenate([single, m_idx])
+        order, rows, dist, limit, band = (a[take] for a in (order, rows, dist, limit, band))
+        cover = np.concatenate([cover[single], m_cover])
+        matched = np.concatenate([matched[single], _popcount(m_cover)])
+    keep = table.hour_bitmap()[1][rows].copy()  # the bitmap prefilter decided these rows
+    todo = np.flatnonzero(~keep)
+    if len(todo):
+        o = order[todo]
+        keep[todo] = table.availability_covers(rows[todo], cols.week_begin[o], cols.week_end[o])
     keep &= ~table.blacked_out_pairs(rows, cols.days[order])
     conflict = table.commitment_conflict(
         rows, cols.start_s[order], cols.end_s[order], params.buffer_seconds

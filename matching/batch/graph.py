@@ -245,10 +245,14 @@ def lossless_prefix(
     good = exclusive & usable
     cum = np.cumsum(good)
     have = cum - np.concatenate(([0], cum))[g_start][g]
-    reached = (have >= need) & good
+    reached = np.flatnonzero((have >= need) & good)
     never = np.iinfo(np.int64).max
     sat = np.full(len(g_start), never)
-    np.minimum.at(sat, g[reached], pos[reached])
+    # Rows are sorted by group then position: the first reached row of each group.
+    g_r = g[reached]
+    head = np.ones(len(reached), dtype=bool)
+    head[1:] = g_r[1:] != g_r[:-1]
+    sat[g_r[head]] = pos[reached[head]]
     return pos <= sat[g], sat[g] < never
 
 
@@ -267,12 +271,25 @@ def _prune(pairs, table, cols, orders, slots, limits, params: MatchParams):
     first = np.ones(n, dtype=bool)
     first[1:] = group[1:] != group[:-1]
     pos = np.arange(n) - np.flatnonzero(first)[np.cumsum(first) - 1]
-    by_score = _sort_keys(pairs.order, pairs.cover, pairs.score, pairs.row, params, by_cover=False)
-    score_rank = np.empty(n, dtype=np.int64)
-    if n:
-        score_rank[by_score] = (
-            np.arange(n) - np.searchsorted(pairs.order[by_score], pairs.order)[by_score]
-        )
+    # Rank by score within the order: the position, except in multi-skill orders (sorted by
+    # cover pattern first), which are re-ranked apart.
+    score_rank = pos.copy()
+    multi = np.flatnonzero(cols.n_required[pairs.order] > 1)
+    if len(multi):
+        o = multi[
+            _sort_keys(
+                pairs.order[multi],
+                pairs.cover[multi],
+                pairs.score[multi],
+                pairs.row[multi],
+                params,
+                by_cover=False,
+            )
+        ]
+        ord_o = pairs.order[o]
+        head = np.ones(len(o), dtype=bool)
+        head[1:] = ord_o[1:] != ord_o[:-1]
+        score_rank[o] = np.arange(len(o)) - np.flatnonzero(head)[np.cumsum(head) - 1]
     cap = (limits * max(params.lossless_factor, 1))[pairs.order]
     need = slots[pairs.order]
     start = cols.start_s[pairs.order]
@@ -280,26 +297,26 @@ def _prune(pairs, table, cols, orders, slots, limits, params: MatchParams):
     alive = np.ones(n, dtype=bool)  # not rejected by the geodesic
     known = ~pairs.borderline  # decided (borderline pairs are decided on demand)
     cand = np.ones(n, dtype=bool)  # not trimmed yet
-    by_time = np.lexsort((start, pairs.row))  # exclusivity works on (volunteer, start) order
-    rounds = 0
-    while True:
-        # Unconfirmed pairs still count as blockers of other orders' candidates (conservative).
+    # Exclusivity works on (volunteer, start) order.
+    base = int(start.min()) if n else 0
+    by_time = np.argsort((pairs.row.astype(np.int64) << _SHIFT) | (start - base), kind="stable")
+    for _ in range(_PRUNE_ROUNDS):
+        # Unconfirmed (and later rejected) pairs count as blockers: conservative, still valid.
         idx = by_time[(cand & alive)[by_time]]
         exclusive = np.zeros(n, dtype=bool)
         exclusive[idx] = exclusive_edges(pairs.row[idx], start[idx], busy[idx], presorted=True)
-        prefix, satisfied = lossless_prefix(group, need, cand & alive & known, exclusive)
-        todo = prefix & cand & alive & ~known
-        if todo.any():
+        while True:
+            prefix, satisfied = lossless_prefix(group, need, cand & alive & known, exclusive)
+            todo = prefix & cand & alive & ~known
+            if not todo.any():
+                break
             alive = _confirm_some(pairs, alive, todo, table, cols)
             known |= todo
-            continue
         new = cand & prefix
-        rounds += 1
-        # Each round is lossless on its own; the solver's reduce_graph finishes the job.
-        if new.sum() == cand.sum() or rounds >= _PRUNE_ROUNDS:
-            cand = new
+        done = new.sum() == cand.sum()
+        cand = new  # each round is lossless on its own; the solver's reduce_graph goes on
+        if done:
             break
-        cand = new
     in_prefix = (cand & (satisfied | (pos < cap))) | (score_rank < limits[pairs.order])
     todo = in_prefix & alive & ~known
     if todo.any():
