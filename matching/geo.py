@@ -158,3 +158,58 @@ def to_wgs84(lat: float, lng: float, system: str) -> tuple[float, float]:
         return converters[system.lower()](lat, lng)
     except KeyError:
         raise ValueError(f"unknown coordinate system {system!r}") from None
+
+
+def vincenty_km(lat1, lng1, lat2, lng2, *, iterations: int = 50):
+    """Vectorized Vincenty inverse on WGS-84 (km) and a per-pair "converged" flag.
+
+    Vincenty's series agree with the exact geodesic to well under a millimetre wherever they
+    converge (not near antipodal points), so callers use them to *decide* distance limits in
+    bulk and fall back to ``geodesic_km`` within a small guard band or where not converged.
+    """
+    a = _WGS84_A_KM
+    f = _WGS84_F
+    b = a * (1 - f)
+    lat1, lng1, lat2, lng2 = (np.asarray(x, dtype=np.float64) for x in (lat1, lng1, lat2, lng2))
+    u1 = np.arctan((1 - f) * np.tan(np.radians(lat1)))
+    u2 = np.arctan((1 - f) * np.tan(np.radians(lat2)))
+    big_l = np.radians(lng2 - lng1)
+    sin_u1, cos_u1, sin_u2, cos_u2 = np.sin(u1), np.cos(u1), np.sin(u2), np.cos(u2)
+    lam = big_l.copy()
+    converged = np.zeros(lam.shape, dtype=bool)
+    sin_sigma = cos_sigma = sigma = cos2_alpha = cos_2sm = np.zeros(lam.shape)
+    for _ in range(iterations):
+        sin_lam, cos_lam = np.sin(lam), np.cos(lam)
+        sin_sigma = np.hypot(cos_u2 * sin_lam, cos_u1 * sin_u2 - sin_u1 * cos_u2 * cos_lam)
+        cos_sigma = sin_u1 * sin_u2 + cos_u1 * cos_u2 * cos_lam
+        sigma = np.arctan2(sin_sigma, cos_sigma)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            sin_alpha = np.where(sin_sigma > 0, cos_u1 * cos_u2 * sin_lam / sin_sigma, 0.0)
+            cos2_alpha = 1 - sin_alpha**2
+            cos_2sm = np.where(cos2_alpha > 0, cos_sigma - 2 * sin_u1 * sin_u2 / cos2_alpha, 0.0)
+        c = f / 16 * cos2_alpha * (4 + f * (4 - 3 * cos2_alpha))
+        prev = lam
+        lam = big_l + (1 - c) * f * sin_alpha * (
+            sigma + c * sin_sigma * (cos_2sm + c * cos_sigma * (-1 + 2 * cos_2sm**2))
+        )
+        converged = np.abs(lam - prev) < 1e-12
+        if converged.all():
+            break
+    u_sq = cos2_alpha * (a**2 - b**2) / b**2
+    big_a = 1 + u_sq / 16384 * (4096 + u_sq * (-768 + u_sq * (320 - 175 * u_sq)))
+    big_b = u_sq / 1024 * (256 + u_sq * (-128 + u_sq * (74 - 47 * u_sq)))
+    delta_sigma = (
+        big_b
+        * sin_sigma
+        * (
+            cos_2sm
+            + big_b
+            / 4
+            * (
+                cos_sigma * (-1 + 2 * cos_2sm**2)
+                - big_b / 6 * cos_2sm * (-3 + 4 * sin_sigma**2) * (-3 + 4 * cos_2sm**2)
+            )
+        )
+    )
+    dist = b * big_a * (sigma - delta_sigma)
+    return np.where(sin_sigma == 0, 0.0, dist), converged & np.isfinite(dist)
