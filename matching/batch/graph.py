@@ -208,21 +208,29 @@ def exclusive_edges(
     n = len(volunteer)
     if n == 0:
         return np.zeros(0, dtype=bool)
-    o = np.arange(n) if presorted else np.lexsort((start_s, volunteer))
-    vol, s, b = volunteer[o], start_s[o], busy_until_s[o]
+    if presorted:
+        o, vol, s, b = None, volunteer, start_s, busy_until_s
+    else:
+        o = np.lexsort((start_s, volunteer))
+        vol, s, b = volunteer[o], start_s[o], busy_until_s[o]
     same_prev = np.zeros(n, dtype=bool)
     same_prev[1:] = vol[1:] == vol[:-1]
     # Sorted by start per volunteer: a later edge overlaps iff the next one starts before my
     # end; an earlier one iff the running maximum of earlier ends passes my start.
     later = np.zeros(n, dtype=bool)
     later[:-1] = same_prev[1:] & (s[1:] < b[:-1])
-    rank = np.cumsum(~same_prev).astype(np.int64) << _SHIFT
+    rank = np.cumsum(~same_prev) << _SHIFT
     base = int(s.min())
-    running = np.maximum.accumulate(rank | (b - base)) - rank + base
+    running = np.maximum.accumulate(rank | (b - base))
+    running -= rank
+    running += base
     earlier = np.zeros(n, dtype=bool)
     earlier[1:] = same_prev[1:] & (running[:-1] > s[1:])
+    free = ~(later | earlier)
+    if o is None:
+        return free
     out = np.empty(n, dtype=bool)
-    out[o] = ~(later | earlier)
+    out[o] = free
     return out
 
 
@@ -268,7 +276,9 @@ def _prune(pairs, table, cols, orders, slots, limits, params: MatchParams):
     group = pairs.order * np.int64(64) + pairs.cover  # pairs are sorted by this key
     first = np.ones(n, dtype=bool)
     first[1:] = group[1:] != group[:-1]
-    pos = np.arange(n) - np.flatnonzero(first)[np.cumsum(first) - 1]
+    g_all = np.cumsum(first) - 1
+    n_groups = int(g_all[-1]) + 1 if n else 0
+    pos = np.arange(n) - np.flatnonzero(first)[g_all]
     # Rank by score within the order: the position, except in multi-skill orders (sorted by
     # cover pattern first), which are re-ranked apart.
     score_rank = pos.copy()
@@ -289,6 +299,9 @@ def _prune(pairs, table, cols, orders, slots, limits, params: MatchParams):
         head[1:] = ord_o[1:] != ord_o[:-1]
         score_rank[o] = np.arange(len(o)) - np.flatnonzero(head)[np.cumsum(head) - 1]
     cap = (limits * max(params.lossless_factor, 1))[pairs.order]
+    # Only the first ``cap`` of a group can ever be kept: the prefix search looks at those;
+    # the rest only block other orders' candidates.
+    window = np.flatnonzero(pos < cap)
     need = slots[pairs.order]
     start = cols.start_s[pairs.order]
     busy = cols.end_s[pairs.order] + params.buffer_seconds
@@ -297,14 +310,23 @@ def _prune(pairs, table, cols, orders, slots, limits, params: MatchParams):
     cand = np.ones(n, dtype=bool)  # not trimmed yet
     # Exclusivity works on (volunteer, start) order.
     base = int(start.min()) if n else 0
-    by_time = np.argsort((pairs.row.astype(np.int64) << _SHIFT) | (start - base), kind="stable")
+    # Any order of ties is fine (overlap is symmetric), so the faster unstable sort.
+    by_time = np.argsort((pairs.row.astype(np.int64) << _SHIFT) | (start - base))
+    t_row, t_start, t_busy = pairs.row[by_time], start[by_time], busy[by_time]
     for _ in range(_PRUNE_ROUNDS):
         # Unconfirmed (and later rejected) pairs count as blockers: conservative, still valid.
-        idx = by_time[(cand & alive)[by_time]]
+        live = (cand & alive)[by_time]
         exclusive = np.zeros(n, dtype=bool)
-        exclusive[idx] = exclusive_edges(pairs.row[idx], start[idx], busy[idx], presorted=True)
+        if live.all():
+            exclusive[by_time] = exclusive_edges(t_row, t_start, t_busy, presorted=True)
+        else:
+            exclusive[by_time[live]] = exclusive_edges(
+                t_row[live], t_start[live], t_busy[live], presorted=True
+            )
         while True:
-            prefix, satisfied = lossless_prefix(group, need, cand & alive & known, exclusive)
+            prefix, satisfied = _window_prefix(
+                window, g_all, n_groups, group, need, cand & alive & known, exclusive
+            )
             todo = prefix & cand & alive & ~known
             if not todo.any():
                 break
@@ -326,6 +348,20 @@ def _prune(pairs, table, cols, orders, slots, limits, params: MatchParams):
     lossless[pairs.order[lost]] = False
     kept = np.bincount(pairs.order[keep], minlength=len(orders))
     return keep, kept, lossless
+
+
+def _window_prefix(window, g_all, n_groups, group, need, usable, exclusive):
+    """``lossless_prefix`` computed on the window rows, spread to every row: rows past the
+    window are in the prefix exactly when their group is not satisfied (it keeps everything)."""
+    prefix_w, sat_w = lossless_prefix(
+        group[window], need[window], usable[window], exclusive[window]
+    )
+    group_sat = np.zeros(n_groups, dtype=bool)
+    group_sat[g_all[window]] = sat_w
+    satisfied = group_sat[g_all]
+    prefix = ~satisfied
+    prefix[window] = prefix_w
+    return prefix, satisfied
 
 
 def _confirm_some(pairs, alive, todo, table, cols):
