@@ -377,12 +377,12 @@ def _confirm_some(pairs, alive, todo, table, cols):
     lng = np.array([c.order.lng for c in cols.ctx])[pairs.order[idx]]
     rows = pairs.row[idx]
     d, ok = vincenty_km(table.lat[rows], table.lng[rows], lat, lng)
-    limit = pairs.limit_km[idx]
+    limit = np.minimum(table.radius_km[rows], cols.max_km[pairs.order[idx]])
     sure = ok & (np.abs(d - limit) > _GUARD_KM)
     out[idx[sure]] = d[sure] <= limit[sure]
-    for p in idx[~sure]:
+    for p, lim in zip(idx[~sure].tolist(), limit[~sure].tolist(), strict=True):
         row, ctx = int(pairs.row[p]), cols.ctx[int(pairs.order[p])]
-        out[p] = exact_within(table, row, ctx, float(pairs.limit_km[p]), None)[0]
+        out[p] = exact_within(table, row, ctx, lim, None)[0]
     return out
 
 
