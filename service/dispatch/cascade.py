@@ -16,8 +16,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from matching.types import Candidate
 from service.dispatch.candidates import draft_of, explain, ranked_candidates, suggestion_for
 from service.lifecycle.context import ActionContext
-from service.lifecycle.machine import change_offer_status, record_event, sync_loaded
-from service.models import Offer, Order, Volunteer
+from service.lifecycle.machine import change_offer_status, create_offer, sync_loaded
+from service.models import Order, Volunteer
 from service.notifications.outbox import notify
 from service.orders import repository as orders_repo
 from service.vocab import DispatchMode, OfferStatus, OrderStatus
@@ -92,28 +92,17 @@ async def top_up_offers(session: AsyncSession, ctx: ActionContext, *, order: Ord
     )
     for candidate, explanation in await explain(session, draft, candidates):
         rank += 1
-        offer = Offer(
+        offer = await create_offer(
+            session,
+            ctx,
             order_id=order.id,
             volunteer_id=candidate.volunteer_id,
             status=OfferStatus.offered,
+            reason=f"第 {rank} 顺位邀请：{explanation}",
             score=candidate.score,
             score_parts=score_parts_of(candidate, explanation),
             rank=rank,
-            offered_at=ctx.now,
             expires_at=expires_at,
-            updated_at=ctx.now,
-        )
-        session.add(offer)
-        await session.flush()
-        await record_event(
-            session,
-            ctx,
-            entity="offer",
-            entity_id=offer.id,
-            order_id=order.id,
-            from_status=None,
-            to_status=OfferStatus.offered,
-            reason=f"第 {rank} 顺位邀请：{explanation}",
         )
         await notify(
             session,

@@ -158,6 +158,40 @@ async def record_event(
     return event
 
 
+async def create_offer(
+    session: AsyncSession,
+    ctx: ActionContext,
+    *,
+    order_id: int,
+    volunteer_id: int,
+    status: OfferStatus,
+    reason: str,
+    **columns: Any,
+) -> Offer:
+    """Insert a new offer row (an invitation or a direct acceptance) and its creation event."""
+    offer = Offer(
+        order_id=order_id,
+        volunteer_id=volunteer_id,
+        status=status,
+        offered_at=ctx.now,
+        updated_at=ctx.now,
+        **columns,
+    )
+    session.add(offer)
+    await session.flush()
+    await record_event(
+        session,
+        ctx,
+        entity="offer",
+        entity_id=offer.id,
+        order_id=order_id,
+        from_status=None,
+        to_status=status,
+        reason=reason,
+    )
+    return offer
+
+
 def sync_loaded(session: AsyncSession, model: type, row_id: int, values: dict[str, Any]) -> None:
     """Keep an already-loaded ORM object in step with a Core UPDATE (no lazy reload in async)."""
     loaded = session.identity_map.get(identity_key(model, row_id))

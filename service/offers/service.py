@@ -10,7 +10,7 @@ from service.dispatch.candidates import draft_of, eligibility_reasons
 from service.dispatch.cascade import pull_outstanding_offers, top_up_offers
 from service.errors import Conflict, Forbidden, NotFound
 from service.lifecycle.context import ActionContext
-from service.lifecycle.machine import change_offer_status, record_event
+from service.lifecycle.machine import change_offer_status, create_offer
 from service.lifecycle.slots import claim_slot, release_slot
 from service.models import Offer, Order
 from service.offers import repository as repo
@@ -162,28 +162,16 @@ async def record_acceptance(
             values={"responded_at": ctx.now, "team_id": team_id, **fresh_commitment(existing)},
         )
         return existing
-    offer = Offer(
-        order_id=order.id,
-        volunteer_id=volunteer_id,
-        team_id=team_id,
-        status=OfferStatus.accepted,
-        offered_at=ctx.now,
-        responded_at=ctx.now,
-        updated_at=ctx.now,
-    )
-    session.add(offer)
-    await session.flush()
-    await record_event(
+    return await create_offer(
         session,
         ctx,
-        entity="offer",
-        entity_id=offer.id,
         order_id=order.id,
-        from_status=None,
-        to_status=OfferStatus.accepted,
+        volunteer_id=volunteer_id,
+        status=OfferStatus.accepted,
         reason="队长指派" if team_id else "开放接单",
+        team_id=team_id,
+        responded_at=ctx.now,
     )
-    return offer
 
 
 async def decline_offer(
