@@ -226,7 +226,7 @@ def _ranges(index: VolunteerIndex, cols: OrderColumns, params: MatchParams):
         hi = _key(index, slot[k], q[k], cls[k], r, c1[None, :]).ravel()
         parts.append((np.full(len(lo), oi[k]), lo, hi, np.full(len(lo), bit[k])))
     out = [np.concatenate([p[j] for p in parts]).astype(np.int64) for j in range(4)]
-    o = np.argsort(out[0], kind="stable")
+    o = np.argsort(out[0])
     return tuple(a[o] for a in out)
 
 
@@ -277,7 +277,7 @@ def _layout(index: VolunteerIndex):
     grow, gcol = index._cells(table.lat[e_row], table.lng[e_row])
     cls = np.searchsorted(_RADIUS_CLASSES, table.radius_km[e_row], side="left")
     keys = _key(index, e_slot, e_q, cls, grow, gcol)
-    o = np.argsort(keys, kind="stable")
+    o = np.argsort(keys)  # ties (one cell) in any order: pairs are ranked later
     e_row = e_row[o]
     hour_bits = table.hour_bitmap()[0]
     words = [np.ascontiguousarray(hour_bits[e_row, w]) for w in range(3)]
@@ -316,7 +316,7 @@ def _evaluate(index, table: VolunteerTable, order, rows, bits, cols: OrderColumn
         single = np.flatnonzero(~multi)
         m_idx = np.flatnonzero(multi)
         key = order[m_idx] * np.int64(table.n + 1) + rows[m_idx]
-        o = np.argsort(key, kind="stable")
+        o = np.argsort(key)
         key, m_idx = key[o], m_idx[o]
         first = np.ones(len(key), dtype=bool)
         first[1:] = key[1:] != key[:-1]

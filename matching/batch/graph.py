@@ -191,7 +191,7 @@ def _sort_keys(order, cover, score, row, params: MatchParams, *, by_cover: bool 
     key = order.astype(np.int64)
     for a, w in zip((cover, s_int, row), widths[1:], strict=True):
         key = (key << w) | a if w else key
-    return np.argsort(key, kind="stable")
+    return np.argsort(key)  # keys are unique (row is part of them)
 
 
 def _confirm(pairs: Pairs, want: np.ndarray, table: VolunteerTable, cols: OrderColumns):
