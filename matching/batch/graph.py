@@ -7,6 +7,7 @@ two overlapping orders, and skill coverage of multi-skill orders.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -50,7 +51,7 @@ class CandidateGraph:
         """Number of candidate edges."""
         return len(self.edge_order)
 
-    @property
+    @functools.cached_property
     def edge_score_int(self) -> np.ndarray:
         """Scores as exact integers (score * 10**decimals), for the solvers."""
         return np.rint(self.edge_score * self.score_scale).astype(np.int64)
