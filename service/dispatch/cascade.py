@@ -18,7 +18,7 @@ from service.dispatch.candidates import draft_of, explain, ranked_candidates, su
 from service.lifecycle.context import ActionContext
 from service.lifecycle.machine import change_offer_status, create_offer, sync_loaded
 from service.models import Order, Volunteer
-from service.notifications.outbox import notify
+from service.notifications.outbox import notify, notify_workers
 from service.orders import repository as orders_repo
 from service.vocab import DispatchMode, OfferStatus, OrderStatus
 
@@ -140,18 +140,15 @@ async def send_to_queue(
         if why
         else f"活动「{order.title}」暂无可邀请的志愿者"
     )
-    for user_id in await orders_repo.worker_user_ids(
-        session=session, community_id=order.community_id
-    ):
-        await notify(
-            session,
-            user_id=user_id,
-            kind="order_needs_attention",
-            title=title,
-            body=suggestion["text"],
-            payload={"order_id": order.id},
-            now=ctx.now,
-        )
+    await notify_workers(
+        session,
+        community_id=order.community_id,
+        kind="order_needs_attention",
+        title=title,
+        body=suggestion["text"],
+        payload={"order_id": order.id},
+        now=ctx.now,
+    )
 
 
 async def clear_attention(session: AsyncSession, order: Order) -> None:

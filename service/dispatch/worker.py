@@ -30,7 +30,7 @@ from service.errors import AppError
 from service.lifecycle.context import ActionContext
 from service.lifecycle.machine import change_offer_status, change_order_status
 from service.models import Offer, Order, Volunteer
-from service.notifications.outbox import notify
+from service.notifications.outbox import notify, notify_workers
 from service.notifications.worker import deliver_notifications
 from service.orders import repository as orders_repo
 from service.settings import Settings
@@ -186,18 +186,15 @@ async def expire_orders(sessionmaker, settings: Settings, now: datetime, report:
             values={"needs_attention_at": now, "suggestion": suggestion},
         )
         await pull_outstanding_offers(session, ctx, order_id=order_id, reason="接单已截止")
-        for user_id in await orders_repo.worker_user_ids(
-            session=session, community_id=order.community_id
-        ):
-            await notify(
-                session,
-                user_id=user_id,
-                kind="order_expired",
-                title=f"活动「{order.title}」接单截止仍未满员",
-                body=suggestion["text"],
-                payload={"order_id": order_id},
-                now=now,
-            )
+        await notify_workers(
+            session,
+            community_id=order.community_id,
+            kind="order_expired",
+            title=f"活动「{order.title}」接单截止仍未满员",
+            body=suggestion["text"],
+            payload={"order_id": order_id},
+            now=now,
+        )
         unit.orders_expired += 1
 
     await _each_in_own_transaction(sessionmaker, order_ids, work, report)
@@ -277,18 +274,15 @@ async def send_reminders(sessionmaker, settings: Settings, now: datetime, report
         ):
             offer.flags = [*(offer.flags or []), UNCONFIRMED]
             offer.updated_at = now
-            for worker_id in await orders_repo.worker_user_ids(
-                session=session, community_id=order.community_id
-            ):
-                await notify(
-                    session,
-                    user_id=worker_id,
-                    kind="offer_unconfirmed",
-                    title=f"志愿者未确认参加「{order.title}」",
-                    body="提醒后仍未确认，请电话联系。",
-                    payload={"order_id": order.id, "offer_id": offer.id},
-                    now=now,
-                )
+            await notify_workers(
+                session,
+                community_id=order.community_id,
+                kind="offer_unconfirmed",
+                title=f"志愿者未确认参加「{order.title}」",
+                body="提醒后仍未确认，请电话联系。",
+                payload={"order_id": order.id, "offer_id": offer.id},
+                now=now,
+            )
             report.flagged_unconfirmed += 1
         await session.commit()
     except Exception:

@@ -7,6 +7,7 @@ from datetime import datetime
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from service.models import Notification
+from service.orders.repository import worker_user_ids
 from service.vocab import NotificationStatus
 
 
@@ -36,3 +37,20 @@ async def notify(
     session.add(notification)
     await session.flush()
     return notification
+
+
+async def notify_workers(
+    session: AsyncSession,
+    *,
+    community_id: int,
+    kind: str,
+    title: str,
+    body: str,
+    payload: dict,
+    now: datetime,
+) -> None:
+    """Queue the same message to every worker of a community (they follow up its orders)."""
+    for user_id in await worker_user_ids(session=session, community_id=community_id):
+        await notify(
+            session, user_id=user_id, kind=kind, title=title, body=body, payload=payload, now=now
+        )

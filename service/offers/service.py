@@ -13,6 +13,7 @@ from service.lifecycle.context import ActionContext
 from service.lifecycle.machine import change_offer_status, create_offer
 from service.lifecycle.slots import claim_slot, release_slot
 from service.models import Offer, Order
+from service.notifications.outbox import notify_workers
 from service.offers import repository as repo
 from service.orders import repository as orders_repo
 from service.vocab import DispatchMode, OfferStatus, OrderStatus
@@ -249,17 +250,12 @@ async def confirm_offer(session: AsyncSession, ctx: ActionContext, *, offer_id: 
 
 
 async def _tell_workers(session: AsyncSession, ctx: ActionContext, order: Order, title, body):
-    from service.notifications.outbox import notify
-
-    for user_id in await orders_repo.worker_user_ids(
-        session=session, community_id=order.community_id
-    ):
-        await notify(
-            session,
-            user_id=user_id,
-            kind="order_changed",
-            title=title,
-            body=body,
-            payload={"order_id": order.id},
-            now=ctx.now,
-        )
+    await notify_workers(
+        session,
+        community_id=order.community_id,
+        kind="order_changed",
+        title=title,
+        body=body,
+        payload={"order_id": order.id},
+        now=ctx.now,
+    )
