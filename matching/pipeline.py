@@ -125,8 +125,9 @@ def evaluate_rows(
         return Evaluated.empty()
     order = ctx.order
     # Distance first: it is the most selective test on rows gathered from a bounding box.
-    diff = table.unit[rows] - ctx.unit
-    chord = np.sqrt(np.einsum("ij,ij->i", diff, diff))
+    ux, uy, uz = table.unit_xyz()
+    dx, dy, dz = ux[rows] - ctx.unit[0], uy[rows] - ctx.unit[1], uz[rows] - ctx.unit[2]
+    chord = np.sqrt(dx * dx + dy * dy + dz * dz)
     dist = 2 * EARTH_RADIUS_KM * np.arcsin(np.minimum(chord / 2, 1.0))
     limit = np.minimum(table.radius_km[rows], order.max_distance_km) + extra_km
     band = params.borderline_rel * limit + params.borderline_abs_km

@@ -290,7 +290,7 @@ def _evaluate(index, table: VolunteerTable, order, rows, bits, cols: OrderColumn
     # Cheap prefilter on squared chords (limit + band grows with the limit, and the chord with
     # the distance, so the pair's bound is the smaller of the two sides' bounds), with slack;
     # the exact spherical test runs on the survivors.
-    ux, uy, uz = table._cached("_u3", lambda: tuple(np.ascontiguousarray(c) for c in table.unit.T))
+    ux, uy, uz = table.unit_xyz()
     # One-dimensional takes: much faster than taking rows of the (n, 3) array.
     dx = ux[rows] - cols.unit[:, 0][order]
     chord2 = dx * dx
