@@ -40,6 +40,13 @@ from matching.types import Candidate, OrderRequest, VolunteerSnapshot
 _EPS_DEG = 1e-9
 
 
+def _chord2_bound(limit_km, params: MatchParams):
+    """Squared chord of a distance limit plus its borderline band (a prefilter bound)."""
+    reach = np.asarray(limit_km, dtype=np.float64) * (1 + params.borderline_rel)
+    half = np.minimum((reach + params.borderline_abs_km) / (2 * EARTH_RADIUS_KM), np.pi / 2)
+    return (2 * np.sin(half)) ** 2
+
+
 def _hour_mask(begin_min: int, end_min: int) -> list[np.uint64]:
     """The 3 words of hour bits a window [begin, end) (minutes of the local week) touches."""
     words = [0, 0, 0]
@@ -129,6 +136,12 @@ class VolunteerIndex:
         # prefilter runs on the gathered slices without touching the rows.
         bits, self._avail_exact = main.hour_bitmap()
         self._entry_bits = [np.ascontiguousarray(bits[self._entry_row, w]) for w in range(3)]
+        # And float32 copies of its unit vector and of the squared chord of its own radius
+        # (plus band): a distance prefilter on the slices, again before any row is read.
+        self._entry_xyz = [c[self._entry_row].astype(np.float32) for c in main.unit_xyz()]
+        self._entry_reach2 = _chord2_bound(main.radius_km, self.params)[self._entry_row].astype(
+            np.float32
+        )
 
     def _cells(self, lat, lng):
         grow = np.clip(np.floor((np.asarray(lat) + 90.0) / self.cell_deg), 0, self._nrows - 1)
@@ -202,6 +215,8 @@ class VolunteerIndex:
         arrays = [v for v in vars(self._main).values() if isinstance(v, np.ndarray)]
         cached = [a for v in vars(self._main).values() if isinstance(v, tuple) for a in v]
         own = [
+            *self._entry_xyz,
+            self._entry_reach2,
             self._entry_key,
             self._entry_row,
             self._dead,
@@ -374,7 +389,20 @@ class VolunteerIndex:
         for w in range(3):
             if need[w]:
                 ok &= (self._entry_bits[w][pos] & need[w]) == need[w]
-        rows = self._entry_row[pos[ok]]
+        pos = pos[ok]
+        same_band = (params.borderline_rel, params.borderline_abs_km) == (
+            self.params.borderline_rel,
+            self.params.borderline_abs_km,
+        )
+        if extra_km == 0.0 and not custom and same_band:
+            # Squared chord within min(own reach, order reach), in float32: the relative and
+            # absolute slack (about 200 m) cover its rounding many times over.
+            x, y, z = (c[pos] for c in self._entry_xyz)
+            u = ctx.unit.astype(np.float32)
+            d2 = (x - u[0]) ** 2 + (y - u[1]) ** 2 + (z - u[2]) ** 2
+            order_reach2 = np.float32(_chord2_bound(ctx.order.max_distance_km, params))
+            pos = pos[d2 <= np.minimum(self._entry_reach2[pos], order_reach2) * 1.001 + 1e-9]
+        rows = self._entry_row[pos]
         if len(slots) > 1:
             rows, matched = np.unique(rows, return_counts=True)
         else:
