@@ -1,67 +1,16 @@
-"""Queries of the activity day: offers of an order, check-out stamps, service records, counters."""
+"""Queries of the activity day: check-out stamps, service records, counters."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from datetime import datetime
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from service.models import Offer, Order, ServiceRecord, User, Volunteer
+from service.models import Offer, Order, ServiceRecord, Volunteer
 from service.vocab import OfferStatus
 
 _offers = Offer.__table__
-
-
-async def get_offer(*, session: AsyncSession, offer_id: int) -> Offer | None:
-    return await session.scalar(
-        sa.select(Offer).where(Offer.id == offer_id).execution_options(populate_existing=True)
-    )
-
-
-async def lock_order(*, session: AsyncSession, order_id: int) -> Order | None:
-    """The order with its row lock (PostgreSQL): first check-ins and completion queue here."""
-    return await session.scalar(
-        sa.select(Order)
-        .where(Order.id == order_id)
-        .with_for_update()
-        .execution_options(populate_existing=True)
-    )
-
-
-async def offers_of_order(
-    *, session: AsyncSession, order_id: int, statuses: Sequence[str] | None = None
-) -> list[Offer]:
-    statement = sa.select(Offer).where(Offer.order_id == order_id)
-    if statuses is not None:
-        statement = statement.where(Offer.status.in_(list(statuses)))
-    rows = await session.scalars(
-        statement.order_by(Offer.id).execution_options(populate_existing=True)
-    )
-    return list(rows.all())
-
-
-async def roster_names(*, session: AsyncSession, volunteer_ids: Sequence[int]) -> dict[int, str]:
-    if not volunteer_ids:
-        return {}
-    rows = await session.execute(
-        sa.select(Volunteer.id, User.name)
-        .join(User, User.id == Volunteer.user_id)
-        .where(Volunteer.id.in_(list(volunteer_ids)))
-    )
-    return {row.id: row.name for row in rows}
-
-
-async def user_ids_of_volunteers(
-    *, session: AsyncSession, volunteer_ids: Sequence[int]
-) -> dict[int, int]:
-    if not volunteer_ids:
-        return {}
-    rows = await session.execute(
-        sa.select(Volunteer.id, Volunteer.user_id).where(Volunteer.id.in_(list(volunteer_ids)))
-    )
-    return {row.id: row.user_id for row in rows}
 
 
 async def stamp_checkout(

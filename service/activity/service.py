@@ -15,6 +15,8 @@ from service.lifecycle.context import ActionContext
 from service.lifecycle.machine import change_offer_status, change_order_status
 from service.models import Offer, Order, ServiceRecord
 from service.notifications.outbox import notify
+from service.offers import repository as offers_repo
+from service.orders import repository as orders_repo
 from service.orders.service import managed_order
 from service.vocab import OfferStatus, OrderStatus
 
@@ -40,7 +42,7 @@ def distance_to_venue(order: Order, lat: float, lng: float) -> float:
 
 
 async def _own_offer(session: AsyncSession, ctx: ActionContext, offer_id: int) -> Offer:
-    offer = await repository.get_offer(session=session, offer_id=offer_id)
+    offer = await offers_repo.get_offer(session=session, offer_id=offer_id)
     if offer is None:
         raise NotFound("未找到该邀请。")
     if ctx.actor.volunteer_id is None or offer.volunteer_id != ctx.actor.volunteer_id:
@@ -65,7 +67,7 @@ async def check_in(
 ) -> CheckIn:
     """签到 at server time; far from the venue or without a location it is allowed but flagged."""
     offer = await _own_offer(session, ctx, offer_id)
-    order = await repository.lock_order(session=session, order_id=offer.order_id)
+    order = await orders_repo.lock_order(session=session, order_id=offer.order_id)
     if offer.status in (OfferStatus.checked_in, OfferStatus.completed):
         return CheckIn(offer=offer, distance_m=None, already=True)
     if offer.status != OfferStatus.accepted:
@@ -107,7 +109,7 @@ async def check_out(session: AsyncSession, ctx: ActionContext, *, offer_id: int)
     await repository.stamp_checkout(
         session=session, offer_id=offer.id, at=ctx.now, flags=list(offer.flags or []), now=ctx.now
     )
-    return await repository.get_offer(session=session, offer_id=offer.id)
+    return await offers_repo.get_offer(session=session, offer_id=offer.id)
 
 
 async def close_forgotten_checkouts(
@@ -131,7 +133,7 @@ async def roster(
 ) -> tuple[Order, list[Offer], dict[int, str]]:
     """Who holds (or held) a place on the order, for the worker's activity-day view."""
     order = await managed_order(session, ctx, order_id)
-    offers = await repository.offers_of_order(
+    offers = await offers_repo.offers_of_order(
         session=session,
         order_id=order.id,
         statuses=[
@@ -141,7 +143,7 @@ async def roster(
             OfferStatus.no_show,
         ],
     )
-    names = await repository.roster_names(
+    names = await offers_repo.volunteer_names(
         session=session, volunteer_ids=[offer.volunteer_id for offer in offers]
     )
     return order, offers, names
@@ -173,7 +175,7 @@ async def confirm_completion(
     credited with the order's scheduled hours and flagged.
     """
     order = await managed_order(session, ctx, order_id)
-    order = await repository.lock_order(session=session, order_id=order.id)
+    order = await orders_repo.lock_order(session=session, order_id=order.id)
     if order.status in (OrderStatus.completed, OrderStatus.evaluated):
         raise Conflict("该活动已确认完成。", code="already_completed")
     if order.status not in CHECK_IN_ALLOWED:
@@ -183,7 +185,7 @@ async def confirm_completion(
     await _start_if_needed(session, ctx, order, "社区确认活动已举行")
     # Check-outs nobody made end now, or at the scheduled end if that has passed.
     await close_forgotten_checkouts(session, ctx, order_id=order.id)
-    offers = await repository.offers_of_order(
+    offers = await offers_repo.offers_of_order(
         session=session, order_id=order.id, statuses=[OfferStatus.accepted, OfferStatus.checked_in]
     )
     known = {offer.volunteer_id for offer in offers if offer.status == OfferStatus.accepted}
@@ -243,7 +245,7 @@ async def _complete(
 
 async def _tell_volunteers(session, ctx: ActionContext, order: Order, result: Completion):
     volunteer_ids = [r.volunteer_id for r in result.records] + result.no_show_volunteer_ids
-    users = await repository.user_ids_of_volunteers(session=session, volunteer_ids=volunteer_ids)
+    users = await offers_repo.user_ids_of_volunteers(session=session, volunteer_ids=volunteer_ids)
     for record in result.records:
         await notify(
             session,

@@ -58,16 +58,6 @@ async def get_order(*, session: AsyncSession, order_id: int) -> Order | None:
     return await session.get(Order, order_id)
 
 
-async def lock_order(*, session: AsyncSession, order_id: int) -> Order | None:
-    """The order with its row lock: ratings of one order are decided one at a time."""
-    return await session.scalar(
-        sa.select(Order)
-        .where(Order.id == order_id)
-        .with_for_update()
-        .execution_options(populate_existing=True)
-    )
-
-
 async def add_evaluation(*, session: AsyncSession, evaluation: Evaluation) -> Evaluation:
     session.add(evaluation)
     await session.flush()

@@ -12,6 +12,7 @@ from service.evaluations import repository
 from service.lifecycle.context import ActionContext
 from service.lifecycle.machine import change_order_status
 from service.models import Evaluation, Order, RatingCode
+from service.orders import repository as orders_repo
 from service.vocab import OrderStatus, RaterKind
 
 RATEABLE = (OrderStatus.completed, OrderStatus.evaluated)
@@ -93,7 +94,8 @@ async def rate_volunteer(
     comment: str,
 ) -> tuple[Evaluation, bool]:
     """The worker rates one volunteer who served; returns (rating, order now evaluated)."""
-    order = await repository.lock_order(session=session, order_id=order.id)
+    # Ratings of one order are decided one at a time.
+    order = await orders_repo.lock_order(session=session, order_id=order.id)
     if order.status not in RATEABLE:
         raise Conflict("活动确认完成后才能评价志愿者。", code="not_completed")
     served = await repository.completed_volunteer_ids(session=session, order_id=order.id)

@@ -1,14 +1,16 @@
-"""Queries for offers: one row, a volunteer's list, overlaps, row locks."""
+"""Queries for offers: one row, an order's and a volunteer's lists, overlaps, row locks, the
+volunteers' names and user accounts."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import timedelta
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from service.api.pagination import PageParams
-from service.models import Offer, Order, TeamMember, Volunteer
+from service.models import Offer, Order, TeamMember, User, Volunteer
 from service.vocab import OfferStatus
 
 HOLDING = (OfferStatus.accepted.value, OfferStatus.checked_in.value)
@@ -42,14 +44,17 @@ async def lock_offer(*, session: AsyncSession, offer_id: int) -> None:
     await session.execute(sa.select(Offer.id).where(Offer.id == offer_id).with_for_update())
 
 
-async def lock_order(*, session: AsyncSession, order_id: int) -> Order | None:
-    """The order row, locked: taken before touching its offers (lock order: order → offers)."""
-    return await session.scalar(
-        sa.select(Order)
-        .where(Order.id == order_id)
-        .with_for_update()
-        .execution_options(populate_existing=True)
+async def offers_of_order(
+    *, session: AsyncSession, order_id: int, statuses: Sequence[str] | None = None
+) -> list[Offer]:
+    """An order's offers (optionally only some statuses), freshly loaded, oldest first."""
+    statement = sa.select(Offer).where(Offer.order_id == order_id)
+    if statuses is not None:
+        statement = statement.where(Offer.status.in_(list(statuses)))
+    rows = await session.scalars(
+        statement.order_by(Offer.id).execution_options(populate_existing=True)
     )
+    return list(rows.all())
 
 
 async def overlapping_order(
@@ -99,6 +104,28 @@ async def team_member_ids(*, session: AsyncSession, team_id: int) -> set[int]:
         sa.select(TeamMember.volunteer_id).where(TeamMember.team_id == team_id)
     )
     return set(rows)
+
+
+async def volunteer_names(*, session: AsyncSession, volunteer_ids: Sequence[int]) -> dict[int, str]:
+    if not volunteer_ids:
+        return {}
+    rows = await session.execute(
+        sa.select(Volunteer.id, User.name)
+        .join(User, User.id == Volunteer.user_id)
+        .where(Volunteer.id.in_(list(volunteer_ids)))
+    )
+    return {row.id: row.name for row in rows}
+
+
+async def user_ids_of_volunteers(
+    *, session: AsyncSession, volunteer_ids: Sequence[int]
+) -> dict[int, int]:
+    if not volunteer_ids:
+        return {}
+    rows = await session.execute(
+        sa.select(Volunteer.id, Volunteer.user_id).where(Volunteer.id.in_(list(volunteer_ids)))
+    )
+    return {row.id: row.user_id for row in rows}
 
 
 async def user_of_volunteer(*, session: AsyncSession, volunteer_id: int) -> int | None:

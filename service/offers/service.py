@@ -183,7 +183,7 @@ async def decline_offer(
     offer = await _own_offer(session, ctx, offer_id)
     if offer.status == OfferStatus.declined:
         return offer
-    order = await repo.lock_order(session=session, order_id=offer.order_id)
+    order = await orders_repo.lock_order(session=session, order_id=offer.order_id)
     await change_offer_status(
         session,
         ctx,
@@ -206,7 +206,7 @@ async def withdraw_offer(
         return offer
     if offer.status == OfferStatus.offered:
         raise Conflict("尚未接单的邀请请选择「婉拒」。", code="decline_instead")
-    order = await repo.lock_order(session=session, order_id=offer.order_id)
+    order = await orders_repo.lock_order(session=session, order_id=offer.order_id)
     if order.starts_at <= ctx.now:
         raise Conflict("活动已开始，不能再退出；如有特殊情况请联系社区。", code="order_started")
     await change_offer_status(

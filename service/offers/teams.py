@@ -28,7 +28,7 @@ from service.errors import Conflict, Forbidden, InvalidInput, NotFound
 from service.lifecycle.context import ActionContext
 from service.lifecycle.machine import record_event
 from service.lifecycle.slots import claim_refusal, claim_slot
-from service.models import Offer, Order, Team, User, Volunteer, VolunteerSkill
+from service.models import Offer, Order, Team, Volunteer, VolunteerSkill
 from service.notifications.outbox import notify
 from service.offers import repository as repo
 from service.offers.service import (
@@ -38,6 +38,7 @@ from service.offers.service import (
     ensure_still_open,
     record_acceptance,
 )
+from service.orders import repository as orders_repo
 from service.vocab import DispatchMode, OfferStatus, OrderStatus
 
 # Member rules checked here; distance is judged for the team and commitments under the lock.
@@ -48,7 +49,7 @@ _REUSABLE = (OfferStatus.offered, OfferStatus.withdrawn)
 
 async def _led_team_order(session: AsyncSession, ctx: ActionContext, order_id: int) -> Order:
     """The team order, if the actor leads its team (404, 409 not a team order, 403)."""
-    order = await repo.lock_order(session=session, order_id=order_id)
+    order = await orders_repo.lock_order(session=session, order_id=order_id)
     if order is None:
         raise NotFound("未找到该活动。")
     if order.dispatch_mode != DispatchMode.team or order.team_id is None:
@@ -56,15 +57,6 @@ async def _led_team_order(session: AsyncSession, ctx: ActionContext, order_id: i
     if not can_lead_team(ctx.actor, order.team_id):
         raise Forbidden("只有该志愿队的队长可以处理本队的派单。")
     return order
-
-
-async def _names(session: AsyncSession, volunteer_ids) -> dict[int, str]:
-    rows = await session.execute(
-        sa.select(Volunteer.id, User.name)
-        .join(User, User.id == Volunteer.user_id)
-        .where(Volunteer.id.in_(list(volunteer_ids)))
-    )
-    return dict(rows.all())
 
 
 async def _check_members_free(
@@ -123,11 +115,13 @@ async def team_accept(
         await repo.lock_volunteer(session=session, volunteer_id=volunteer_id)
     order = await _led_team_order(session, ctx, order_id)
     team_members = await repo.team_member_ids(session=session, team_id=order.team_id)
-    names = await _names(session, member_ids)
+    names = await repo.volunteer_names(session=session, volunteer_ids=member_ids)
     if outsiders := sorted(set(member_ids) - team_members):
         listed = "、".join(names.get(v, f"编号 {v}") for v in outsiders)
         raise InvalidInput(f"以下志愿者不是本队队员：{listed}。", code="not_team_member")
-    offers = {o.volunteer_id: o for o in await _offers_of(session, order.id)}
+    offers = {
+        o.volunteer_id: o for o in await repo.offers_of_order(session=session, order_id=order.id)
+    }
     held = {v for v, o in offers.items() if o.status in HOLDING}
     new_ids = sorted(set(member_ids) - held)
     if not new_ids:
@@ -164,13 +158,6 @@ async def team_accept(
     await clear_attention(session, order)
     await _tell_members(session, ctx, order, new_ids)
     return [offers[v] for v in sorted(member_ids)]
-
-
-async def _offers_of(session: AsyncSession, order_id: int) -> list[Offer]:
-    rows = await session.scalars(
-        sa.select(Offer).where(Offer.order_id == order_id).execution_options(populate_existing=True)
-    )
-    return list(rows)
 
 
 async def _tell_members(session: AsyncSession, ctx: ActionContext, order: Order, volunteer_ids):
@@ -212,6 +199,9 @@ async def team_decline(
         to_status=OrderStatus.published,
         reason=why,
     )
-    asked = {offer.volunteer_id for offer in await _offers_of(session, order.id)}
+    asked = {
+        offer.volunteer_id
+        for offer in await repo.offers_of_order(session=session, order_id=order.id)
+    }
     await send_to_queue(session, ctx, order=order, exclude=asked, why=why)
     return order

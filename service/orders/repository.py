@@ -16,6 +16,20 @@ async def get_order(*, session: AsyncSession, order_id: int) -> Order | None:
     return await session.get(Order, order_id, populate_existing=True)
 
 
+async def lock_order(*, session: AsyncSession, order_id: int) -> Order | None:
+    """The order row, locked (PostgreSQL): work on one order and its offers takes turns.
+
+    Taken before touching the order's offers (lock order: order → offers); first check-ins,
+    completion and the ratings of one order queue here too.
+    """
+    return await session.scalar(
+        sa.select(Order)
+        .where(Order.id == order_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+
+
 async def get_area(*, session: AsyncSession, area_id: int) -> Area | None:
     return await session.get(Area, area_id)
 
