@@ -2,10 +2,12 @@
 
 Layout. Every (volunteer, skill) pair is an *entry* keyed by (skill, tier, grid row, grid column)
 and the entries are sorted by that key, so "volunteers with skill s in tier t inside a lat/lng
-box" is a handful of contiguous slices found with one ``searchsorted``. Tiers group volunteers
-by their order-independent score (fairness + reliability); a query scans tiers best-first and
-stops as soon as the k-th best confirmed score beats every remaining tier's upper bound, which
-keeps dense cities fast without changing the answer.
+box" is a handful of contiguous slices found with one ``searchsorted``. Each entry also carries
+its volunteer's weekly hour bitmap and a float32 unit vector and reach, so availability and
+distance prefilters run on the slices before any volunteer row is read. Tiers (optional, one
+by default) group volunteers by their order-independent score (fairness + reliability); a query
+scans tiers best-first and stops as soon as the k-th best confirmed score beats every remaining
+tier's upper bound, without changing the answer.
 
 Updates. ``add`` / ``update`` / ``remove`` never rebuild: removed or replaced rows get a
 tombstone and new versions go to a small delta table that every query scans in full. When the

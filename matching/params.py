@@ -58,7 +58,8 @@ class MatchParams:
     borderline_rel: float = 0.0065
     borderline_abs_km: float = 0.002
     score_decimals: int = 6
-    # Batch: keep at most max(candidate_factor * slots, min_candidates) best candidates per order.
+    # Batch: keep at least the max(candidate_factor * slots, min_candidates) best candidates per
+    # order (more when needed for a provably lossless cut, up to lossless_factor times that).
     candidate_factor: int = 10
     min_candidates: int = 20
     # Batch: an order's kept candidates are extended (up to lossless_factor x its limit) until

@@ -99,7 +99,8 @@ def reduce_graph(graph: CandidateGraph) -> np.ndarray:
     if n == 0:
         return keep
     rank = np.lexsort((graph.edge_volunteer, -graph.edge_score, graph.edge_cover, graph.edge_order))
-    group = (graph.edge_order * np.int64(64) + graph.edge_cover)[rank]
+    width = np.int64(1) << int(graph.full_cover.max(initial=0)).bit_length()  # covers < width
+    group = (graph.edge_order * width + graph.edge_cover)[rank]
     need = graph.slots[graph.edge_order][rank]
     start = graph.start_s[graph.edge_order]
     busy = graph.busy_until_s[graph.edge_order]

@@ -132,12 +132,13 @@ def build_candidate_graph(
     *,
     prune: bool = True,
 ) -> CandidateGraph:
-    """Eligible edges of every order, keeping only the best ``candidate_limit`` when pruning.
+    """Eligible edges of every order: when pruning, its best ``candidate_limit`` plus the
+    ranking prefix that makes the cut provably lossless (see ``_prune``).
 
-    ``stats['pruning_lossless']`` tells whether pruning provably kept an optimal solution: for
-    every single-skill order either nothing was cut, or it kept at least its slots plus the slots
-    of all orders overlapping it (then any cut volunteer can be swapped for a kept, free one of
-    at least the same score). Multi-skill orders count as lossless only when nothing was cut.
+    ``stats['pruning_lossless']`` tells whether pruning provably kept an optimal solution: every
+    order either closed its exclusive-candidate prefix within the cap, lost nothing, or (single-
+    skill orders) kept at least its slots plus the slots of all orders overlapping it (then any
+    cut volunteer can be swapped for a kept, free one of at least the same score).
     """
     if isinstance(volunteers, VolunteerIndex):
         index = volunteers
@@ -274,7 +275,8 @@ def _prune(pairs, table, cols, orders, slots, limits, params: MatchParams):
     ``lossless_factor`` x the limit; orders stopped there fall back to the overlap-slots rule.
     """
     n = len(pairs.order)
-    group = pairs.order * np.int64(64) + pairs.cover  # pairs are sorted by this key
+    # Pairs are sorted by (order, cover); covers are below 2 ** (most required skills).
+    group = pairs.order * (np.int64(1) << int(cols.n_required.max(initial=1))) + pairs.cover
     first = np.ones(n, dtype=bool)
     first[1:] = group[1:] != group[:-1]
     g_all = np.cumsum(first) - 1

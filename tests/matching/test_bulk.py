@@ -126,3 +126,19 @@ def test_hour_bitmap_is_necessary_and_exact_for_on_the_hour_windows(rows, data):
             assert passes[i] or not covered  # necessary
             if exact[i]:
                 assert passes[i] == covered  # and sufficient when on the hour
+
+
+def test_orders_requiring_many_skills_keep_their_cover_groups_apart():
+    from tests.matching.factories import MONDAY_10_LOCAL, order, volunteer
+
+    skills = set(range(1, 9))  # 8 required skills: covers up to 255
+    vs = [volunteer(i, skills={1 + (i % 8)}, recent_hours=i) for i in range(1, 25)]
+    vs.append(volunteer(99, skills=skills))
+    os = [
+        order(1, skills=skills, slots=8),
+        order(2, start=MONDAY_10_LOCAL + timedelta(days=1), skills={1}, slots=1),
+    ]
+    r = assign_batch(os, vs, P, NOW)
+    full = assign_batch(os, vs, P, NOW, prune=False)
+    assert lexi(r) == lexi(full)
+    assert r.filled == 9
