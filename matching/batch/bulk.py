@@ -106,7 +106,7 @@ class Pairs:
     def concat(parts: list[Pairs]) -> Pairs:
         names = list(Pairs.__dataclass_fields__)
         if not parts:
-            z = np.zeros(0, dtype=np.int64)
+            z = np.zeros(0, dtype=np.int32)
             return Pairs(z, z, z.astype(float), z.astype(bool), z)
         return Pairs(*(np.concatenate([getattr(p, n) for p in parts]) for n in names))
 
@@ -359,7 +359,14 @@ def _evaluate(index, table: VolunteerTable, order, rows, bits, cols: OrderColumn
         scoring.locality_value(same_comm, same_street, params),
         params,
     )
-    return Pairs(order, rows, scores, dist > limit - band, cover)
+    # Narrow dtypes: these arrays are sorted and gathered a few times over millions of pairs.
+    return Pairs(
+        order.astype(np.int32),
+        rows.astype(np.int32),
+        scores,
+        dist > limit - band,
+        cover.astype(np.int32),
+    )
 
 
 def _chord2_bound(limit_km, params: MatchParams) -> np.ndarray:

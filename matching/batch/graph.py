@@ -174,7 +174,13 @@ def build_candidate_graph(
         ),
     }
     return CandidateGraph._make(
-        orders, edges.order, table.ids[edges.row], edges.score, edges.cover, params, stats
+        orders,
+        edges.order.astype(np.int64),
+        table.ids[edges.row],
+        edges.score,
+        edges.cover.astype(np.int64),
+        params,
+        stats,
     )
 
 
@@ -276,7 +282,8 @@ def _prune(pairs, table, cols, orders, slots, limits, params: MatchParams):
     """
     n = len(pairs.order)
     # Pairs are sorted by (order, cover); covers are below 2 ** (most required skills).
-    group = pairs.order * (np.int64(1) << int(cols.n_required.max(initial=1))) + pairs.cover
+    group = pairs.order.astype(np.int64) << int(cols.n_required.max(initial=1))
+    group += pairs.cover
     first = np.ones(n, dtype=bool)
     first[1:] = group[1:] != group[:-1]
     g_all = np.cumsum(first) - 1
@@ -313,13 +320,20 @@ def _prune(pairs, table, cols, orders, slots, limits, params: MatchParams):
     cand = np.ones(n, dtype=bool)  # not trimmed yet
     # Exclusivity works on (volunteer, start) order.
     base = int(start.min()) if n else 0
-    # Any order of ties is fine (overlap is symmetric), so the faster unstable sort.
-    by_time = np.argsort((pairs.row.astype(np.int64) << _SHIFT) | (start - base))
+    # Exclusivity matters only for window pairs, so only volunteers with a window pair take
+    # part in the sweep (their other pairs still block). Any order of ties is fine (overlap is
+    # symmetric), so the faster unstable sort.
+    in_window = np.zeros(table.n, dtype=bool)
+    in_window[pairs.row[window]] = True
+    sweep = np.flatnonzero(in_window[pairs.row])
+    key = (pairs.row[sweep].astype(np.int64) << _SHIFT) | (start[sweep] - base)
+    by_time = sweep[np.argsort(key)]
+    del key
     t_row, t_start, t_busy = pairs.row[by_time], start[by_time], busy[by_time]
     for _ in range(_PRUNE_ROUNDS):
         # Unconfirmed (and later rejected) pairs count as blockers: conservative, still valid.
         live = (cand & alive)[by_time]
-        exclusive = np.zeros(n, dtype=bool)
+        exclusive = np.zeros(n, dtype=bool)  # pairs outside the sweep are never needed
         if live.all():
             exclusive[by_time] = exclusive_edges(t_row, t_start, t_busy, presorted=True)
         else:
