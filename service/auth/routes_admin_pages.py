@@ -13,7 +13,7 @@ from service.auth.access import requires
 from service.auth.actor import Actor
 from service.auth.schemas import GrantIn, PasswordReset, UserCreate, UserUpdate
 from service.auth.views import audit_public, users_public
-from service.auth.web import form_errors, redirect
+from service.auth.web import form_errors, form_fields, redirect
 from service.db import SessionDep
 from service.errors import AppError, InvalidInput, NotFound
 from service.lifecycle.context import ContextDep
@@ -53,10 +53,6 @@ def _grants_from_form(fields: dict[str, str]) -> list[GrantIn]:
         except ValidationError:
             raise InvalidInput(f"第 {i + 1} 行角色填写有误。", code="bad_grant") from None
     return grants
-
-
-def _form_dict(form) -> dict[str, str]:
-    return {key: value for key, value in form.items() if isinstance(value, str)}
 
 
 @router.get("/users", name="admin_users")
@@ -118,7 +114,7 @@ async def user_new(request: Request, actor: Admin, session: SessionDep):
 @router.post("/users", name="admin_user_create")
 async def user_create(request: Request, actor: Admin, session: SessionDep, ctx: ContextDep):
     """Create a user from the form, then show them."""
-    fields = _form_dict(await request.form())
+    fields = form_fields(await request.form())
     form = {key: fields.get(key, "") for key in ("name", "phone")}
     errors: dict[str, str] = {}
     error = None
@@ -169,7 +165,7 @@ async def user_detail(request: Request, user_id: IdPath, actor: Admin, session: 
 async def user_roles(
     request: Request, user_id: IdPath, actor: Admin, session: SessionDep, ctx: ContextDep
 ):
-    fields = _form_dict(await request.form())
+    fields = form_fields(await request.form())
     try:
         await accounts.set_roles(
             session, ctx=ctx, user_id=user_id, grants=_grants_from_form(fields)
@@ -187,7 +183,7 @@ async def user_roles(
 async def user_status(
     request: Request, user_id: IdPath, actor: Admin, session: SessionDep, ctx: ContextDep
 ):
-    fields = _form_dict(await request.form())
+    fields = form_fields(await request.form())
     try:
         data = UserUpdate(status=fields.get("status") or None)
         await accounts.update_user(session, ctx=ctx, user_id=user_id, data=data)
@@ -206,7 +202,7 @@ async def user_status(
 async def user_reset(
     request: Request, user_id: IdPath, actor: Admin, session: SessionDep, ctx: ContextDep
 ):
-    fields = _form_dict(await request.form())
+    fields = form_fields(await request.form())
     try:
         data = PasswordReset(new_password=fields.get("new_password") or None)
         temporary = await accounts.reset_password(

@@ -26,12 +26,13 @@ from service.auth.schemas import (
 )
 from service.auth.throttle import ThrottleDep
 from service.auth.views import me_public
-from service.auth.web import clear_session_cookie, error_response, set_session_cookie
+from service.auth.web import clear_session_cookie, login_from_request, set_session_cookie
 from service.clock import ClockDep
 from service.db import SessionDep
 from service.lifecycle.context import ContextDep
 from service.schemas_common import IdPath
 from service.vocab import Role
+from service.web.errors import app_error_response
 from service.web.templating import mask_phone
 
 router = APIRouter(prefix="/api/v1", tags=["identity"])
@@ -50,19 +51,18 @@ async def login(
     throttle: ThrottleDep,
 ):
     """Log in with phone and password: sets the session cookie and returns the CSRF token."""
-    settings = request.app.state.settings
-    result = await service.login(
+    result = await login_from_request(
+        request,
         session,
+        actor=actor,
+        now=clock.now(),
+        throttle=throttle,
         phone=body.phone,
         password=body.password,
-        ip=client_ip(request),
-        now=clock.now(),
-        settings=settings,
-        throttle=throttle,
-        previous_session_id=actor.session_id,
     )
     if isinstance(result, service.LoginRefused):
-        return error_response(request, result.error)
+        # Returned, not raised: the failure count and audit entry must be committed.
+        return app_error_response(request, result.error)
     grants = await repository.grants_of(session=session, user_id=result.user.id)
     response = Response(
         SessionPublic(
@@ -73,7 +73,7 @@ async def login(
         ).model_dump_json(),
         media_type="application/json",
     )
-    set_session_cookie(response, settings, result.session_token)
+    set_session_cookie(response, request.app.state.settings, result.session_token)
     return response
 
 

@@ -17,6 +17,8 @@ from service.auth.views import me_public
 from service.auth.web import (
     clear_session_cookie,
     form_errors,
+    form_fields,
+    login_from_request,
     redirect,
     safe_next,
     set_session_cookie,
@@ -26,15 +28,12 @@ from service.db import SessionDep
 from service.errors import AppError
 from service.lifecycle.context import ContextDep
 from service.schemas_common import MAX_ID, IdPath
+from service.web.errors import retry_after_headers
 from service.web.templating import render
 
 router = APIRouter(include_in_schema=False)
 Public = Annotated[Actor, requires(PUBLIC)]
 Authenticated = Annotated[Actor, requires(AUTHENTICATED)]
-
-
-def _form_dict(form) -> dict[str, str]:
-    return {key: value for key, value in form.items() if isinstance(value, str)}
 
 
 @router.get("/login", name="login_form")
@@ -50,7 +49,7 @@ async def login_submit(
     request: Request, actor: Public, session: SessionDep, clock: ClockDep, throttle: ThrottleDep
 ):
     """Check the credentials; a new session id every time, the old one revoked."""
-    fields = _form_dict(await request.form())
+    fields = form_fields(await request.form())
     next_url = safe_next(fields.get("next"))
     context = {"next": next_url, "phone": fields.get("phone", "")[:13]}
     try:
@@ -60,26 +59,23 @@ async def login_submit(
     except ValidationError:
         context["error"] = "请输入 11 位手机号和密码。"
         return render(request, "auth/login.html", context, status_code=422)
-    settings = request.app.state.settings
-    result = await service.login(
+    result = await login_from_request(
+        request,
         session,
+        actor=actor,
+        now=clock.now(),
+        throttle=throttle,
         phone=credentials.phone,
         password=credentials.password,
-        ip=client_ip(request),
-        now=clock.now(),
-        settings=settings,
-        throttle=throttle,
-        previous_session_id=actor.session_id,
     )
     if isinstance(result, service.LoginRefused):
         # Rendered, not raised: the failure count and audit entry must be committed.
         context["error"] = result.error.detail
         response = render(request, "auth/login.html", context, status_code=result.error.status_code)
-        if hasattr(result.error, "retry_after"):
-            response.headers["Retry-After"] = str(result.error.retry_after)
+        response.headers.update(retry_after_headers(result.error) or {})
         return response
     response = redirect(request, next_url)
-    set_session_cookie(response, settings, result.session_token)
+    set_session_cookie(response, request.app.state.settings, result.session_token)
     return response
 
 
@@ -114,7 +110,7 @@ async def _register_context(request, session, form: dict, errors: dict) -> dict:
 @router.post("/register", name="register_submit")
 async def register_submit(request: Request, actor: Public, session: SessionDep, clock: ClockDep):
     """Create the pending account; errors are shown next to their fields."""
-    fields = _form_dict(await request.form())
+    fields = form_fields(await request.form())
     fields.pop("csrf_token", None)
     form = {
         key: fields.get(key, "")
@@ -163,7 +159,7 @@ async def password_submit(
     request: Request, actor: Authenticated, session: SessionDep, ctx: ContextDep
 ):
     """Change my password (other sessions end)."""
-    fields = _form_dict(await request.form())
+    fields = form_fields(await request.form())
     try:
         data = PasswordChange(
             current_password=fields.get("current_password", ""),
@@ -188,7 +184,7 @@ async def phone_reveal(
 ):
     """An htmx fragment with the full number (policy-checked, audited) — e.g. on an order page:
     ``<button hx-post="/users/7/phone-reveal" hx-vals='{"order_id": 12}'>显示号码</button>``."""
-    fields = _form_dict(await request.form())
+    fields = form_fields(await request.form())
     raw_order = fields.get("order_id") or request.query_params.get("order_id")
     order_id = (
         int(raw_order) if raw_order and raw_order.isdigit() and int(raw_order) <= MAX_ID else None

@@ -1,15 +1,19 @@
-"""HTTP helpers shared by the identity routes: the session cookie, redirects, form errors."""
+"""HTTP helpers shared by the identity routes: logging in, the session cookie, redirects, forms."""
 
 from __future__ import annotations
+
+from datetime import datetime
 
 from fastapi import Request, Response
 from fastapi.responses import RedirectResponse
 from pydantic import ValidationError
+from sqlalchemy.ext.asyncio import AsyncSession
 
-from service.auth.dependencies import session_cookie_name
-from service.errors import AppError
+from service.auth import service
+from service.auth.actor import Actor
+from service.auth.dependencies import client_ip, session_cookie_name
+from service.auth.throttle import ThrottleStore
 from service.settings import Settings
-from service.web.errors import problem_response
 
 
 def set_session_cookie(response: Response, settings: Settings, raw: str) -> None:
@@ -49,19 +53,33 @@ def redirect(request: Request, url: str) -> Response:
     return RedirectResponse(url, status_code=303)
 
 
-def error_response(request: Request, error: AppError) -> Response:
-    """The problem response an AppError would produce, returned instead of raised (so the
-    unit of work commits what the refusal recorded, e.g. a failed login)."""
-    headers = {"Retry-After": str(error.retry_after)} if hasattr(error, "retry_after") else None
-    return problem_response(
-        request,
-        status=error.status_code,
-        title=error.title,
-        detail=error.detail,
-        code=error.code,
-        headers=headers,
-        **error.extra,
+async def login_from_request(
+    request: Request,
+    session: AsyncSession,
+    *,
+    actor: Actor,
+    now: datetime,
+    throttle: ThrottleStore,
+    phone: str,
+    password: str,
+) -> service.LoginSuccess | service.LoginRefused:
+    """``service.login`` with what the request knows: client address, settings, the session
+    it replaces. The API and the login page both log in through here."""
+    return await service.login(
+        session,
+        phone=phone,
+        password=password,
+        ip=client_ip(request),
+        now=now,
+        settings=request.app.state.settings,
+        throttle=throttle,
+        previous_session_id=actor.session_id,
     )
+
+
+def form_fields(form) -> dict[str, str]:
+    """The text fields of a submitted form (uploads left out)."""
+    return {key: value for key, value in form.items() if isinstance(value, str)}
 
 
 def form_errors(error: ValidationError) -> dict[str, str]:

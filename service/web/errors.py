@@ -125,23 +125,35 @@ def _to_login(request: Request) -> Response:
     return RedirectResponse(target, status_code=303)
 
 
+def retry_after_headers(error: AppError) -> dict[str, str] | None:
+    """``Retry-After`` for a refusal that says when to try again (too many attempts)."""
+    retry_after = getattr(error, "retry_after", None)
+    return {"Retry-After": str(retry_after)} if retry_after is not None else None
+
+
+def app_error_response(request: Request, error: AppError) -> Response:
+    """The problem body (API) or error page (browser) for a refused action.
+
+    Routes may return it instead of raising, so the unit of work still commits what the
+    refusal recorded (e.g. a failed login's count and audit entry).
+    """
+    return problem_response(
+        request,
+        status=error.status_code,
+        title=error.title,
+        detail=error.detail,
+        code=error.code,
+        headers=retry_after_headers(error),
+        **error.extra,
+    )
+
+
 def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(AppError)
     async def _app_error(request: Request, error: AppError):
         if isinstance(error, NotAuthenticated) and _is_page_visit(request):
             return _to_login(request)
-        headers = None
-        if getattr(error, "retry_after", None) is not None:
-            headers = {"Retry-After": str(error.retry_after)}
-        return problem_response(
-            request,
-            status=error.status_code,
-            title=error.title,
-            detail=error.detail,
-            code=error.code,
-            headers=headers,
-            **error.extra,
-        )
+        return app_error_response(request, error)
 
     @app.exception_handler(RequestValidationError)
     async def _validation_error(request: Request, error: RequestValidationError):
