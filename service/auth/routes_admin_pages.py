@@ -155,6 +155,26 @@ async def _detail(request, session, actor, user_id: int, *, status_code=200, **e
     return render(request, "admin/user_detail.html", context, status_code=status_code)
 
 
+async def _change_then_detail(
+    request, session, actor, user_id: int, change, *, done: str, invalid: str | None = None
+):
+    """Run ``change`` and show the user again: with ``done`` (and what ``change`` returned for
+    the page), or with why it was refused. An unknown user stays a 404."""
+    try:
+        extra = await change() or {}
+    except ValidationError:
+        if invalid is None:
+            raise
+        return await _detail(request, session, actor, user_id, status_code=422, error=invalid)
+    except AppError as refused:
+        if refused.status_code == 404:
+            raise
+        return await _detail(
+            request, session, actor, user_id, status_code=refused.status_code, error=refused.detail
+        )
+    return await _detail(request, session, actor, user_id, message=done, **extra)
+
+
 @router.get("/users/{user_id}", name="admin_user")
 async def user_detail(request: Request, user_id: IdPath, actor: Admin, session: SessionDep):
     """One user: roles and scopes, status, password reset, their audit trail."""
@@ -166,17 +186,12 @@ async def user_roles(
     request: Request, user_id: IdPath, actor: Admin, session: SessionDep, ctx: ContextDep
 ):
     fields = form_fields(await request.form())
-    try:
-        await accounts.set_roles(
-            session, ctx=ctx, user_id=user_id, grants=_grants_from_form(fields)
-        )
-    except AppError as refused:
-        if refused.status_code == 404:
-            raise
-        return await _detail(
-            request, session, actor, user_id, status_code=refused.status_code, error=refused.detail
-        )
-    return await _detail(request, session, actor, user_id, message="角色已更新。")
+
+    async def change():
+        grants = _grants_from_form(fields)
+        await accounts.set_roles(session, ctx=ctx, user_id=user_id, grants=grants)
+
+    return await _change_then_detail(request, session, actor, user_id, change, done="角色已更新。")
 
 
 @router.post("/users/{user_id}/status", name="admin_user_status")
@@ -184,18 +199,14 @@ async def user_status(
     request: Request, user_id: IdPath, actor: Admin, session: SessionDep, ctx: ContextDep
 ):
     fields = form_fields(await request.form())
-    try:
+
+    async def change():
         data = UserUpdate(status=fields.get("status") or None)
         await accounts.update_user(session, ctx=ctx, user_id=user_id, data=data)
-    except ValidationError:
-        return await _detail(request, session, actor, user_id, status_code=422, error="状态无效。")
-    except AppError as refused:
-        if refused.status_code == 404:
-            raise
-        return await _detail(
-            request, session, actor, user_id, status_code=refused.status_code, error=refused.detail
-        )
-    return await _detail(request, session, actor, user_id, message="状态已更新。")
+
+    return await _change_then_detail(
+        request, session, actor, user_id, change, done="状态已更新。", invalid="状态无效。"
+    )
 
 
 @router.post("/users/{user_id}/reset-password", name="admin_user_reset")
@@ -203,22 +214,17 @@ async def user_reset(
     request: Request, user_id: IdPath, actor: Admin, session: SessionDep, ctx: ContextDep
 ):
     fields = form_fields(await request.form())
-    try:
+
+    async def change():
         data = PasswordReset(new_password=fields.get("new_password") or None)
         temporary = await accounts.reset_password(
             session, ctx=ctx, user_id=user_id, new_password=data.new_password
         )
-    except ValidationError:
-        return await _detail(request, session, actor, user_id, status_code=422, error="密码无效。")
-    except AppError as refused:
-        if refused.status_code == 404:
-            raise
-        return await _detail(
-            request, session, actor, user_id, status_code=refused.status_code, error=refused.detail
-        )
-    return await _detail(
-        request, session, actor, user_id, message="密码已重置，该用户需重新登录。",
-        temporary_password=temporary,
+        return {"temporary_password": temporary}
+
+    return await _change_then_detail(
+        request, session, actor, user_id, change,
+        done="密码已重置，该用户需重新登录。", invalid="密码无效。",
     )  # fmt: skip
 
 
