@@ -86,15 +86,7 @@ async def inbox_page(
     condition = Notification.user_id == user_id
     if unread_only:
         condition = sa.and_(condition, Notification.read_at.is_(None))
-    total = await session.scalar(sa.select(sa.func.count()).where(condition))
-    rows = await session.scalars(
-        sa.select(Notification)
-        .where(condition)
-        .order_by(Notification.created_at.desc(), Notification.id.desc())
-        .limit(limit)
-        .offset(offset)
-    )
-    return list(rows.all()), int(total or 0)
+    return await _newest_first(session, condition, limit=limit, offset=offset)
 
 
 async def unread_count(*, session: AsyncSession, user_id: int) -> int:
@@ -136,6 +128,13 @@ async def problems_page(
 ) -> tuple[list[Notification], int]:
     """Failed and dead rows for the admin, most recently created first."""
     condition = Notification.status.in_(list(statuses))
+    return await _newest_first(session, condition, limit=limit, offset=offset)
+
+
+async def _newest_first(
+    session: AsyncSession, condition, *, limit: int, offset: int
+) -> tuple[list[Notification], int]:
+    """One page of the matching rows, newest first, and how many match in all."""
     total = await session.scalar(sa.select(sa.func.count()).where(condition))
     rows = await session.scalars(
         sa.select(Notification)
