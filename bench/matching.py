@@ -290,11 +290,24 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="only the smallest sizes")
     parser.add_argument("--json", type=Path, help="also write the rows as JSON to this path")
+    parser.add_argument(
+        "--only",
+        action="append",
+        metavar="CASE",
+        help="run only these cases (repeatable): top-20, batch, or one batch size by its "
+        "orders, e.g. batch-20k, batch-1k",
+    )
     args = parser.parse_args(argv)
     sizes = PER_ORDER_SIZES[:1] if args.quick else PER_ORDER_SIZES
     batches = BATCH_SIZES[:1] if args.quick else BATCH_SIZES
+    if args.only:
+        only = set(args.only)
+        if "top-20" not in only:
+            sizes = ()
+        if "batch" not in only:
+            batches = tuple((m, n) for m, n in batches if f"batch-{m // 1000}k" in only)
     rows = []
-    for kind in ("city", "nationwide"):
+    for kind in ("city", "nationwide") if sizes else ():
         for n in sizes:
             print(f"... top-20 {kind} {n:,}", file=sys.stderr, flush=True)
             rows.append(per_order(n, kind))

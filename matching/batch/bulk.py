@@ -274,9 +274,11 @@ def _layout(index: VolunteerIndex):
     ]
     skills = np.array(sorted(index._slot_of_skill), dtype=np.int64)
     e_slot = np.searchsorted(skills, e_sk)
-    grow, gcol = index._cells(table.lat[e_row], table.lng[e_row])
-    cls = np.searchsorted(_RADIUS_CLASSES, table.radius_km[e_row], side="left")
-    keys = _key(index, e_slot, e_q, cls, grow, gcol)
+    # Per-row values computed once per volunteer, then gathered per entry.
+    row_grow, row_gcol = index._cells(table.lat, table.lng)
+    row_cls = np.searchsorted(_RADIUS_CLASSES, table.radius_km, side="left")
+    cls = row_cls[e_row]
+    keys = _key(index, e_slot, e_q, cls, row_grow[e_row], row_gcol[e_row])
     o = np.argsort(keys)  # ties (one cell) in any order: pairs are ranked later
     e_row = e_row[o]
     hour_bits = table.hour_bitmap()[0]

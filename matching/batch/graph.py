@@ -227,8 +227,13 @@ def exclusive_edges(
     # end; an earlier one iff the running maximum of earlier ends passes my start.
     later = np.zeros(n, dtype=bool)
     later[:-1] = same_prev[1:] & (s[1:] < b[:-1])
-    rank = np.cumsum(~same_prev) << _SHIFT
+    # A per-volunteer offset above every relative end, so the running maximum restarts per
+    # volunteer: the volunteer itself when small enough (edges are sorted by it), else its rank.
     base = int(s.min())
+    if int(vol.min()) >= 0 and int(vol.max()) < 1 << (62 - _SHIFT):
+        rank = vol.astype(np.int64) << _SHIFT
+    else:
+        rank = np.cumsum(~same_prev) << _SHIFT
     running = np.maximum.accumulate(rank | (b - base))
     running -= rank
     running += base
@@ -312,24 +317,30 @@ def _prune(pairs, table, cols, orders, slots, limits, params: MatchParams):
     # Only the first ``cap`` of a group can ever be kept: the prefix search looks at those;
     # the rest only block other orders' candidates.
     window = np.flatnonzero(pos < cap)
-    need = slots[pairs.order]
-    start = cols.start_s[pairs.order]
-    busy = cols.end_s[pairs.order] + params.buffer_seconds
+    need_w = slots[pairs.order[window]]
     alive = np.ones(n, dtype=bool)  # not rejected by the geodesic
     known = ~pairs.borderline  # decided (borderline pairs are decided on demand)
     cand = np.ones(n, dtype=bool)  # not trimmed yet
     # Exclusivity works on (volunteer, start) order.
-    base = int(start.min()) if n else 0
+    # (Per order, relative to the earliest start: the sort key packs them under the row.)
+    base = int(cols.start_s.min()) if n else 0
+    o_start = cols.start_s - base
+    o_busy = cols.end_s + params.buffer_seconds - base
     # Exclusivity matters only for window pairs, so only volunteers with a window pair take
     # part in the sweep (their other pairs still block). Any order of ties is fine (overlap is
     # symmetric), so the faster unstable sort.
     in_window = np.zeros(table.n, dtype=bool)
     in_window[pairs.row[window]] = True
     sweep = np.flatnonzero(in_window[pairs.row])
-    key = (pairs.row[sweep].astype(np.int64) << _SHIFT) | (start[sweep] - base)
-    by_time = sweep[np.argsort(key)]
-    del key
-    t_row, t_start, t_busy = pairs.row[by_time], start[by_time], busy[by_time]
+    s_order = pairs.order[sweep]
+    key = pairs.row[sweep].astype(np.int64)
+    key <<= _SHIFT
+    key |= o_start[s_order]
+    o = np.argsort(key)
+    by_time, t_order = sweep[o], s_order[o]
+    del key, o, s_order, sweep
+    t_row, t_start, t_busy = pairs.row[by_time], o_start[t_order], o_busy[t_order]
+    del t_order
     for _ in range(_PRUNE_ROUNDS):
         # Unconfirmed (and later rejected) pairs count as blockers: conservative, still valid.
         live = (cand & alive)[by_time]
@@ -342,7 +353,7 @@ def _prune(pairs, table, cols, orders, slots, limits, params: MatchParams):
             )
         while True:
             prefix, satisfied = _window_prefix(
-                window, g_all, n_groups, group, need, cand & alive & known, exclusive
+                window, g_all, n_groups, group, need_w, cand & alive & known, exclusive
             )
             todo = prefix & cand & alive & ~known
             if not todo.any():
@@ -367,12 +378,11 @@ def _prune(pairs, table, cols, orders, slots, limits, params: MatchParams):
     return keep, kept, lossless
 
 
-def _window_prefix(window, g_all, n_groups, group, need, usable, exclusive):
-    """``lossless_prefix`` computed on the window rows, spread to every row: rows past the
-    window are in the prefix exactly when their group is not satisfied (it keeps everything)."""
-    prefix_w, sat_w = lossless_prefix(
-        group[window], need[window], usable[window], exclusive[window]
-    )
+def _window_prefix(window, g_all, n_groups, group, need_w, usable, exclusive):
+    """``lossless_prefix`` computed on the window rows (``need_w``: their orders' slots),
+    spread to every row: rows past the window are in the prefix exactly when their group is not
+    satisfied (it keeps everything)."""
+    prefix_w, sat_w = lossless_prefix(group[window], need_w, usable[window], exclusive[window])
     group_sat = np.zeros(n_groups, dtype=bool)
     group_sat[g_all[window]] = sat_w
     satisfied = group_sat[g_all]
