@@ -8,16 +8,20 @@ from service.auth import policy, repository
 from service.auth.audit import AuditAction, record_action
 from service.errors import Forbidden, NotFound
 from service.lifecycle.context import ActionContext
-from service.web.templating import mask_phone
+from service.masking import mask_phone
 
-__all__ = ["mask_phone", "phone_for", "reveal_phone"]
+__all__ = [
+    "mask_phone",
+    "phone_for",
+    "reveal_phone",
+]
 
 
 def phone_for(ctx_actor, *, subject_user_id: int, phone: str | None) -> str:
     """What a list or page may show: the full number only to its owner, else masked."""
     if policy.can_see_full_phone(ctx_actor, subject_user_id):
         return phone or "—"
-    return mask_phone(phone)
+    return mask_phone(phone) or "—"
 
 
 async def reveal_phone(

@@ -30,10 +30,10 @@ from service.auth.web import clear_session_cookie, login_from_request, set_sessi
 from service.clock import ClockDep
 from service.db import SessionDep
 from service.lifecycle.context import ContextDep
+from service.masking import mask_phone
 from service.schemas_common import IdPath
 from service.vocab import Role
 from service.web.errors import app_error_response
-from service.web.templating import mask_phone
 
 router = APIRouter(prefix="/api/v1", tags=["identity"])
 Public = Annotated[Actor, requires(PUBLIC)]

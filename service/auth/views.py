@@ -8,9 +8,9 @@ from service.auth import repository
 from service.auth.actor import Actor
 from service.auth.audit import AUDIT_LABELS
 from service.auth.schemas import AuditEntryPublic, GrantPublic, MePublic, UserPublic
+from service.masking import mask_phone
 from service.models import AuditEntry, User
 from service.vocab import ROLE_LABELS, Role
-from service.web.templating import mask_phone
 
 
 def grant_public(row: dict) -> GrantPublic:

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from service.demands.schemas import DemandForWorker, DemandProgress, DemandPublic
+from service.masking import mask_phone
 from service.models import Demand, Order
-from service.notifications.senders import mask_phone
 from service.vocab import DEMAND_STATUS_LABELS, DemandStatus
 
 
@@ -35,7 +35,7 @@ def for_worker(demand: Demand, order: Order | None = None) -> DemandForWorker:
     return DemandForWorker(
         **_common(demand, order),
         contact_name=demand.contact_name,
-        contact_phone_masked=mask_phone(demand.contact_phone) if demand.contact_phone else None,
+        contact_phone_masked=mask_phone(demand.contact_phone),
         decline_reason=demand.decline_reason,
     )
 

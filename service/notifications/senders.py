@@ -16,6 +16,7 @@ from typing import Protocol
 
 import httpx
 
+from service.masking import mask_phone
 from service.models import Notification, User
 from service.settings import Settings
 
@@ -38,13 +39,9 @@ class Transport(Protocol):
     async def post(self, message: dict) -> None: ...
 
 
-def mask_phone(phone: str | None) -> str:
-    """138****5678: enough to tell numbers apart in a log, not enough to call anyone."""
-    if not phone:
-        return "-"
-    if len(phone) < 7:
-        return "*" * len(phone)
-    return f"{phone[:3]}****{phone[-4:]}"
+def log_phone(phone: str | None) -> str:
+    """A phone number as it may appear in a log: masked, or "-" when there is none."""
+    return mask_phone(phone) or "-"
 
 
 def sign(secret: str, timestamp: str, body: bytes) -> str:
@@ -73,9 +70,9 @@ class LogSender:
         await self.post(generic_message(notification, user))
 
     async def post(self, message: dict) -> None:
-        safe = {**message, "to": mask_phone(message.get("to"))}
+        safe = {**message, "to": log_phone(message.get("to"))}
         if "touser" in safe:
-            safe["touser"] = mask_phone(str(safe["touser"]))
+            safe["touser"] = log_phone(str(safe["touser"]))
         log.info("notification %s", json.dumps(safe, ensure_ascii=False, default=str))
 
 

@@ -17,6 +17,7 @@ from service.dispatch.candidates import (
     volunteer_snapshots,
 )
 from service.lifecycle.context import ActionContext
+from service.masking import mask_phone
 from service.models import Order, User, Volunteer
 from service.orders.geocoding import resolve_place
 from service.orders.schemas import CandidatePublic, PreviewPublic, PreviewRequest, ScorePartPublic
@@ -28,11 +29,6 @@ PART_LABELS = {
     "reliability": "可靠度",
     "locality": "同社区/街道",
 }
-
-
-def mask_phone(phone: str | None) -> str | None:
-    """139****0001: enough to recognise, not enough to call."""
-    return f"{phone[:3]}****{phone[-4:]}" if phone and len(phone) >= 8 else None
 
 
 async def draft_from_form(session: AsyncSession, ctx: ActionContext, data: PreviewRequest):

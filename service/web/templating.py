@@ -9,6 +9,7 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 
+from service.masking import mask_phone
 from service.settings import PROJECT_ROOT, get_settings
 
 templates = Jinja2Templates(directory=PROJECT_ROOT / "templates")  # autoescape is on for .html
@@ -25,15 +26,13 @@ def local_time(value: datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
     return value.astimezone(ZoneInfo(get_settings().timezone)).strftime(fmt)
 
 
-def mask_phone(phone: str | None) -> str:
-    """138****5678 — the way phone numbers are shown to anyone but their owner."""
-    if not phone or len(phone) != 11:
-        return "—"
-    return f"{phone[:3]}****{phone[7:]}"
+def masked_phone(phone: str | None) -> str:
+    """The template filter: the masked number, or a dash when there is none."""
+    return mask_phone(phone) or "—"
 
 
 templates.env.filters["local_time"] = local_time
-templates.env.filters["mask_phone"] = mask_phone
+templates.env.filters["mask_phone"] = masked_phone
 
 
 def render(

@@ -6,6 +6,7 @@ import logging
 import httpx
 import pytest
 
+from service.masking import mask_phone
 from service.models import Notification, User
 from service.notifications.senders import (
     SIGNATURE_HEADER,
@@ -17,7 +18,7 @@ from service.notifications.senders import (
     WebhookSender,
     WechatTemplateAdapter,
     build_sender,
-    mask_phone,
+    log_phone,
     sign,
     sms_text,
 )
@@ -41,8 +42,13 @@ class Recorder:
 
 def test_mask_phone_keeps_only_the_ends():
     assert mask_phone("13812345678") == "138****5678"
-    assert mask_phone(None) == "-"
+    assert mask_phone(None) is None
     assert mask_phone("123") == "***"
+
+
+def test_a_log_shows_a_dash_for_a_missing_number():
+    assert log_phone(None) == "-"
+    assert log_phone("13812345678") == "138****5678"
 
 
 async def test_log_sender_never_writes_the_full_phone(caplog):
