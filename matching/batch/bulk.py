@@ -91,24 +91,79 @@ class OrderColumns:
 
 @dataclass(frozen=True, eq=False)
 class Pairs:
-    """Eligible pairs (borderline ones still to confirm), grouped by chunk of orders."""
+    """Eligible pairs (borderline ones still to confirm)."""
 
     order: np.ndarray  # order index
     row: np.ndarray  # main-table row of the index
     score: np.ndarray
     borderline: np.ndarray
     cover: np.ndarray  # bitmask of the order's required skills held (0 for single-skill orders)
+    # Rank within the order by (score descending, row); pairs are sorted by (order, cover,
+    # score descending, row), so for single-skill orders it is the position in the order.
+    rank: np.ndarray | None = None
 
     def take(self, sel) -> Pairs:
-        return Pairs(*(getattr(self, f)[sel] for f in self.__dataclass_fields__))
+        return Pairs(
+            *(
+                None if (a := getattr(self, f)) is None else a[sel]
+                for f in self.__dataclass_fields__
+            )
+        )
 
     @staticmethod
     def concat(parts: list[Pairs]) -> Pairs:
         names = list(Pairs.__dataclass_fields__)
         if not parts:
             z = np.zeros(0, dtype=np.int32)
-            return Pairs(z, z, z.astype(float), z.astype(bool), z)
+            return Pairs(z, z, z.astype(float), z.astype(bool), z, z)
         return Pairs(*(np.concatenate([getattr(p, n) for p in parts]) for n in names))
+
+    def ranked(self, n_required: np.ndarray, params: MatchParams) -> Pairs:
+        """Sorted by (order, cover, score descending, row) (main rows are sorted by id, so row
+        order is id order), with ``rank`` set."""
+        p = self.take(_sort_keys(self.order, self.cover, self.score, self.row, params))
+        rank = _positions(p.order)
+        multi = np.flatnonzero(n_required[p.order] > 1)
+        if len(multi):  # sorted by cover pattern first: ranked apart
+            o = multi[
+                _sort_keys(
+                    p.order[multi],
+                    p.cover[multi],
+                    p.score[multi],
+                    p.row[multi],
+                    params,
+                    by_cover=False,
+                )
+            ]
+            rank[o] = _positions(p.order[o])
+        return Pairs(p.order, p.row, p.score, p.borderline, p.cover, rank.astype(np.int32))
+
+
+def _positions(group: np.ndarray) -> np.ndarray:
+    """Position of each row within its run of equal ``group`` values."""
+    n = len(group)
+    first = np.ones(n, dtype=bool)
+    first[1:] = group[1:] != group[:-1]
+    starts = np.flatnonzero(first)
+    return np.arange(n) - np.repeat(starts, np.diff(np.append(starts, n)))
+
+
+def _sort_keys(order, cover, score, row, params: MatchParams, *, by_cover: bool = True):
+    """Argsort by (order, cover, score descending, row); one int64 key when the bits fit."""
+    n = len(order)
+    if n == 0:
+        return np.zeros(0, dtype=np.int64)
+    s_int = np.rint(score * 10**params.score_decimals).astype(np.int64)
+    s_int = s_int.max() - s_int  # descending
+    widths = [int(a.max()).bit_length() for a in (order, cover, s_int, row)]
+    if not by_cover:
+        widths[1] = 0
+    if sum(widths) > 62 or s_int.min() < 0:
+        return np.lexsort((row, s_int, cover if by_cover else np.zeros(n, np.int64), order))
+    key = order.astype(np.int64)
+    for a, w in zip((cover, s_int, row), widths[1:], strict=True):
+        key = (key << w) | a if w else key
+    return np.argsort(key)  # keys are unique (row is part of them)
 
 
 def eligible_pairs(
@@ -150,7 +205,8 @@ def eligible_pairs(
         rows = entry_row[pos[sel]]
         order = order[sel]
         bits = np.repeat(r_bit[a:b], ln)[sel]
-        parts.append(_evaluate(index, table, order, rows, bits, cols, params, static))
+        pairs = _evaluate(index, table, order, rows, bits, cols, params, static)
+        parts.append(pairs.ranked(cols.n_required, params))  # chunks hold whole orders
     return Pairs.concat(parts)
 
 

@@ -152,10 +152,8 @@ def build_candidate_graph(
         [candidate_limit(o, params) if prune else table.n for o in orders], dtype=np.int64
     )
     cols = OrderColumns.of(orders, params, now)
+    # Ranked within each order (and cover pattern): score descending, then volunteer id.
     pairs = eligible_pairs(index, orders, cols, params)
-    # Rank within each order (and cover pattern): score descending, then volunteer id (main
-    # rows are sorted by id, so row order is id order).
-    pairs = pairs.take(_sort_keys(pairs.order, pairs.cover, pairs.score, pairs.row, params))
     slots = np.array([o.slots for o in orders], dtype=np.int64)
     if prune:
         keep, kept, lossless = _prune(pairs, table, cols, orders, slots, limits, params)
@@ -182,24 +180,6 @@ def build_candidate_graph(
         params,
         stats,
     )
-
-
-def _sort_keys(order, cover, score, row, params: MatchParams, *, by_cover: bool = True):
-    """Argsort by (order, cover, score descending, row); one int64 key when the bits fit."""
-    n = len(order)
-    if n == 0:
-        return np.zeros(0, dtype=np.int64)
-    s_int = np.rint(score * 10**params.score_decimals).astype(np.int64)
-    s_int = s_int.max() - s_int  # descending
-    widths = [int(a.max()).bit_length() for a in (order, cover, s_int, row)]
-    if not by_cover:
-        widths[1] = 0
-    if sum(widths) > 62 or s_int.min() < 0:
-        return np.lexsort((row, s_int, cover if by_cover else np.zeros(n, np.int64), order))
-    key = order.astype(np.int64)
-    for a, w in zip((cover, s_int, row), widths[1:], strict=True):
-        key = (key << w) | a if w else key
-    return np.argsort(key)  # keys are unique (row is part of them)
 
 
 def _confirm(pairs: Pairs, want: np.ndarray, table: VolunteerTable, cols: OrderColumns):
@@ -294,25 +274,7 @@ def _prune(pairs, table, cols, orders, slots, limits, params: MatchParams):
     g_all = np.cumsum(first) - 1
     n_groups = int(g_all[-1]) + 1 if n else 0
     pos = np.arange(n) - np.flatnonzero(first)[g_all]
-    # Rank by score within the order: the position, except in multi-skill orders (sorted by
-    # cover pattern first), which are re-ranked apart.
-    score_rank = pos.copy()
-    multi = np.flatnonzero(cols.n_required[pairs.order] > 1)
-    if len(multi):
-        o = multi[
-            _sort_keys(
-                pairs.order[multi],
-                pairs.cover[multi],
-                pairs.score[multi],
-                pairs.row[multi],
-                params,
-                by_cover=False,
-            )
-        ]
-        ord_o = pairs.order[o]
-        head = np.ones(len(o), dtype=bool)
-        head[1:] = ord_o[1:] != ord_o[:-1]
-        score_rank[o] = np.arange(len(o)) - np.flatnonzero(head)[np.cumsum(head) - 1]
+    score_rank = pairs.rank
     cap = (limits * max(params.lossless_factor, 1))[pairs.order]
     # Only the first ``cap`` of a group can ever be kept: the prefix search looks at those;
     # the rest only block other orders' candidates.
@@ -332,15 +294,10 @@ def _prune(pairs, table, cols, orders, slots, limits, params: MatchParams):
     in_window = np.zeros(table.n, dtype=bool)
     in_window[pairs.row[window]] = True
     sweep = np.flatnonzero(in_window[pairs.row])
-    s_order = pairs.order[sweep]
-    key = pairs.row[sweep].astype(np.int64)
-    key <<= _SHIFT
-    key |= o_start[s_order]
-    o = np.argsort(key)
-    by_time, t_order = sweep[o], s_order[o]
-    del key, o, s_order, sweep
-    t_row, t_start, t_busy = pairs.row[by_time], o_start[t_order], o_busy[t_order]
-    del t_order
+    by_time, t_row, t_start, t_busy = _by_volunteer_time(
+        sweep, pairs.row[sweep], pairs.order[sweep], o_start, o_busy, table.n
+    )
+    del sweep
     for _ in range(_PRUNE_ROUNDS):
         # Unconfirmed (and later rejected) pairs count as blockers: conservative, still valid.
         live = (cand & alive)[by_time]
@@ -376,6 +333,34 @@ def _prune(pairs, table, cols, orders, slots, limits, params: MatchParams):
     lossless[pairs.order[lost]] = False
     kept = np.bincount(pairs.order[keep], minlength=len(orders))
     return keep, kept, lossless
+
+
+def _by_volunteer_time(idx, row, order, o_start, o_busy, n_rows):
+    """``idx`` sorted by (row, order start), ties in any order, with the sorted rows, starts
+    and busy-until times. When (row, start rank, position) fit in 63 bits they are packed in
+    one key and sorted by value (much faster than an argsort), else argsorted."""
+    m = len(o_start)
+    by_start = np.argsort(o_start, kind="stable")
+    start_rank = np.empty(m, dtype=np.int64)
+    start_rank[by_start] = np.arange(m)
+    w_rank, w_pos = max(m - 1, 1).bit_length(), max(len(idx) - 1, 1).bit_length()
+    if max(n_rows - 1, 1).bit_length() + w_rank + w_pos <= 63:
+        key = row.astype(np.int64)
+        key <<= w_rank
+        key |= start_rank[order]
+        key <<= w_pos
+        key |= np.arange(len(idx), dtype=np.int64)
+        key.sort()
+        t_rank = key >> w_pos
+        pos = key & ((1 << w_pos) - 1)
+        t_row = t_rank >> w_rank
+        t_rank &= (1 << w_rank) - 1
+        t_order = by_start[t_rank]
+        return idx[pos], t_row, o_start[t_order], o_busy[t_order]
+    key = (row.astype(np.int64) << _SHIFT) | o_start[order]
+    o = np.argsort(key)
+    t_order = order[o]
+    return idx[o], row[o], o_start[t_order], o_busy[t_order]
 
 
 def _window_prefix(window, g_all, n_groups, group, need_w, usable, exclusive):
