@@ -266,14 +266,20 @@ def _prune(pairs, table, cols, orders, slots, limits, params: MatchParams):
     ``lossless_factor`` x the limit; orders stopped there fall back to the overlap-slots rule.
     """
     n = len(pairs.order)
-    # Pairs are sorted by (order, cover); covers are below 2 ** (most required skills).
-    group = pairs.order.astype(np.int64) << int(cols.n_required.max(initial=1))
-    group += pairs.cover
+    # Pairs are sorted by (order, cover): groups are runs of equal (order, cover), numbered
+    # (int32) and positioned by repeats of their starts (cheaper than cumulative sums).
     first = np.ones(n, dtype=bool)
-    first[1:] = group[1:] != group[:-1]
-    g_all = np.cumsum(first) - 1
-    n_groups = int(g_all[-1]) + 1 if n else 0
-    pos = np.arange(n) - np.flatnonzero(first)[g_all]
+    np.not_equal(pairs.order[1:], pairs.order[:-1], out=first[1:])
+    first[1:] |= pairs.cover[1:] != pairs.cover[:-1]
+    g_start = np.flatnonzero(first)
+    del first
+    g_len = np.diff(np.append(g_start, n))
+    n_groups = len(g_start)
+    small = np.int32 if n < 1 << 31 else np.int64
+    g_all = np.repeat(np.arange(n_groups, dtype=small), g_len)
+    pos = np.arange(n, dtype=small)
+    pos -= np.repeat(g_start.astype(small), g_len)
+    group = g_all  # the group number stands for (order, cover) in the prefix search
     score_rank = pairs.rank
     cap = (limits * max(params.lossless_factor, 1))[pairs.order]
     # Only the first ``cap`` of a group can ever be kept: the prefix search looks at those;
@@ -288,16 +294,13 @@ def _prune(pairs, table, cols, orders, slots, limits, params: MatchParams):
     base = int(cols.start_s.min()) if n else 0
     o_start = cols.start_s - base
     o_busy = cols.end_s + params.buffer_seconds - base
-    # Exclusivity matters only for window pairs, so only volunteers with a window pair take
-    # part in the sweep (their other pairs still block). Any order of ties is fine (overlap is
-    # symmetric), so the faster unstable sort.
-    in_window = np.zeros(table.n, dtype=bool)
-    in_window[pairs.row[window]] = True
-    sweep = np.flatnonzero(in_window[pairs.row])
+    # Exclusivity matters only for window pairs, but sweeping every pair is cheaper than
+    # picking the volunteers with a window pair (nearly all of them) and gathering theirs: the
+    # others only block each other, and their flags are never read. Any order of ties is fine
+    # (overlap is symmetric).
     by_time, t_row, t_start, t_busy = _by_volunteer_time(
-        sweep, pairs.row[sweep], pairs.order[sweep], o_start, o_busy, table.n
+        pairs.row, pairs.order, o_start, o_busy, table.n
     )
-    del sweep
     for _ in range(_PRUNE_ROUNDS):
         # Unconfirmed (and later rejected) pairs count as blockers: conservative, still valid.
         live = (cand & alive)[by_time]
@@ -335,32 +338,32 @@ def _prune(pairs, table, cols, orders, slots, limits, params: MatchParams):
     return keep, kept, lossless
 
 
-def _by_volunteer_time(idx, row, order, o_start, o_busy, n_rows):
-    """``idx`` sorted by (row, order start), ties in any order, with the sorted rows, starts
+def _by_volunteer_time(row, order, o_start, o_busy, n_rows):
+    """Positions sorted by (row, order start), ties in any order, with the sorted rows, starts
     and busy-until times. When (row, start rank, position) fit in 63 bits they are packed in
     one key and sorted by value (much faster than an argsort), else argsorted."""
-    m = len(o_start)
+    m, n = len(o_start), len(row)
     by_start = np.argsort(o_start, kind="stable")
-    start_rank = np.empty(m, dtype=np.int64)
-    start_rank[by_start] = np.arange(m)
-    w_rank, w_pos = max(m - 1, 1).bit_length(), max(len(idx) - 1, 1).bit_length()
+    w_rank, w_pos = max(m - 1, 1).bit_length(), max(n - 1, 1).bit_length()
     if max(n_rows - 1, 1).bit_length() + w_rank + w_pos <= 63:
+        # Start ranks pre-shifted into place: one small-table gather per pair.
+        shifted_rank = np.empty(m, dtype=np.int64)
+        shifted_rank[by_start] = np.arange(m, dtype=np.int64) << w_pos
         key = row.astype(np.int64)
-        key <<= w_rank
-        key |= start_rank[order]
-        key <<= w_pos
-        key |= np.arange(len(idx), dtype=np.int64)
+        key <<= w_rank + w_pos
+        key |= shifted_rank[order]
+        key |= np.arange(n, dtype=np.int64)
         key.sort()
-        t_rank = key >> w_pos
         pos = key & ((1 << w_pos) - 1)
-        t_row = t_rank >> w_rank
-        t_rank &= (1 << w_rank) - 1
-        t_order = by_start[t_rank]
-        return idx[pos], t_row, o_start[t_order], o_busy[t_order]
+        key >>= w_pos
+        t_rank = key & ((1 << w_rank) - 1)
+        key >>= w_rank
+        t_row = key
+        return pos, t_row, o_start[by_start][t_rank], o_busy[by_start][t_rank]
     key = (row.astype(np.int64) << _SHIFT) | o_start[order]
     o = np.argsort(key)
     t_order = order[o]
-    return idx[o], row[o], o_start[t_order], o_busy[t_order]
+    return o, row[o], o_start[t_order], o_busy[t_order]
 
 
 def _window_prefix(window, g_all, n_groups, group, need_w, usable, exclusive):
