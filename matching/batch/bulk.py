@@ -339,7 +339,7 @@ def _layout(index: VolunteerIndex):
     e_row = e_row[o]
     hour_bits = table.hour_bitmap()[0]
     words = [np.ascontiguousarray(hour_bits[e_row, w]) for w in range(3)]
-    result = (keys[o], e_row, np.unique(cls), words)
+    result = (keys[o], e_row, np.flatnonzero(np.bincount(cls)), words)
     index._batch_layout = (table, result)
     return result
 
@@ -365,7 +365,10 @@ def _evaluate(index, table: VolunteerTable, order, rows, bits, cols: OrderColumn
     limit = np.minimum(table.radius_km[rows], cols.max_km[order])
     band = params.borderline_rel * limit + params.borderline_abs_km
     sel = np.flatnonzero(dist <= limit + band)
-    order, rows, bits, dist, limit, band = (a[sel] for a in (order, rows, bits, dist, limit, band))
+    # The limit and band only decide the borderline flag: carried as that flag from here.
+    border = dist > limit - band
+    del limit, band
+    order, rows, bits, dist, border = (a[sel] for a in (order, rows, bits, dist, border))
     # Multi-skill orders list a volunteer once per shared skill: merge, OR the skill bits.
     multi = cols.n_required[order] > 1
     cover = np.where(multi, np.left_shift(1, bits), 0)
@@ -382,7 +385,7 @@ def _evaluate(index, table: VolunteerTable, order, rows, bits, cols: OrderColumn
         m_cover = np.bitwise_or.reduceat(cover[m_idx], starts)
         m_idx = m_idx[starts]
         take = np.concatenate([single, m_idx])
-        order, rows, dist, limit, band = (a[take] for a in (order, rows, dist, limit, band))
+        order, rows, dist, border = (a[take] for a in (order, rows, dist, border))
         cover = np.concatenate([cover[single], m_cover])
         matched = np.concatenate([matched[single], _popcount(m_cover)])
     keep = table.hour_bitmap()[1][rows].copy()  # the bitmap prefilter decided these rows
@@ -398,8 +401,8 @@ def _evaluate(index, table: VolunteerTable, order, rows, bits, cols: OrderColumn
         conflict &= ~_own_order_only(table, rows, order, conflict, cols, params)
     keep &= ~conflict
     sel = np.flatnonzero(keep)
-    order, rows, dist, limit, band, matched, cover = (
-        a[sel] for a in (order, rows, dist, limit, band, matched, cover)
+    order, rows, dist, border, matched, cover = (
+        a[sel] for a in (order, rows, dist, border, matched, cover)
     )
     if static is None:
         from matching.pipeline import static_parts
@@ -422,7 +425,7 @@ def _evaluate(index, table: VolunteerTable, order, rows, bits, cols: OrderColumn
         order.astype(np.int32),
         rows.astype(np.int32),
         scores,
-        dist > limit - band,
+        border,
         cover.astype(np.int32),
     )
 
