@@ -187,6 +187,7 @@ def eligible_pairs(
     cuts = np.searchsorted(cum, np.arange(_CHUNK_PAIRS, cum[-1] + _CHUNK_PAIRS, _CHUNK_PAIRS))
     bounds = np.unique(np.concatenate(([0], np.minimum(cuts + 1, len(cols.ctx)))))
     range_bounds = np.searchsorted(r_order, bounds)
+    hours = [np.ascontiguousarray(cols.hours[:, w]) for w in range(3)]
     parts = []
     for a, b in itertools.pairwise(range_bounds):
         if a == b:
@@ -199,7 +200,7 @@ def eligible_pairs(
         # Availability prefilter on the entries' hour bitmaps (exact for on-the-hour rows).
         ok = np.ones(total, dtype=bool)
         for w in range(3):
-            need = cols.hours[order, w]
+            need = hours[w][order]
             ok &= (entry_bits[w][pos] & need) == need
         sel = np.flatnonzero(ok)
         rows = entry_row[pos[sel]]
@@ -333,13 +334,18 @@ def _layout(index: VolunteerIndex):
     # Per-row values computed once per volunteer, then gathered per entry.
     row_grow, row_gcol = index._cells(table.lat, table.lng)
     row_cls = np.searchsorted(_RADIUS_CLASSES, table.radius_km, side="left")
-    cls = row_cls[e_row]
-    keys = _key(index, e_slot, e_q, cls, row_grow[e_row], row_gcol[e_row])
+    # The key's low part (class, grid cell) is per row: computed once per volunteer, then
+    # one gather per entry (the same integers as ``_key``).
+    row_part = _key(index, 0, 0, row_cls, row_grow, row_gcol)
+    keys = _key(index, e_slot, e_q, 0, 0, 0)
+    keys += row_part[e_row]
+    present = np.flatnonzero(np.bincount(row_cls[rq_row[n_sk > 0]]))
     o = np.argsort(keys)  # ties (one cell) in any order: pairs are ranked later
     e_row = e_row[o]
+    keys = keys[o]
     hour_bits = table.hour_bitmap()[0]
-    words = [np.ascontiguousarray(hour_bits[e_row, w]) for w in range(3)]
-    result = (keys[o], e_row, np.flatnonzero(np.bincount(cls)), words)
+    words = [np.ascontiguousarray(hour_bits[:, w])[e_row] for w in range(3)]
+    result = (keys, e_row, present, words)
     index._batch_layout = (table, result)
     return result
 
