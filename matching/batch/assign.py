@@ -104,10 +104,15 @@ def reduce_graph(graph: CandidateGraph) -> np.ndarray:
     need = graph.slots[graph.edge_order][rank]
     start = graph.start_s[graph.edge_order]
     busy = graph.busy_until_s[graph.edge_order]
+    # Sorted by (volunteer, start) once; each round sweeps the kept edges in that order.
+    by_time = np.lexsort((start, graph.edge_volunteer))
+    t_vol, t_start, t_busy = graph.edge_volunteer[by_time], start[by_time], busy[by_time]
     while True:
-        idx = np.flatnonzero(keep)
+        live = keep[by_time]
         exclusive = np.zeros(n, dtype=bool)
-        exclusive[idx] = exclusive_edges(graph.edge_volunteer[idx], start[idx], busy[idx])
+        exclusive[by_time[live]] = exclusive_edges(
+            t_vol[live], t_start[live], t_busy[live], presorted=True
+        )
         new = np.zeros(n, dtype=bool)
         new[rank] = lossless_prefix(group, need, keep[rank], exclusive[rank])[0]
         new &= keep
