@@ -375,12 +375,12 @@ def _evaluate(index, table: VolunteerTable, order, rows, bits, cols: OrderColumn
     border = dist > limit - band
     del limit, band
     order, rows, bits, dist, border = (a[sel] for a in (order, rows, bits, dist, border))
-    # Multi-skill orders list a volunteer once per shared skill: merge, OR the skill bits.
+    # Multi-skill orders list a volunteer once per shared skill: merge, OR the skill bits
+    # into the first listing and drop the others with the failed checks (one selection).
     multi = cols.n_required[order] > 1
     cover = np.where(multi, np.left_shift(1, bits), 0)
-    matched = np.ones(len(rows), dtype=np.int64)
+    keep = np.ones(len(rows), dtype=bool)
     if multi.any():
-        single = np.flatnonzero(~multi)
         m_idx = np.flatnonzero(multi)
         key = order[m_idx] * np.int64(table.n + 1) + rows[m_idx]
         o = np.argsort(key)
@@ -388,14 +388,10 @@ def _evaluate(index, table: VolunteerTable, order, rows, bits, cols: OrderColumn
         first = np.ones(len(key), dtype=bool)
         first[1:] = key[1:] != key[:-1]
         starts = np.flatnonzero(first)
-        m_cover = np.bitwise_or.reduceat(cover[m_idx], starts)
-        m_idx = m_idx[starts]
-        take = np.concatenate([single, m_idx])
-        order, rows, dist, border = (a[take] for a in (order, rows, dist, border))
-        cover = np.concatenate([cover[single], m_cover])
-        matched = np.concatenate([matched[single], _popcount(m_cover)])
-    keep = table.hour_bitmap()[1][rows].copy()  # the bitmap prefilter decided these rows
-    todo = np.flatnonzero(~keep)
+        cover[m_idx[starts]] = np.bitwise_or.reduceat(cover[m_idx], starts)
+        keep[m_idx[~first]] = False
+    # The bitmap prefilter decided the on-the-hour rows; the others take the interval check.
+    todo = np.flatnonzero(keep & ~table.hour_bitmap()[1][rows])
     if len(todo):
         o = order[todo]
         keep[todo] = table.availability_covers(rows[todo], cols.week_begin[o], cols.week_end[o])
@@ -407,9 +403,13 @@ def _evaluate(index, table: VolunteerTable, order, rows, bits, cols: OrderColumn
         conflict &= ~_own_order_only(table, rows, order, conflict, cols, params)
     keep &= ~conflict
     sel = np.flatnonzero(keep)
-    order, rows, dist, border, matched, cover = (
-        a[sel] for a in (order, rows, dist, border, matched, cover)
+    order, rows, dist, border, multi, cover = (
+        a[sel] for a in (order, rows, dist, border, multi, cover)
     )
+    matched = np.ones(len(rows), dtype=np.int64)
+    m_idx = np.flatnonzero(multi)
+    if len(m_idx):
+        matched[m_idx] = _popcount(cover[m_idx])
     if static is None:
         from matching.pipeline import static_parts
 
