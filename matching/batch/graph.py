@@ -298,17 +298,18 @@ def _prune(pairs, table, cols, orders, slots, limits, params: MatchParams):
     # picking the volunteers with a window pair (nearly all of them) and gathering theirs: the
     # others only block each other, and their flags are never read. Any order of ties is fine
     # (overlap is symmetric).
-    by_time, t_row, t_start, t_busy = _by_volunteer_time(
+    by_time, t_row, t_start, t_busy, packed = _by_volunteer_time(
         pairs.row, pairs.order, o_start, o_busy, table.n
     )
+    sweep = _exclusive_packed if packed else exclusive_edges
     for _ in range(_PRUNE_ROUNDS):
         # Unconfirmed (and later rejected) pairs count as blockers: conservative, still valid.
         live = (cand & alive)[by_time]
         exclusive = np.zeros(n, dtype=bool)  # pairs outside the sweep are never needed
         if live.all():
-            exclusive[by_time] = exclusive_edges(t_row, t_start, t_busy, presorted=True)
+            exclusive[by_time] = sweep(t_row, t_start, t_busy, presorted=True)
         else:
-            exclusive[by_time[live]] = exclusive_edges(
+            exclusive[by_time[live]] = sweep(
                 t_row[live], t_start[live], t_busy[live], presorted=True
             )
         while True:
@@ -340,12 +341,18 @@ def _prune(pairs, table, cols, orders, slots, limits, params: MatchParams):
 
 def _by_volunteer_time(row, order, o_start, o_busy, n_rows):
     """Positions sorted by (row, order start), ties in any order, with the sorted rows, starts
-    and busy-until times. When (row, start rank, position) fit in 63 bits they are packed in
+    and busy-until times (``o_start`` >= 0), and whether the rows come shifted for
+    ``_exclusive_packed``. When (row, start rank, position) fit in 63 bits they are packed in
     one key and sorted by value (much faster than an argsort), else argsorted."""
     m, n = len(o_start), len(row)
     by_start = np.argsort(o_start, kind="stable")
     w_rank, w_pos = max(m - 1, 1).bit_length(), max(n - 1, 1).bit_length()
-    if max(n_rows - 1, 1).bit_length() + w_rank + w_pos <= 63:
+    w_row = max(n_rows - 1, 1).bit_length()
+    if (
+        w_row + w_rank + w_pos <= 63
+        and w_row + _SHIFT <= 62
+        and int(o_busy.max(initial=0)) < 1 << _SHIFT
+    ):
         # Start ranks pre-shifted into place: one small-table gather per pair.
         shifted_rank = np.empty(m, dtype=np.int64)
         shifted_rank[by_start] = np.arange(m, dtype=np.int64) << w_pos
@@ -358,12 +365,30 @@ def _by_volunteer_time(row, order, o_start, o_busy, n_rows):
         key >>= w_pos
         t_rank = key & ((1 << w_rank) - 1)
         key >>= w_rank
-        t_row = key
-        return pos, t_row, o_start[by_start][t_rank], o_busy[by_start][t_rank]
+        key <<= _SHIFT  # the row, shifted above every relative time
+        return pos, key, o_start[by_start][t_rank], o_busy[by_start][t_rank], True
     key = (row.astype(np.int64) << _SHIFT) | o_start[order]
     o = np.argsort(key)
     t_order = order[o]
-    return o, row[o], o_start[t_order], o_busy[t_order]
+    return o, row[o], o_start[t_order], o_busy[t_order], False
+
+
+def _exclusive_packed(vol_hi, start_s, busy_until_s, *, presorted=True):
+    """``exclusive_edges`` of presorted edges whose volunteer comes as ``row << _SHIFT`` and
+    whose times are in [0, 2 ** _SHIFT): the running maximum of ``vol_hi | busy`` restarts per
+    volunteer by itself, and within a volunteer comparing it with ``vol_hi | start`` compares
+    the times (same flags as ``exclusive_edges``). Edges are always presorted here."""
+    n = len(vol_hi)
+    free = np.ones(n, dtype=bool)
+    if n < 2:
+        return free
+    same_prev = vol_hi[1:] == vol_hi[:-1]
+    # A later edge overlaps iff the next one starts before my end ...
+    free[:-1] &= ~(same_prev & (start_s[1:] < busy_until_s[:-1]))
+    # ... an earlier one iff the running maximum of earlier ends passes my start.
+    running = np.maximum.accumulate(vol_hi | busy_until_s)
+    free[1:] &= ~(same_prev & (running[:-1] > (vol_hi[1:] | start_s[1:])))
+    return free
 
 
 def _window_prefix(window, g_all, n_groups, group, need_w, usable, exclusive):

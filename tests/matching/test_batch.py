@@ -188,3 +188,18 @@ def test_skill_reserving_flow_staffs_multi_skill_orders_with_coverage():
     reserved = solve_flow(g, s.edge_group, s.n_groups, reserve_skills=True)
     assert np.flatnonzero(plain).tolist() == [0, 1]  # best scores, CPR twice: uncovered
     assert np.flatnonzero(reserved).tolist() == [0, 2]  # CPR + bandaging
+
+
+def test_packed_exclusivity_sweep_matches_the_generic_one():
+    from matching.batch.graph import _SHIFT, _exclusive_packed, exclusive_edges
+
+    rng = np.random.default_rng(7)
+    for n in (0, 1, 2, 50, 2000):
+        vol = rng.integers(0, 40, n)
+        start = rng.integers(0, 10_000, n)
+        busy = start + rng.integers(1, 800, n)
+        o = np.lexsort((start, vol))
+        vol, start, busy = vol[o], start[o], busy[o]
+        want = exclusive_edges(vol, start, busy, presorted=True)
+        got = _exclusive_packed(vol.astype(np.int64) << _SHIFT, start, busy)
+        assert np.array_equal(got, want)
