@@ -39,12 +39,20 @@ class OrderContext:
     started: bool
 
     @classmethod
-    def of(cls, order: OrderRequest, params: MatchParams, now: datetime | None) -> OrderContext:
-        """Precompute the order's unit vector, local week window, dates and epoch times."""
+    def of(
+        cls,
+        order: OrderRequest,
+        params: MatchParams,
+        now: datetime | None,
+        *,
+        unit: np.ndarray | None = None,
+    ) -> OrderContext:
+        """Precompute the order's unit vector (or take ``unit``, the same values computed for
+        many orders at once), local week window, dates and epoch times."""
         begin, end = local_week_interval(order.start, order.end, params.utc_offset)
         return cls(
             order=order,
-            unit=unit_vectors(order.lat, order.lng),
+            unit=unit_vectors(order.lat, order.lng) if unit is None else unit,
             skill_ids=np.array(sorted(order.required_skills), dtype=np.int64),
             week_begin=begin,
             week_end=end,

@@ -17,7 +17,7 @@ from datetime import datetime
 import numpy as np
 
 from matching import scoring
-from matching.geo import EARTH_RADIUS_KM
+from matching.geo import EARTH_RADIUS_KM, unit_vectors
 from matching.index import _EPS_DEG, VolunteerIndex, _hour_mask
 from matching.params import MatchParams
 from matching.pipeline import OrderContext, _only_own_order_conflicts
@@ -57,8 +57,13 @@ class OrderColumns:
 
     @classmethod
     def of(cls, orders: Sequence[OrderRequest], params: MatchParams, now: datetime | None):
-        ctx = [OrderContext.of(o, params, now) for o in orders]
         m = len(orders)
+        # Unit vectors of all orders in one call (elementwise: the same values one by one).
+        units = unit_vectors(
+            np.fromiter((o.lat for o in orders), dtype=np.float64, count=m),
+            np.fromiter((o.lng for o in orders), dtype=np.float64, count=m),
+        ).reshape(m, 3)
+        ctx = [OrderContext.of(o, params, now, unit=units[i]) for i, o in enumerate(orders)]
         width = max((len(c.day_ordinals) for c in ctx), default=1)
         days = np.full((m, width), -1, dtype=np.int64)
         for i, c in enumerate(ctx):
@@ -69,7 +74,7 @@ class OrderColumns:
 
         return cls(
             ctx=ctx,
-            unit=np.ascontiguousarray(np.array([c.unit for c in ctx]).reshape(m, 3)),
+            unit=np.ascontiguousarray(units),
             max_km=col((o.max_distance_km for o in orders), np.float64),
             week_begin=col((c.week_begin for c in ctx), np.int64),
             week_end=col((c.week_end for c in ctx), np.int64),
