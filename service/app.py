@@ -10,6 +10,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI, Request
 from fastapi.staticfiles import StaticFiles
 
+from service.api.docs import router as docs_router
 from service.api.openapi import install_problem_documentation
 from service.api.router import api_router
 from service.auth.wiring import install_identity
@@ -41,6 +42,9 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
         summary="群众点单、社区派单、志愿队接单、群众评单 — science-activity dispatch API",
         version="0.1.0",
         lifespan=lifespan,
+        # FastAPI's own docs pages load Swagger UI/ReDoc from a CDN; ours is vendored.
+        docs_url=None,
+        redoc_url=None,
     )
     app.state.settings = settings
     app.state.clock = clock or SystemClock()
@@ -58,6 +62,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
     app.mount("/static", StaticFiles(directory=PROJECT_ROOT / "static"), name="static")
     app.include_router(home_router)
     app.include_router(api_router)
+    app.include_router(docs_router)
     install_problem_documentation(app)
     return app
 

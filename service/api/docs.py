@@ -1,0 +1,21 @@
+"""The API reference page: Swagger UI served from static/vendor (FastAPI's default uses a CDN)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Request
+
+from service.auth.access import PUBLIC, requires
+from service.auth.actor import Actor
+from service.web.templating import templates
+
+router = APIRouter()
+
+
+@router.get("/docs", name="api_docs", include_in_schema=False)
+async def api_docs(request: Request, actor: Annotated[Actor, requires(PUBLIC)]):
+    """Swagger UI for /openapi.json, with every asset from this server."""
+    return templates.TemplateResponse(
+        request, "api_docs.html", {"openapi_url": request.app.openapi_url}
+    )
