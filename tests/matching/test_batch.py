@@ -203,3 +203,17 @@ def test_packed_exclusivity_sweep_matches_the_generic_one():
         want = exclusive_edges(vol, start, busy, presorted=True)
         got = _exclusive_packed(vol.astype(np.int64) << _SHIFT, start, busy)
         assert np.array_equal(got, want)
+
+
+def test_graph_build_restores_numpy_huge_page_advice():
+    from matching.batch.graph import build_candidate_graph
+
+    setter = np._core.multiarray._set_madvise_hugepage
+    before = setter(True)
+    try:
+        build_candidate_graph([order(slots=1)], [volunteer(1)], P, NOW)
+        assert setter(False) is True  # restored to what it was before the build
+        build_candidate_graph([order(slots=1)], [volunteer(1)], P, NOW)
+        assert setter(False) is False
+    finally:
+        setter(before)
