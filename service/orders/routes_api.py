@@ -46,6 +46,11 @@ async def _public(session, orders) -> list[OrderPublic]:
     ]
 
 
+async def _one_public(session, order) -> OrderPublic:
+    """The API view of a single order (what every action on one order answers with)."""
+    return (await _public(session, [order]))[0]
+
+
 @router.get("", response_model=Page[OrderPublic])
 async def list_orders(
     session: SessionDep,
@@ -73,7 +78,7 @@ async def list_orders(
 async def create_order(body: OrderCreate, session: SessionDep, ctx: ContextDep, actor: Staff):
     """创建活动草稿（场地可选已保存场地、坐标或地址）。"""
     order = await service.create_order(session, ctx, body)
-    return (await _public(session, [order]))[0]
+    return await _one_public(session, order)
 
 
 @router.post("/preview", response_model=PreviewPublic)
@@ -110,7 +115,7 @@ async def nearby_orders(
 async def get_order(order_id: IdPath, session: SessionDep, ctx: ContextDep, actor: Staff):
     """活动详情。"""
     order = await service.managed_order(session, ctx, order_id)
-    return (await _public(session, [order]))[0]
+    return await _one_public(session, order)
 
 
 @router.patch("/{order_id}", response_model=OrderPublic, responses=REFUSALS)
@@ -119,7 +124,7 @@ async def update_order(
 ):
     """修改草稿。"""
     order = await service.update_order(session, ctx, order_id=order_id, data=body)
-    return (await _public(session, [order]))[0]
+    return await _one_public(session, order)
 
 
 @router.post("/{order_id}/publish", response_model=OrderPublic, responses=REFUSALS)
@@ -128,7 +133,7 @@ async def publish_order(
 ):
     """派单：发布草稿（开放接单 / 定向邀请 / 按队派单）。"""
     order = await service.publish_order(session, ctx, order_id=order_id, data=body)
-    return (await _public(session, [order]))[0]
+    return await _one_public(session, order)
 
 
 @router.post("/{order_id}/cancel", response_model=OrderPublic, responses=REFUSALS)
@@ -137,7 +142,7 @@ async def cancel_order(
 ):
     """取消活动（开始前）；已接单和待回复的志愿者会收到通知。"""
     order = await service.cancel_order(session, ctx, order_id=order_id, reason=body.reason)
-    return (await _public(session, [order]))[0]
+    return await _one_public(session, order)
 
 
 @router.post("/{order_id}/redispatch", response_model=OrderPublic, responses=REFUSALS)
@@ -146,7 +151,7 @@ async def redispatch_order(
 ):
     """重新派单：可放宽距离或调整时间后再次邀请。"""
     order = await service.redispatch_order(session, ctx, order_id=order_id, data=body)
-    return (await _public(session, [order]))[0]
+    return await _one_public(session, order)
 
 
 @router.get("/{order_id}/candidates", response_model=PreviewPublic, responses=REFUSALS)
@@ -213,7 +218,7 @@ async def team_decline(
 ):
     """队长婉拒按队派单并说明原因；活动转入协调员待处理队列，并附建议。"""
     order = await teams.team_decline(session, ctx, order_id=order_id, reason=body.reason)
-    return (await _public(session, [order]))[0]
+    return await _one_public(session, order)
 
 
 coordinator_router = APIRouter(prefix="/coordinator", tags=["coordinator 协调"])
