@@ -4,9 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import Annotated, Protocol
-
-from fastapi import Depends, Request
+from typing import Protocol
 
 
 class Clock(Protocol):
@@ -31,10 +29,3 @@ class FrozenClock:
 
     def advance(self, delta: timedelta) -> None:
         self.current += delta
-
-
-def get_clock(request: Request) -> Clock:
-    return request.app.state.clock
-
-
-ClockDep = Annotated[Clock, Depends(get_clock)]

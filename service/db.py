@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from pathlib import Path
-from typing import Annotated
 
 import sqlalchemy as sa
-from fastapi import Depends, Request
 from sqlalchemy import event
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
@@ -81,27 +78,6 @@ async def open_session(
     if write and session.bind.dialect.name == "sqlite":
         await session.connection(execution_options={"sqlite_immediate": True})
     return session
-
-
-async def unit_of_work(request: Request) -> AsyncIterator[AsyncSession]:
-    """Yield the request's session; commit on success, roll back on any error.
-
-    Declared with ``scope="function"`` (see ``SessionDep``) so the commit runs before the
-    response is sent: a failed commit becomes an error answer, never a 200 for lost data.
-    """
-    sessionmaker = request.app.state.sessionmaker
-    session = await open_session(sessionmaker, write=request.method in UNSAFE_METHODS)
-    try:
-        yield session
-        await session.commit()
-    except BaseException:
-        await session.rollback()
-        raise
-    finally:
-        await session.close()
-
-
-SessionDep = Annotated[AsyncSession, Depends(unit_of_work, scope="function")]
 
 
 async def check_database(engine: AsyncEngine) -> str | None:

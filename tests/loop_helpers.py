@@ -6,8 +6,8 @@ import itertools
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from service.auth.tokens import hash_secret
 from service.models import ApiToken, User
+from service.tokens import hash_secret
 from service.vocab import Role
 from tests.factories import make_user
 

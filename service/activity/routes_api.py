@@ -18,15 +18,15 @@ from service.activity.schemas import (
     Roster,
     ServiceRecordPublic,
 )
-from service.api.pagination import PageDep
+from service.actor import Actor
 from service.auth.access import requires
-from service.auth.actor import Actor
-from service.db import SessionDep
+from service.auth.dependencies import ContextDep
 from service.errors import Forbidden
-from service.lifecycle.context import ContextDep
 from service.models import Offer
 from service.schemas_common import IdPath
 from service.vocab import Role
+from service.web.deps import SessionDep
+from service.web.pagination import PageDep
 
 REFUSALS = {
     403: {"description": "不是自己的接单，或不负责该社区"},

@@ -9,9 +9,9 @@ from geopy.distance import geodesic
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from service.activity import repository
+from service.context import ActionContext
 from service.errors import Conflict, Forbidden, InvalidInput, NotFound
 from service.evaluations.service import issue_rating_codes
-from service.lifecycle.context import ActionContext
 from service.lifecycle.machine import change_offer_status, change_order_status
 from service.models import Offer, Order, ServiceRecord
 from service.notifications.outbox import notify

@@ -8,9 +8,9 @@ from datetime import datetime
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from service.activity.service import close_forgotten_checkouts
-from service.auth.actor import Actor
+from service.actor import Actor
+from service.context import ActionContext
 from service.db import open_session
-from service.lifecycle.context import ActionContext
 from service.settings import Settings
 
 

@@ -6,8 +6,8 @@ from typing import Annotated
 
 from fastapi import APIRouter, Request
 
+from service.actor import Actor
 from service.auth.access import PUBLIC, requires
-from service.auth.actor import Actor
 from service.web.templating import templates
 
 router = APIRouter()

@@ -14,7 +14,7 @@ from typing import Annotated, Any
 
 from fastapi import Depends
 
-from service.auth.actor import Actor
+from service.actor import Actor
 from service.auth.dependencies import get_actor
 from service.errors import Forbidden, NotAuthenticated
 from service.vocab import Role

@@ -14,8 +14,8 @@ from service.auth.audit import AuditAction, record, record_action
 from service.auth.passwords import hash_password
 from service.auth.schemas import GrantIn, UserCreate, UserUpdate, VolunteerRegistration
 from service.auth.service import check_password_strength
+from service.context import ActionContext
 from service.errors import Conflict, Forbidden, InvalidInput, NotFound
-from service.lifecycle.context import ActionContext
 from service.models import Area, User, Volunteer
 from service.notifications.outbox import notify
 from service.settings import Settings

@@ -12,7 +12,7 @@ from enum import StrEnum
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from service.lifecycle.context import ActionContext
+from service.context import ActionContext
 from service.models import AuditEntry
 
 

@@ -7,21 +7,15 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 
+from service.actor import ANONYMOUS, Actor
 from service.auth import repository, touch
-from service.auth.actor import ANONYMOUS, Actor
-from service.auth.tokens import hash_secret
-from service.clock import ClockDep
-from service.db import SessionDep
+from service.context import ActionContext
 from service.models import User
 from service.settings import Settings
+from service.tokens import hash_secret
 from service.vocab import UserStatus
-
-SESSION_COOKIE = "kepu_session"
-SECURE_SESSION_COOKIE = "__Host-kepu_session"  # the __Host- prefix needs Secure and Path=/
-
-
-def session_cookie_name(settings: Settings) -> str:
-    return SECURE_SESSION_COOKIE if settings.cookie_secure else SESSION_COOKIE
+from service.web.deps import ClockDep, SessionDep
+from service.web.security import session_cookie_name
 
 
 def client_ip(request: Request) -> str | None:
@@ -86,3 +80,18 @@ async def _actor_for(
 
 
 CurrentActor = Annotated[Actor, Depends(get_actor)]
+
+
+async def action_context(
+    request: Request, actor: Annotated[Actor, Depends(get_actor)], clock: ClockDep
+) -> ActionContext:
+    """The service-call context of this request: actor, clock reading, settings, request id."""
+    return ActionContext(
+        actor=actor,
+        now=clock.now(),
+        settings=request.app.state.settings,
+        request_id=getattr(request.state, "request_id", None),
+    )
+
+
+ContextDep = Annotated[ActionContext, Depends(action_context)]

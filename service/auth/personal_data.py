@@ -6,8 +6,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from service.auth import policy, repository
 from service.auth.audit import AuditAction, record_action
+from service.context import ActionContext
 from service.errors import Forbidden, NotFound
-from service.lifecycle.context import ActionContext
 from service.masking import mask_phone
 
 __all__ = [

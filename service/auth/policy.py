@@ -20,7 +20,7 @@ from dataclasses import dataclass
 
 import sqlalchemy as sa
 
-from service.auth.actor import Actor
+from service.actor import Actor
 from service.errors import Forbidden
 from service.models import Area, Offer, Order, TeamMember, Volunteer
 from service.vocab import AreaLevel, OfferStatus, Role

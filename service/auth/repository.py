@@ -6,7 +6,7 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
-from service.auth.actor import RoleGrant
+from service.actor import RoleGrant
 from service.models import (
     ApiToken,
     Area,

@@ -8,6 +8,7 @@ from fastapi import APIRouter, Query
 
 from service.auth import accounts, audit, repository
 from service.auth.access import requires
+from service.auth.dependencies import ContextDep
 from service.auth.schemas import (
     AuditEntryPublic,
     PasswordReset,
@@ -19,11 +20,10 @@ from service.auth.schemas import (
     UserUpdate,
 )
 from service.auth.views import audit_public, users_public
-from service.db import SessionDep
 from service.errors import NotFound
-from service.lifecycle.context import ContextDep
 from service.schemas_common import MAX_ID, IdPath, Text
 from service.vocab import Role, UserStatus
+from service.web.deps import SessionDep
 
 router = APIRouter(
     prefix="/api/v1/admin", tags=["administration"], dependencies=[requires(Role.admin)]

@@ -8,17 +8,17 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Query, Request
 from pydantic import ValidationError
 
+from service.actor import Actor
 from service.auth import accounts, audit, repository
 from service.auth.access import requires
-from service.auth.actor import Actor
+from service.auth.dependencies import ContextDep
 from service.auth.schemas import GrantIn, PasswordReset, UserCreate, UserUpdate
 from service.auth.views import audit_public, users_public
 from service.auth.web import form_errors, form_fields, redirect
-from service.db import SessionDep
 from service.errors import AppError, InvalidInput, NotFound
-from service.lifecycle.context import ContextDep
 from service.schemas_common import IdPath, Text
 from service.vocab import ROLE_LABELS, Role, UserStatus
+from service.web.deps import SessionDep
 from service.web.templating import render
 
 router = APIRouter(prefix="/admin", include_in_schema=False)

@@ -7,10 +7,10 @@ from typing import Annotated
 
 from fastapi import APIRouter, Request, Response, status
 
+from service.actor import Actor
 from service.auth import accounts, personal_data, repository, service
 from service.auth.access import AUTHENTICATED, PUBLIC, requires
-from service.auth.actor import Actor
-from service.auth.dependencies import client_ip
+from service.auth.dependencies import ContextDep, client_ip
 from service.auth.schemas import (
     LoginRequest,
     MePublic,
@@ -27,12 +27,10 @@ from service.auth.schemas import (
 from service.auth.throttle import ThrottleDep
 from service.auth.views import me_public
 from service.auth.web import clear_session_cookie, login_from_request, set_session_cookie
-from service.clock import ClockDep
-from service.db import SessionDep
-from service.lifecycle.context import ContextDep
 from service.masking import mask_phone
 from service.schemas_common import IdPath
 from service.vocab import Role
+from service.web.deps import ClockDep, SessionDep
 from service.web.errors import app_error_response
 
 router = APIRouter(prefix="/api/v1", tags=["identity"])

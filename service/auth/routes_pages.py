@@ -7,10 +7,10 @@ from typing import Annotated
 from fastapi import APIRouter, Request
 from pydantic import ValidationError
 
+from service.actor import Actor
 from service.auth import accounts, personal_data, repository, service
 from service.auth.access import AUTHENTICATED, PUBLIC, requires
-from service.auth.actor import Actor
-from service.auth.dependencies import client_ip
+from service.auth.dependencies import ContextDep, client_ip
 from service.auth.schemas import LoginRequest, PasswordChange, VolunteerRegistration
 from service.auth.throttle import ThrottleDep
 from service.auth.views import me_public
@@ -23,11 +23,9 @@ from service.auth.web import (
     safe_next,
     set_session_cookie,
 )
-from service.clock import ClockDep
-from service.db import SessionDep
 from service.errors import AppError
-from service.lifecycle.context import ContextDep
 from service.schemas_common import MAX_ID, IdPath
+from service.web.deps import ClockDep, SessionDep
 from service.web.errors import retry_after_headers
 from service.web.templating import render
 

@@ -15,7 +15,7 @@ from service.auth import repository
 from service.auth.audit import AuditAction, record, record_action
 from service.auth.passwords import hash_password, verify_password
 from service.auth.throttle import Throttled, ThrottleStore, login_limits
-from service.auth.tokens import csrf_token_for, hash_secret, keyed_hash, new_api_token, new_secret
+from service.context import ActionContext
 from service.errors import (
     AppError,
     Forbidden,
@@ -24,9 +24,9 @@ from service.errors import (
     NotFound,
     TooManyRequests,
 )
-from service.lifecycle.context import ActionContext
 from service.models import ApiToken, AuthSession, User
 from service.settings import Settings
+from service.tokens import csrf_token_for, hash_secret, keyed_hash, new_api_token, new_secret
 from service.vocab import UserStatus
 
 BAD_CREDENTIALS = "手机号或密码错误。"

@@ -23,10 +23,10 @@ import sqlalchemy as sa
 from fastapi import Depends, Request
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from service.auth.tokens import keyed_hash
-from service.db import SessionDep
 from service.models import LoginFailure
 from service.settings import Settings
+from service.tokens import keyed_hash
+from service.web.deps import SessionDep
 
 
 @dataclass(frozen=True)

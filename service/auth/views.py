@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from service.actor import Actor
 from service.auth import repository
-from service.auth.actor import Actor
 from service.auth.audit import AUDIT_LABELS
 from service.auth.schemas import AuditEntryPublic, GrantPublic, MePublic, UserPublic
 from service.masking import mask_phone

@@ -9,11 +9,12 @@ from fastapi.responses import RedirectResponse
 from pydantic import ValidationError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from service.actor import Actor
 from service.auth import service
-from service.auth.actor import Actor
-from service.auth.dependencies import client_ip, session_cookie_name
+from service.auth.dependencies import client_ip
 from service.auth.throttle import ThrottleStore
 from service.settings import Settings
+from service.web.security import session_cookie_name
 
 
 def set_session_cookie(response: Response, settings: Settings, raw: str) -> None:

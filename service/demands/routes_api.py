@@ -7,10 +7,9 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Depends, Query, status
 from pydantic import BaseModel
 
-from service.api.pagination import Page, PageDep
+from service.actor import Actor
 from service.auth.access import PUBLIC, requires
-from service.auth.actor import Actor
-from service.db import SessionDep
+from service.auth.dependencies import ContextDep
 from service.demands import presenters, service
 from service.demands.repository import DemandFilters
 from service.demands.schemas import (
@@ -26,9 +25,10 @@ from service.demands.schemas import (
     UpvoteRequest,
     UpvoteResult,
 )
-from service.lifecycle.context import ContextDep
 from service.schemas_common import MAX_ID, IdPath, PhoneNumber, Text
 from service.vocab import DemandStatus, Role, TargetGroup
+from service.web.deps import SessionDep
+from service.web.pagination import Page, PageDep
 
 router = APIRouter(
     prefix="/demands",

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from service.auth.actor import Actor
+from service.actor import Actor
 from service.auth.policy import can_manage_community
 from service.errors import Forbidden
 from service.models import Area

@@ -9,12 +9,12 @@ from datetime import datetime, timedelta
 from pydantic import ValidationError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from service.context import ActionContext
 from service.demands import repository
 from service.demands.repository import DemandFilters
 from service.demands.schemas import AdoptDemand, DemandCreate
 from service.demands.scope import ensure_manages_community
 from service.errors import Conflict, InvalidInput, NotFound
-from service.lifecycle.context import ActionContext
 from service.lifecycle.machine import record_event
 from service.models import Area, Demand, Order
 from service.notifications.outbox import notify

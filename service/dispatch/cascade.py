@@ -14,8 +14,8 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from matching.types import Candidate
+from service.context import ActionContext
 from service.dispatch.candidates import draft_of, explain, ranked_candidates, suggestion_for
-from service.lifecycle.context import ActionContext
 from service.lifecycle.machine import change_offer_status, create_offer, sync_loaded
 from service.models import Order
 from service.notifications.outbox import notify, notify_workers

@@ -20,14 +20,14 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from service.activity.sweeps import close_forgotten_checkouts_sweep
-from service.auth.actor import Actor
+from service.actor import Actor
 from service.auth.retention import erase_stale_phones_sweep
 from service.clock import Clock
+from service.context import ActionContext
 from service.db import open_session
 from service.dispatch.candidates import draft_of, suggestion_for
 from service.dispatch.cascade import pull_outstanding_offers, top_up_offers
 from service.errors import AppError
-from service.lifecycle.context import ActionContext
 from service.lifecycle.machine import change_offer_status, change_order_status
 from service.models import Offer, Order, Volunteer
 from service.notifications.outbox import notify, notify_workers

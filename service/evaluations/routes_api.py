@@ -6,9 +6,9 @@ from typing import Annotated
 
 from fastapi import APIRouter, status
 
+from service.actor import Actor
 from service.auth.access import PUBLIC, requires
-from service.auth.actor import Actor
-from service.db import SessionDep
+from service.auth.dependencies import ContextDep
 from service.errors import Conflict
 from service.evaluations import service
 from service.evaluations.schemas import (
@@ -23,10 +23,10 @@ from service.evaluations.schemas import (
     VolunteerRated,
     VolunteerRating,
 )
-from service.lifecycle.context import ContextDep
 from service.orders.service import managed_order
 from service.schemas_common import IdPath, Text
 from service.vocab import RaterKind, Role
+from service.web.deps import SessionDep
 
 ratings_router = APIRouter(
     prefix="/ratings",

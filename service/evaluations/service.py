@@ -6,10 +6,10 @@ from dataclasses import dataclass
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from service.context import ActionContext
 from service.errors import Conflict, InvalidInput, NotFound
 from service.evaluations import codes as rating_codes
 from service.evaluations import repository
-from service.lifecycle.context import ActionContext
 from service.lifecycle.machine import change_order_status
 from service.models import Evaluation, Order, RatingCode
 from service.orders import repository as orders_repo

@@ -6,9 +6,9 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 
 from service.auth.access import PUBLIC, requires
-from service.clock import ClockDep
-from service.db import SessionDep, check_database
+from service.db import check_database
 from service.home import repository
+from service.web.deps import ClockDep, SessionDep
 from service.web.templating import render
 
 router = APIRouter()

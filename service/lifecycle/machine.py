@@ -26,9 +26,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.util import identity_key
 
-from service.auth.actor import Actor
+from service.actor import Actor
+from service.context import ActionContext
 from service.errors import Conflict, NotFound
-from service.lifecycle.context import ActionContext
 from service.models import Event, Offer, Order
 from service.vocab import OFFER_STATUS_LABELS, ORDER_STATUS_LABELS, OfferStatus, OrderStatus, Role
 

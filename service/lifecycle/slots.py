@@ -13,8 +13,8 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from service.context import ActionContext
 from service.errors import Conflict, NotFound
-from service.lifecycle.context import ActionContext
 from service.lifecycle.machine import change_order_status, record_event, sync_loaded
 from service.models import Order
 from service.vocab import ORDER_STATUS_LABELS, OrderStatus

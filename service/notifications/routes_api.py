@@ -7,16 +7,16 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Header, Query, Request
 from pydantic import BaseModel, ConfigDict, Field
 
-from service.api.pagination import Page, PageDep
+from service.actor import Actor
 from service.auth.access import AUTHENTICATED, PUBLIC, requires
-from service.auth.actor import Actor
-from service.db import SessionDep
-from service.lifecycle.context import ContextDep
+from service.auth.dependencies import ContextDep
 from service.notifications import repository, service, sms_inbound
 from service.notifications.schemas import NotificationDelivery, NotificationPublic, UnreadCount
 from service.notifications.senders import SIGNATURE_HEADER, TIMESTAMP_HEADER
 from service.schemas_common import IdPath, Text
 from service.vocab import NotificationStatus, Role
+from service.web.deps import SessionDep
+from service.web.pagination import Page, PageDep
 
 inbox_router = APIRouter(prefix="/me/notifications", tags=["notifications 消息"])
 admin_router = APIRouter(

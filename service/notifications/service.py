@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from service.context import ActionContext
 from service.errors import Conflict, NotFound
-from service.lifecycle.context import ActionContext
 from service.models import Notification
 from service.notifications import repository
 from service.vocab import NotificationStatus

@@ -15,10 +15,10 @@ from enum import StrEnum
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from service.actor import Actor
 from service.auth import repository as auth_repository
-from service.auth.actor import Actor
+from service.context import ActionContext
 from service.errors import AppError, Forbidden
-from service.lifecycle.context import ActionContext
 from service.models import Offer, Order, User
 from service.notifications.senders import sign
 from service.offers import service as offers_service

@@ -9,8 +9,8 @@ from datetime import timedelta
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from service.api.pagination import PageParams
 from service.models import Offer, Order, TeamMember, User, Volunteer
+from service.pagination import PageParams
 from service.vocab import OfferStatus
 
 HOLDING = (OfferStatus.accepted.value, OfferStatus.checked_in.value)

@@ -6,16 +6,16 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
-from service.api.pagination import Page, PageDep
+from service.actor import Actor
 from service.auth.access import requires
-from service.auth.actor import Actor
-from service.db import SessionDep
+from service.auth.dependencies import ContextDep
 from service.errors import Forbidden
-from service.lifecycle.context import ContextDep
 from service.offers import repository, service
 from service.offers.schemas import DeclineRequest, MyOfferPublic, OfferPublic, WithdrawRequest
 from service.schemas_common import IdPath
 from service.vocab import OfferStatus, Role
+from service.web.deps import SessionDep
+from service.web.pagination import Page, PageDep
 
 router = APIRouter(prefix="/offers", tags=["offers 接单"])
 Volunteer = Annotated[Actor, requires(Role.volunteer)]

@@ -6,10 +6,10 @@ from datetime import timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from service.context import ActionContext
 from service.dispatch.candidates import draft_of, eligibility_reasons
 from service.dispatch.cascade import pull_outstanding_offers, top_up_offers
 from service.errors import Conflict, Forbidden, NotFound
-from service.lifecycle.context import ActionContext
 from service.lifecycle.machine import change_offer_status, create_offer
 from service.lifecycle.slots import claim_slot, release_slot
 from service.models import Offer, Order

@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from matching.eligibility import BLACKOUT_DATE, OUTSIDE_AVAILABILITY, check_eligibility
 from service.auth.policy import can_lead_team
+from service.context import ActionContext
 from service.dispatch.candidates import (
     REASON_LABELS,
     draft_of,
@@ -25,7 +26,6 @@ from service.dispatch.candidates import (
 )
 from service.dispatch.cascade import clear_attention, send_to_queue
 from service.errors import Conflict, Forbidden, InvalidInput, NotFound
-from service.lifecycle.context import ActionContext
 from service.lifecycle.machine import record_event
 from service.lifecycle.slots import claim_refusal, claim_slot
 from service.models import Offer, Order, Team, Volunteer, VolunteerSkill

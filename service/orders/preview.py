@@ -6,6 +6,7 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from matching.ranking import count_candidates_with_relaxation
+from service.context import ActionContext
 from service.dispatch.candidates import (
     OrderDraft,
     draft_of,
@@ -16,7 +17,6 @@ from service.dispatch.candidates import (
     suggestion_for,
     volunteer_snapshots,
 )
-from service.lifecycle.context import ActionContext
 from service.masking import mask_phone
 from service.models import Order, User, Volunteer
 from service.orders.geocoding import resolve_place

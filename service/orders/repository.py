@@ -7,8 +7,8 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from service.api.pagination import PageParams
 from service.models import Area, Event, Offer, Order, OrderSkill, RoleAssignment
+from service.pagination import PageParams
 from service.vocab import OfferStatus, OrderStatus, Role
 
 

@@ -7,13 +7,11 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
-from service.api.pagination import Page, PageDep
+from service.actor import Actor
 from service.auth import policy
 from service.auth.access import requires
-from service.auth.actor import Actor
-from service.db import SessionDep
+from service.auth.dependencies import ContextDep
 from service.errors import Forbidden
-from service.lifecycle.context import ContextDep
 from service.models import Volunteer
 from service.offers import service as offers_service
 from service.offers import teams
@@ -32,6 +30,8 @@ from service.orders.schemas import (
 )
 from service.schemas_common import IdPath
 from service.vocab import OrderStatus, Role
+from service.web.deps import SessionDep
+from service.web.pagination import Page, PageDep
 
 router = APIRouter(prefix="/orders", tags=["orders 派单"])
 Staff = Annotated[Actor, requires(Role.worker, Role.coordinator)]

@@ -8,9 +8,9 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from service.auth import policy
+from service.context import ActionContext
 from service.dispatch.cascade import pull_outstanding_offers, top_up_offers
 from service.errors import Conflict, InvalidInput, NotFound
-from service.lifecycle.context import ActionContext
 from service.lifecycle.machine import change_offer_status, change_order_status, record_event
 from service.models import Area, Offer, Order, Skill, Team, Volunteer
 from service.notifications.outbox import notify

@@ -34,11 +34,18 @@ from sqlalchemy.exc import DataError
 from starlette.datastructures import MutableHeaders, UploadFile
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from service.auth.dependencies import session_cookie_name
-from service.auth.tokens import csrf_token_for, new_secret
 from service.db import UNSAFE_METHODS
 from service.settings import Settings
+from service.tokens import csrf_token_for, new_secret
 from service.web.errors import problem_response
+
+SESSION_COOKIE = "kepu_session"
+SECURE_SESSION_COOKIE = "__Host-kepu_session"  # the __Host- prefix needs Secure and Path=/
+
+
+def session_cookie_name(settings: Settings) -> str:
+    return SECURE_SESSION_COOKIE if settings.cookie_secure else SESSION_COOKIE
+
 
 CSRF_HEADER = "x-csrf-token"
 CSRF_FIELD = "csrf_token"

@@ -19,11 +19,11 @@ import pytest
 import sqlalchemy as sa
 
 from service import migrate
-from service.auth.tokens import hash_secret
 from service.db import create_engine, create_sessionmaker, open_session
 from service.demo.loader import load_demo_into
 from service.models import ApiToken, Area, RoleAssignment, User, Volunteer
 from service.settings import Settings
+from service.tokens import hash_secret
 from service.vocab import AreaLevel, Role
 from tests.conftest import _in_thread, _pg_admin, _postgres_admin_url, _run
 

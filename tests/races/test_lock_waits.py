@@ -15,9 +15,9 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import create_async_engine
 
-from service.db import SessionDep
 from service.models import Event
 from service.settings import Settings
+from service.web.deps import SessionDep
 from tests.races.world import bearer, seed_open_order, staffing_of
 
 LOCK_TIMEOUT_MS = 300

@@ -8,8 +8,8 @@ from datetime import datetime, timedelta
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from service.auth.tokens import hash_secret
 from service.models import ApiToken, Offer, Order
+from service.tokens import hash_secret
 from service.vocab import DispatchMode, OfferStatus, OrderStatus, Role
 from tests.factories import make_area_tree, make_order, make_skill, make_user, make_volunteer
 

@@ -5,9 +5,9 @@ from datetime import timedelta
 import sqlalchemy as sa
 
 from service.activity.service import close_forgotten_checkouts, distance_to_venue
-from service.auth.actor import ANONYMOUS
+from service.actor import ANONYMOUS
+from service.context import ActionContext
 from service.evaluations.codes import ALPHABET
-from service.lifecycle.context import ActionContext
 from service.models import Event, Notification, Offer, Order, RatingCode, ServiceRecord, Volunteer
 from service.vocab import Role
 from tests.factories import ZHIFU_LAT, ZHIFU_LNG, make_area

@@ -9,9 +9,9 @@ from pwdlib import PasswordHash
 from pwdlib.hashers.argon2 import Argon2Hasher
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from service.auth.tokens import csrf_token_for, hash_secret, new_api_token, new_secret
 from service.models import ApiToken, AuthSession
 from service.settings import Settings
+from service.tokens import csrf_token_for, hash_secret, new_api_token, new_secret
 
 PASSWORD = "kepu-Test-2026"
 # Still argon2id, with the smallest cost: these tests are about flows, not about the hash's
@@ -50,7 +50,7 @@ async def token_for(session: AsyncSession, *, user_id: int, now: datetime) -> st
 
 def browser(app, settings: Settings, cookie: str, csrf: str | None = None) -> httpx.AsyncClient:
     """A client holding a session cookie; sends the CSRF header when ``csrf`` is given."""
-    from service.auth.dependencies import session_cookie_name
+    from service.web.security import session_cookie_name
 
     headers = {"X-CSRF-Token": csrf} if csrf else {}
     return client_for(app, cookies={session_cookie_name(settings): cookie}, headers=headers)

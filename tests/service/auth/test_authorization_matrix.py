@@ -62,7 +62,7 @@ async def _add_per_user_objects(session, world: World, now) -> None:
     """A token and a notification id per user, for routes that take one."""
     import sqlalchemy as sa
 
-    from service.auth.tokens import hash_secret, new_api_token
+    from service.tokens import hash_secret, new_api_token
 
     for user in [*world.users.values(), *world.foreign_users.values()]:
         token = ApiToken(user_id=user.id, name="机器", token_hash=hash_secret(new_api_token()))

@@ -3,10 +3,10 @@ import pytest
 import sqlalchemy as sa
 
 from service.app import create_app
-from service.db import SessionDep
 from service.errors import Conflict
 from service.models import Skill
 from service.settings import Settings
+from service.web.deps import SessionDep
 from tests.factories import make_area_tree, make_order
 
 

@@ -8,9 +8,9 @@ from datetime import timedelta
 import pytest
 import sqlalchemy as sa
 
-from service.auth.actor import Actor, RoleGrant
+from service.actor import Actor, RoleGrant
+from service.context import ActionContext
 from service.errors import Conflict
-from service.lifecycle.context import ActionContext
 from service.lifecycle.machine import (
     OFFER_TRANSITIONS,
     ORDER_TRANSITIONS,

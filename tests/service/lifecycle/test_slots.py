@@ -7,9 +7,9 @@ from datetime import timedelta
 import pytest
 import sqlalchemy as sa
 
-from service.auth.actor import Actor
+from service.actor import Actor
+from service.context import ActionContext
 from service.errors import Conflict
-from service.lifecycle.context import ActionContext
 from service.lifecycle.slots import claim_slot, release_slot
 from service.models import Event, Order
 from service.vocab import OrderStatus

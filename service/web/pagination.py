@@ -2,21 +2,14 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Annotated, Generic, TypeVar
 
 from fastapi import Depends, Query
 from pydantic import BaseModel, Field
 
+from service.pagination import PageParams
+
 T = TypeVar("T")
-
-
-@dataclass(frozen=True)
-class PageParams:
-    """Which slice of a list to return."""
-
-    limit: int = 20
-    offset: int = 0
 
 
 def page_params(
