@@ -10,6 +10,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI, Request
 from fastapi.staticfiles import StaticFiles
 
+from service import handlers
 from service.api.docs import router as docs_router
 from service.api.openapi import install_problem_documentation
 from service.api.router import api_router
@@ -24,6 +25,7 @@ from service.web.errors import install_error_handlers
 def create_app(settings: Settings | None = None, *, clock: Clock | None = None) -> FastAPI:
     """Build the application; tests pass their own settings and clock."""
     settings = settings or get_settings()
+    handlers.register()
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -71,7 +73,7 @@ def _start_dispatch_worker(app: FastAPI, settings: Settings):
     """The embedded default runs the dispatch sweeps in-process (``kepu worker run`` otherwise)."""
     if not settings.run_worker_in_process:
         return None
-    from service.dispatch.worker import run_forever
+    from service.background.worker import run_forever
 
     stop = asyncio.Event()
     task = asyncio.create_task(run_forever(app.state.sessionmaker, settings, app.state.clock, stop))

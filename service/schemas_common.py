@@ -9,7 +9,6 @@ from __future__ import annotations
 import re
 from typing import Annotated
 
-from fastapi import Path
 from pydantic import AfterValidator, BeforeValidator, WithJsonSchema
 from pydantic_core import PydanticCustomError
 
@@ -72,5 +71,3 @@ Password = Annotated[
     str, AfterValidator(_check_password), WithJsonSchema({"type": "string", "maxLength": 128})
 ]
 Name = Text(64, min_len=1)
-# A database id in a path: malformed or out-of-range numbers are a 422, never a database error.
-IdPath = Annotated[int, Path(ge=1, le=MAX_ID)]

@@ -61,7 +61,7 @@ class Settings(BaseSettings):
     targeted_offer_count: Annotated[int, Field(ge=1, le=100)] = 3
     reminder_hours_before: Annotated[int, Field(ge=1, le=168)] = 24
     # A volunteer reminded late (accepted inside the reminder window) gets this long to confirm
-    # before the community is told; see service.dispatch.worker.send_reminders.
+    # before the community is told; see service.background.worker.send_reminders.
     confirm_grace_minutes: Annotated[int, Field(ge=0, le=1440)] = 60
     geofence_meters: Annotated[float, Field(gt=0)] = 500.0
     check_in_opens_minutes_before: Annotated[int, Field(ge=0, le=1440)] = 120

@@ -21,7 +21,7 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession, create_async_engine
 
-from service import migrate
+from service import handlers, migrate
 from service.app import create_app
 from service.clock import FrozenClock
 from service.models import metadata
@@ -177,3 +177,9 @@ def pytest_terminal_summary(terminalreporter, exitstatus, config):
             red=True,
             bold=True,
         )
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _domain_event_handlers() -> None:
+    """Services called without an app still reach the handlers that create_app registers."""
+    handlers.register()

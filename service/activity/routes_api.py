@@ -23,10 +23,10 @@ from service.auth.access import requires
 from service.auth.dependencies import ContextDep
 from service.errors import Forbidden
 from service.models import Offer
-from service.schemas_common import IdPath
 from service.vocab import Role
 from service.web.deps import SessionDep
 from service.web.pagination import PageDep
+from service.web.params import IdPath
 
 REFUSALS = {
     403: {"description": "不是自己的接单，或不负责该社区"},

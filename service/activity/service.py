@@ -9,6 +9,7 @@ from geopy.distance import geodesic
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from service.activity import repository
+from service.auth import repository as auth_repo
 from service.context import ActionContext
 from service.errors import Conflict, Forbidden, InvalidInput, NotFound
 from service.evaluations.service import issue_rating_codes
@@ -245,7 +246,7 @@ async def _complete(
 
 async def _tell_volunteers(session, ctx: ActionContext, order: Order, result: Completion):
     volunteer_ids = [r.volunteer_id for r in result.records] + result.no_show_volunteer_ids
-    users = await offers_repo.user_ids_of_volunteers(session=session, volunteer_ids=volunteer_ids)
+    users = await auth_repo.user_ids_of_volunteers(session=session, volunteer_ids=volunteer_ids)
     for record in result.records:
         await notify(
             session,

@@ -15,9 +15,9 @@ from service.auth.passwords import hash_password
 from service.auth.schemas import GrantIn, UserCreate, UserUpdate, VolunteerRegistration
 from service.auth.service import check_password_strength
 from service.context import ActionContext
+from service.domain_events import VolunteerApproved, publish
 from service.errors import Conflict, Forbidden, InvalidInput, NotFound
 from service.models import Area, User, Volunteer
-from service.notifications.outbox import notify
 from service.settings import Settings
 from service.vocab import AreaLevel, Role, UserStatus, VolunteerStatus
 
@@ -230,10 +230,7 @@ async def approve_volunteer(
         session, ctx, AuditAction.volunteer_approved, target_user_id=user.id,
         detail={"volunteer_id": volunteer.id},
     )  # fmt: skip
-    await notify(
-        session, user_id=user.id, kind="volunteer_approved", title="志愿者注册已通过审核",
-        body="您现在可以登录并接收活动邀请了。", now=ctx.now,
-    )  # fmt: skip
+    await publish(session, ctx, VolunteerApproved(volunteer_id=volunteer.id, user_id=user.id))
     return volunteer
 
 

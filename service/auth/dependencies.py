@@ -9,6 +9,7 @@ from fastapi import Depends, Request
 
 from service.actor import ANONYMOUS, Actor
 from service.auth import repository, touch
+from service.auth.throttle import DatabaseThrottle, RedisThrottle, ThrottleStore
 from service.context import ActionContext
 from service.models import User
 from service.settings import Settings
@@ -95,3 +96,24 @@ async def action_context(
 
 
 ContextDep = Annotated[ActionContext, Depends(action_context)]
+
+
+def _redis_client(request: Request, url: str):
+    client = getattr(request.app.state, "throttle_redis", None)
+    if client is None:
+        import redis.asyncio as redis  # optional dependency, only with KEPU_REDIS_URL
+
+        client = redis.from_url(url)
+        request.app.state.throttle_redis = client
+    return client
+
+
+async def get_throttle(request: Request, session: SessionDep) -> ThrottleStore:
+    """The configured store: Redis when ``KEPU_REDIS_URL`` is set, else the database."""
+    settings: Settings = request.app.state.settings
+    if settings.redis_url:
+        return RedisThrottle(_redis_client(request, settings.redis_url), settings)
+    return DatabaseThrottle(session, settings)
+
+
+ThrottleDep = Annotated[ThrottleStore, Depends(get_throttle)]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
@@ -259,3 +261,14 @@ async def areas_for_choice(*, session: AsyncSession) -> list[dict]:
 async def teams_for_choice(*, session: AsyncSession) -> list[dict]:
     rows = await session.execute(sa.select(Team.id, Team.name).order_by(Team.name))
     return [dict(row._mapping) for row in rows]
+
+
+async def user_ids_of_volunteers(
+    *, session: AsyncSession, volunteer_ids: Sequence[int]
+) -> dict[int, int]:
+    if not volunteer_ids:
+        return {}
+    rows = await session.execute(
+        sa.select(Volunteer.id, Volunteer.user_id).where(Volunteer.id.in_(list(volunteer_ids)))
+    )
+    return {row.id: row.user_id for row in rows}

@@ -21,9 +21,10 @@ from service.auth.schemas import (
 )
 from service.auth.views import audit_public, users_public
 from service.errors import NotFound
-from service.schemas_common import MAX_ID, IdPath, Text
+from service.schemas_common import MAX_ID, Text
 from service.vocab import Role, UserStatus
 from service.web.deps import SessionDep
+from service.web.params import IdPath
 
 router = APIRouter(
     prefix="/api/v1/admin", tags=["administration"], dependencies=[requires(Role.admin)]

@@ -16,9 +16,10 @@ from service.auth.schemas import GrantIn, PasswordReset, UserCreate, UserUpdate
 from service.auth.views import audit_public, users_public
 from service.auth.web import form_errors, form_fields, redirect
 from service.errors import AppError, InvalidInput, NotFound
-from service.schemas_common import IdPath, Text
+from service.schemas_common import Text
 from service.vocab import ROLE_LABELS, Role, UserStatus
 from service.web.deps import SessionDep
+from service.web.params import IdPath
 from service.web.templating import render
 
 router = APIRouter(prefix="/admin", include_in_schema=False)

@@ -10,7 +10,7 @@ from fastapi import APIRouter, Request, Response, status
 from service.actor import Actor
 from service.auth import accounts, personal_data, repository, service
 from service.auth.access import AUTHENTICATED, PUBLIC, requires
-from service.auth.dependencies import ContextDep, client_ip
+from service.auth.dependencies import ContextDep, ThrottleDep, client_ip
 from service.auth.schemas import (
     LoginRequest,
     MePublic,
@@ -24,14 +24,13 @@ from service.auth.schemas import (
     TokenPublic,
     VolunteerRegistration,
 )
-from service.auth.throttle import ThrottleDep
 from service.auth.views import me_public
 from service.auth.web import clear_session_cookie, login_from_request, set_session_cookie
 from service.masking import mask_phone
-from service.schemas_common import IdPath
 from service.vocab import Role
 from service.web.deps import ClockDep, SessionDep
 from service.web.errors import app_error_response
+from service.web.params import IdPath
 
 router = APIRouter(prefix="/api/v1", tags=["identity"])
 Public = Annotated[Actor, requires(PUBLIC)]

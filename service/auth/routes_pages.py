@@ -10,9 +10,8 @@ from pydantic import ValidationError
 from service.actor import Actor
 from service.auth import accounts, personal_data, repository, service
 from service.auth.access import AUTHENTICATED, PUBLIC, requires
-from service.auth.dependencies import ContextDep, client_ip
+from service.auth.dependencies import ContextDep, ThrottleDep, client_ip
 from service.auth.schemas import LoginRequest, PasswordChange, VolunteerRegistration
-from service.auth.throttle import ThrottleDep
 from service.auth.views import me_public
 from service.auth.web import (
     clear_session_cookie,
@@ -24,9 +23,10 @@ from service.auth.web import (
     set_session_cookie,
 )
 from service.errors import AppError
-from service.schemas_common import MAX_ID, IdPath
+from service.schemas_common import MAX_ID
 from service.web.deps import ClockDep, SessionDep
 from service.web.errors import retry_after_headers
+from service.web.params import IdPath
 from service.web.templating import render
 
 router = APIRouter(include_in_schema=False)

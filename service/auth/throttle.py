@@ -17,16 +17,14 @@ import math
 import uuid
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Annotated, Protocol
+from typing import Protocol
 
 import sqlalchemy as sa
-from fastapi import Depends, Request
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from service.models import LoginFailure
 from service.settings import Settings
 from service.tokens import keyed_hash
-from service.web.deps import SessionDep
 
 
 @dataclass(frozen=True)
@@ -176,24 +174,3 @@ class RedisThrottle:
             for key in clear:
                 pipe.delete(self.prefix + key)
             await pipe.execute()
-
-
-def _redis_client(request: Request, url: str):
-    client = getattr(request.app.state, "throttle_redis", None)
-    if client is None:
-        import redis.asyncio as redis  # optional dependency, only with KEPU_REDIS_URL
-
-        client = redis.from_url(url)
-        request.app.state.throttle_redis = client
-    return client
-
-
-async def get_throttle(request: Request, session: SessionDep) -> ThrottleStore:
-    """The configured store: Redis when ``KEPU_REDIS_URL`` is set, else the database."""
-    settings: Settings = request.app.state.settings
-    if settings.redis_url:
-        return RedisThrottle(_redis_client(request, settings.redis_url), settings)
-    return DatabaseThrottle(session, settings)
-
-
-ThrottleDep = Annotated[ThrottleStore, Depends(get_throttle)]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import typer
 
+from service import handlers
 from service.cli.db import app as db_app
 from service.cli.serve import serve
 
@@ -25,7 +26,7 @@ def _register_optional_commands() -> None:
     from service.notifications.cli import app as notifications_app
 
     app.add_typer(notifications_app, name="notifications")
-    app.add_typer(__import__("service.dispatch.cli", fromlist=["app"]).app, name="worker")
+    app.add_typer(__import__("service.background.cli", fromlist=["app"]).app, name="worker")
     from service.auth.cli import app as users_app
 
     app.add_typer(users_app, name="users")
@@ -35,4 +36,5 @@ _register_optional_commands()
 
 
 def main() -> None:
+    handlers.register()  # commands call domain services, whose events need their handlers
     app()

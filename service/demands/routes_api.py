@@ -25,10 +25,11 @@ from service.demands.schemas import (
     UpvoteRequest,
     UpvoteResult,
 )
-from service.schemas_common import MAX_ID, IdPath, PhoneNumber, Text
+from service.schemas_common import MAX_ID, PhoneNumber, Text
 from service.vocab import DemandStatus, Role, TargetGroup
 from service.web.deps import SessionDep
 from service.web.pagination import Page, PageDep
+from service.web.params import IdPath
 
 router = APIRouter(
     prefix="/demands",

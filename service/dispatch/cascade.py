@@ -14,12 +14,12 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from matching.types import Candidate
+from service.auth import repository as auth_repo
 from service.context import ActionContext
 from service.dispatch.candidates import draft_of, explain, ranked_candidates, suggestion_for
 from service.lifecycle.machine import change_offer_status, create_offer, sync_loaded
 from service.models import Order
 from service.notifications.outbox import notify, notify_workers
-from service.offers import repository as offers_repo
 from service.orders import repository as orders_repo
 from service.vocab import DispatchMode, OfferStatus, OrderStatus
 
@@ -82,7 +82,7 @@ async def top_up_offers(session: AsyncSession, ctx: ActionContext, *, order: Ord
         expires_at = min(expires_at, order.accept_deadline)
     expires_at = min(expires_at, order.starts_at)
     rank = max((offer.rank or 0 for offer in offers), default=0)
-    users = await offers_repo.user_ids_of_volunteers(
+    users = await auth_repo.user_ids_of_volunteers(
         session=session, volunteer_ids=[c.volunteer_id for c in candidates]
     )
     for candidate, explanation in await explain(session, draft, candidates):

@@ -24,9 +24,10 @@ from service.evaluations.schemas import (
     VolunteerRating,
 )
 from service.orders.service import managed_order
-from service.schemas_common import IdPath, Text
+from service.schemas_common import Text
 from service.vocab import RaterKind, Role
 from service.web.deps import SessionDep
+from service.web.params import IdPath
 
 ratings_router = APIRouter(
     prefix="/ratings",

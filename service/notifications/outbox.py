@@ -7,7 +7,7 @@ from datetime import datetime
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from service.models import Notification
-from service.orders.repository import worker_user_ids
+from service.notifications.repository import worker_user_ids
 from service.vocab import NotificationStatus
 
 

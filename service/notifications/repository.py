@@ -9,8 +9,8 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.attributes import set_committed_value
 
-from service.models import Notification, User
-from service.vocab import NotificationStatus
+from service.models import Notification, RoleAssignment, User
+from service.vocab import NotificationStatus, Role
 
 RETRYABLE = (NotificationStatus.pending, NotificationStatus.failed)
 PROBLEMS = (NotificationStatus.failed, NotificationStatus.dead)
@@ -154,3 +154,13 @@ async def reset_for_retry(*, session: AsyncSession, notification_id: int, now: d
         .values(status=NotificationStatus.pending, attempts=0, next_attempt_at=now)
     )
     return result.rowcount == 1
+
+
+async def worker_user_ids(*, session: AsyncSession, community_id: int) -> list[int]:
+    """Users who work for a community (they hear about its unfilled orders)."""
+    rows = await session.scalars(
+        sa.select(RoleAssignment.user_id)
+        .where(RoleAssignment.role == Role.worker.value, RoleAssignment.area_id == community_id)
+        .distinct()
+    )
+    return list(rows)

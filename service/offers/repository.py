@@ -117,16 +117,5 @@ async def volunteer_names(*, session: AsyncSession, volunteer_ids: Sequence[int]
     return {row.id: row.name for row in rows}
 
 
-async def user_ids_of_volunteers(
-    *, session: AsyncSession, volunteer_ids: Sequence[int]
-) -> dict[int, int]:
-    if not volunteer_ids:
-        return {}
-    rows = await session.execute(
-        sa.select(Volunteer.id, Volunteer.user_id).where(Volunteer.id.in_(list(volunteer_ids)))
-    )
-    return {row.id: row.user_id for row in rows}
-
-
 async def user_of_volunteer(*, session: AsyncSession, volunteer_id: int) -> int | None:
     return await session.scalar(sa.select(Volunteer.user_id).where(Volunteer.id == volunteer_id))

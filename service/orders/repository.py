@@ -7,9 +7,9 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from service.models import Area, Event, Offer, Order, OrderSkill, RoleAssignment
+from service.models import Area, Event, Offer, Order, OrderSkill, Volunteer
 from service.pagination import PageParams
-from service.vocab import OfferStatus, OrderStatus, Role
+from service.vocab import OfferStatus, OrderStatus
 
 
 async def get_order(*, session: AsyncSession, order_id: int) -> Order | None:
@@ -141,16 +141,6 @@ async def offer_ids_with_status(
     return list(rows)
 
 
-async def worker_user_ids(*, session: AsyncSession, community_id: int) -> list[int]:
-    """Users who work for a community (they hear about its unfilled orders)."""
-    rows = await session.scalars(
-        sa.select(RoleAssignment.user_id)
-        .where(RoleAssignment.role == Role.worker.value, RoleAssignment.area_id == community_id)
-        .distinct()
-    )
-    return list(rows)
-
-
 async def nearby_open_orders(
     *, session: AsyncSession, lat: float, lng: float, reach_km: float, now: datetime, limit: int
 ) -> list[Order]:
@@ -172,3 +162,7 @@ async def nearby_open_orders(
         .limit(limit)
     )
     return list(rows)
+
+
+async def volunteer_by_id(*, session: AsyncSession, volunteer_id: int) -> Volunteer | None:
+    return await session.get(Volunteer, volunteer_id)

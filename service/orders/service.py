@@ -9,8 +9,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from service.auth import policy
 from service.context import ActionContext
-from service.dispatch.cascade import pull_outstanding_offers, top_up_offers
-from service.errors import Conflict, InvalidInput, NotFound
+from service.domain_events import OrderPublished, OrderRedispatched, publish
+from service.errors import Conflict, Forbidden, InvalidInput, NotFound
 from service.lifecycle.machine import change_offer_status, change_order_status, record_event
 from service.models import Area, Offer, Order, Skill, Team, Volunteer
 from service.notifications.outbox import notify
@@ -34,7 +34,8 @@ async def managed_order(session: AsyncSession, ctx: ActionContext, order_id: int
     return order
 
 
-async def _community(session: AsyncSession, ctx: ActionContext, community_id: int) -> Area:
+async def managed_community(session: AsyncSession, ctx: ActionContext, community_id: int) -> Area:
+    """The community an order is for, if it exists and the actor manages it."""
     community = await repo.get_area(session=session, area_id=community_id)
     if community is None or community.level != AreaLevel.community:
         raise InvalidInput("所选社区不存在。", code="community_not_found")
@@ -61,7 +62,7 @@ async def _check_team(session: AsyncSession, mode, team_id: int | None) -> None:
 
 async def create_order(session: AsyncSession, ctx: ActionContext, data: OrderCreate) -> Order:
     """A new draft in a community the actor manages; its venue is resolved to WGS-84."""
-    await _community(session, ctx, data.community_id)
+    await managed_community(session, ctx, data.community_id)
     await _check_skills(session, data.skill_ids)
     await _check_team(session, data.dispatch_mode, data.team_id)
     place = await resolve_place(
@@ -164,14 +165,13 @@ async def publish_order(
         reason="发布派单",
         values={"published_at": ctx.now, "dispatch_mode": mode.value, "team_id": team_id},
     )
-    await _dispatch(session, ctx, order)
+    await publish(session, ctx, OrderPublished(order=order))  # the cascade asks the first ones
+    await _tell_team_leader(session, ctx, order)
     return order
 
 
-async def _dispatch(session: AsyncSession, ctx: ActionContext, order: Order) -> None:
-    if order.dispatch_mode == DispatchMode.targeted:
-        await top_up_offers(session, ctx, order=order)
-    elif order.dispatch_mode == DispatchMode.team:
+async def _tell_team_leader(session: AsyncSession, ctx: ActionContext, order: Order) -> None:
+    if order.dispatch_mode == DispatchMode.team:
         team = await session.get(Team, order.team_id)
         leader_user = await session.scalar(
             sa.select(Volunteer.user_id).where(Volunteer.id == team.leader_volunteer_id)
@@ -275,6 +275,23 @@ async def redispatch_order(
         )
         # No status change, so no event: the re-offers below log their own creation.
         await session.refresh(order)
-    await pull_outstanding_offers(session, ctx, order_id=order.id, reason="重新派单")
-    await _dispatch(session, ctx, order)
+    await publish(session, ctx, OrderRedispatched(order=order, reason="重新派单"))
+    await _tell_team_leader(session, ctx, order)
     return order
+
+
+async def nearby_open_orders(
+    session: AsyncSession, ctx: ActionContext, *, limit: int
+) -> list[Order]:
+    """Open-mode orders within the acting volunteer's service radius of their home."""
+    if ctx.actor.volunteer_id is None:
+        raise Forbidden("只有志愿者可以查看附近活动。")
+    me = await repo.volunteer_by_id(session=session, volunteer_id=ctx.actor.volunteer_id)
+    return await repo.nearby_open_orders(
+        session=session,
+        lat=me.home_lat,
+        lng=me.home_lng,
+        reach_km=me.radius_km,
+        now=ctx.now,
+        limit=limit,
+    )

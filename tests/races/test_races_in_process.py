@@ -6,7 +6,7 @@ import asyncio
 from collections import Counter
 from datetime import timedelta
 
-from service.dispatch.worker import run_once
+from service.background.worker import run_once
 from tests.races.world import bearer, seed_open_order, staffing_of
 
 

@@ -20,8 +20,8 @@ import httpx
 import pytest
 from sqlalchemy.ext.asyncio import create_async_engine
 
+from service.background.worker import run_once
 from service.db import create_sessionmaker
-from service.dispatch.worker import run_once
 from service.settings import Settings
 from tests.conftest import _run, _truncate_postgres
 from tests.races.world import bearer, seed_open_order, staffing_of

@@ -16,7 +16,7 @@ from datetime import timedelta
 
 import sqlalchemy as sa
 
-from service.dispatch.worker import SweepReport, run_once
+from service.background.worker import SweepReport, run_once
 from service.models import Event, Notification, Offer
 from service.vocab import DispatchMode, OfferStatus, OrderStatus
 from tests.factories import make_area_tree, make_order, make_skill, make_volunteer

@@ -6,7 +6,7 @@ from datetime import timedelta
 
 import sqlalchemy as sa
 
-from service.dispatch.worker import run_once
+from service.background.worker import run_once
 from service.models import Event, Offer, Order
 from service.vocab import OrderStatus, Role
 from tests.factories import make_area_tree, make_order, make_skill, make_user, make_volunteer

@@ -1,6 +1,6 @@
 """Reminders before the start: confirm by POST /offers/{id}/confirm, or be flagged to the worker.
 
-Rule (service.dispatch.worker.send_reminders): the reminder goes out once the start is
+Rule (service.background.worker.send_reminders): the reminder goes out once the start is
 ``reminder_hours_before`` (24 h) away; still unconfirmed at half that window before the start
 (12 h), the offer is flagged ``unconfirmed`` and the community's workers are told — but never
 sooner than ``confirm_grace_minutes`` (60) after the reminder itself.
@@ -12,7 +12,7 @@ from datetime import timedelta
 
 import sqlalchemy as sa
 
-from service.dispatch.worker import run_once
+from service.background.worker import run_once
 from service.models import Notification, Offer
 from tests.loop_helpers import staffed_order
 from tests.races.world import bearer, seed_open_order

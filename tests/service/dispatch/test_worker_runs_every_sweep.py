@@ -4,7 +4,7 @@ from datetime import timedelta
 
 import sqlalchemy as sa
 
-from service.dispatch.worker import run_once
+from service.background.worker import run_once
 from service.models import Notification, Offer
 from service.notifications.outbox import notify
 from service.vocab import NotificationStatus, OfferStatus

@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from service.errors import Forbidden
 from service.models import Event, Offer, Order
 from service.notifications.senders import sign
-from service.notifications.sms_inbound import parse_reply, verify_signature
+from service.offers.sms_replies import parse_reply, verify_signature
 from service.vocab import OfferStatus, OrderStatus
 from tests.factories import make_area_tree, make_order, make_skill, make_volunteer
 from tests.service.notifications.conftest import SMS_SECRET

@@ -19,6 +19,7 @@ from service.dispatch.candidates import (
 )
 from service.masking import mask_phone
 from service.models import Order, User, Volunteer
+from service.orders import service as orders_service
 from service.orders.geocoding import resolve_place
 from service.orders.schemas import CandidatePublic, PreviewPublic, PreviewRequest, ScorePartPublic
 
@@ -33,6 +34,7 @@ PART_LABELS = {
 
 async def draft_from_form(session: AsyncSession, ctx: ActionContext, data: PreviewRequest):
     """The matching view of unsaved form values (the venue is resolved like on save)."""
+    await orders_service.managed_community(session, ctx, data.community_id)
     place = await resolve_place(
         session,
         ctx.settings,
