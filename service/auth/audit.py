@@ -9,9 +9,9 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
-import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from service.auth import repository
 from service.context import ActionContext
 from service.models import AuditEntry
 
@@ -108,11 +108,6 @@ async def recent_entries(
     offset: int = 0,
 ) -> list[AuditEntry]:
     """Newest first; ``user_id`` matches the actor or the target."""
-    statement = sa.select(AuditEntry).order_by(AuditEntry.at.desc(), AuditEntry.id.desc())
-    if action:
-        statement = statement.where(AuditEntry.action == action)
-    if user_id:
-        statement = statement.where(
-            sa.or_(AuditEntry.actor_user_id == user_id, AuditEntry.target_user_id == user_id)
-        )
-    return list(await session.scalars(statement.limit(limit).offset(offset)))
+    return await repository.audit_entries(
+        session=session, action=action, user_id=user_id, limit=limit, offset=offset
+    )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -12,7 +13,9 @@ from service.actor import RoleGrant
 from service.models import (
     ApiToken,
     Area,
+    AuditEntry,
     AuthSession,
+    LoginFailure,
     Offer,
     Order,
     RoleAssignment,
@@ -272,3 +275,87 @@ async def user_ids_of_volunteers(
         sa.select(Volunteer.id, Volunteer.user_id).where(Volunteer.id.in_(list(volunteer_ids)))
     )
     return {row.id: row.user_id for row in rows}
+
+
+async def audit_entries(
+    *, session: AsyncSession, action: str | None, user_id: int | None, limit: int, offset: int
+) -> list[AuditEntry]:
+    """Newest first; ``user_id`` matches the actor or the target."""
+    statement = sa.select(AuditEntry).order_by(AuditEntry.at.desc(), AuditEntry.id.desc())
+    if action:
+        statement = statement.where(AuditEntry.action == action)
+    if user_id:
+        statement = statement.where(
+            sa.or_(AuditEntry.actor_user_id == user_id, AuditEntry.target_user_id == user_id)
+        )
+    return list(await session.scalars(statement.limit(limit).offset(offset)))
+
+
+async def token_by_id(*, session: AsyncSession, token_id: int) -> ApiToken | None:
+    return await session.get(ApiToken, token_id)
+
+
+async def mark_session_used(
+    *, session: AsyncSession, auth_session_id: int, user_id: int, now: datetime
+) -> None:
+    """The session was used now (its idle timeout slides) and so was its user."""
+    await session.execute(
+        sa.update(AuthSession).where(AuthSession.id == auth_session_id).values(last_seen_at=now)
+    )
+    await session.execute(sa.update(User).where(User.id == user_id).values(last_active_at=now))
+
+
+async def mark_token_used(
+    *, session: AsyncSession, token_id: int, user_id: int, now: datetime
+) -> None:
+    """A personal access token was used now, and so was its user."""
+    await session.execute(
+        sa.update(ApiToken).where(ApiToken.id == token_id).values(last_used_at=now)
+    )
+    await session.execute(sa.update(User).where(User.id == user_id).values(last_active_at=now))
+
+
+# ---------------------------------------------------------------- login throttle (database store)
+
+
+async def lock_throttle_keys(*, session: AsyncSession, lock_ids: list[int]) -> None:
+    """PostgreSQL: a transaction-scoped advisory lock per key (SQLite's BEGIN IMMEDIATE suffices)."""
+    if session.bind.dialect.name != "postgresql":
+        return
+    for lock_id in lock_ids:
+        await session.execute(sa.select(sa.func.pg_advisory_xact_lock(lock_id)))
+
+
+async def delete_failures_before(
+    *, session: AsyncSession, keys: list[str], cutoff: datetime
+) -> None:
+    await session.execute(
+        sa.delete(LoginFailure).where(LoginFailure.key.in_(keys), LoginFailure.at <= cutoff)
+    )
+
+
+async def failure_times(*, session: AsyncSession, key: str, after: datetime) -> list[datetime]:
+    """When ``key`` failed since ``after``, oldest first."""
+    return list(
+        await session.scalars(
+            sa.select(LoginFailure.at)
+            .where(LoginFailure.key == key, LoginFailure.at > after)
+            .order_by(LoginFailure.at)
+        )
+    )
+
+
+async def add_failures(*, session: AsyncSession, keys: list[str], at: datetime) -> list[int]:
+    rows = [LoginFailure(key=key, at=at) for key in keys]
+    session.add_all(rows)
+    await session.flush()
+    return [row.id for row in rows]
+
+
+async def delete_failures(
+    *, session: AsyncSession, row_ids: list[int], keys: tuple[str, ...] = ()
+) -> None:
+    """Give reserved slots back; ``keys`` also clears those keys' whole history."""
+    await session.execute(sa.delete(LoginFailure).where(LoginFailure.id.in_(row_ids)))
+    if keys:
+        await session.execute(sa.delete(LoginFailure).where(LoginFailure.key.in_(keys)))

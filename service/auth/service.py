@@ -165,7 +165,7 @@ async def list_api_tokens(session: AsyncSession, *, ctx: ActionContext) -> list[
 
 async def revoke_api_token(session: AsyncSession, *, ctx: ActionContext, token_id: int) -> None:
     """Revoke one of one's own tokens; someone else's token is "not found" (no probing)."""
-    token = await session.get(ApiToken, token_id)
+    token = await repository.token_by_id(session=session, token_id=token_id)
     if token is None or token.user_id != ctx.actor.user_id:
         raise NotFound("没有找到该访问令牌。")
     if token.revoked_at is None:

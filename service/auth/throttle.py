@@ -19,10 +19,9 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Protocol
 
-import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from service.models import LoginFailure
+from service.auth import repository
 from service.settings import Settings
 from service.tokens import keyed_hash
 
@@ -79,38 +78,28 @@ class DatabaseThrottle:
 
     async def reserve(self, limits: list[Limit], *, now: datetime) -> Reservation:
         keys = sorted({limit.key for limit in limits})  # one lock order: no deadlocks
-        if self.session.bind.dialect.name == "postgresql":
-            for key in keys:
-                await self.session.execute(sa.select(sa.func.pg_advisory_xact_lock(_lock_id(key))))
-        cutoff = now - self.window
-        await self.session.execute(
-            sa.delete(LoginFailure).where(LoginFailure.key.in_(keys), LoginFailure.at <= cutoff)
+        await repository.lock_throttle_keys(
+            session=self.session, lock_ids=[_lock_id(k) for k in keys]
         )
+        cutoff = now - self.window
+        await repository.delete_failures_before(session=self.session, keys=keys, cutoff=cutoff)
         wait = 0
         for limit in limits:
-            times = list(
-                await self.session.scalars(
-                    sa.select(LoginFailure.at)
-                    .where(LoginFailure.key == limit.key, LoginFailure.at > cutoff)
-                    .order_by(LoginFailure.at)
-                )
+            times = await repository.failure_times(
+                session=self.session, key=limit.key, after=cutoff
             )
             if len(times) >= limit.max_failures:
                 blocking = times[len(times) - limit.max_failures]
                 wait = max(wait, _retry_after(blocking, self.window, now))
         if wait:
             raise Throttled(wait)
-        rows = [LoginFailure(key=key, at=now) for key in keys]
-        self.session.add_all(rows)
-        await self.session.flush()
-        return Reservation(keys=tuple(keys), row_ids=[row.id for row in rows])
+        row_ids = await repository.add_failures(session=self.session, keys=keys, at=now)
+        return Reservation(keys=tuple(keys), row_ids=row_ids)
 
     async def forgive(self, reservation: Reservation, *, clear: tuple[str, ...] = ()) -> None:
-        await self.session.execute(
-            sa.delete(LoginFailure).where(LoginFailure.id.in_(reservation.row_ids))
+        await repository.delete_failures(
+            session=self.session, row_ids=reservation.row_ids, keys=clear
         )
-        if clear:
-            await self.session.execute(sa.delete(LoginFailure).where(LoginFailure.key.in_(clear)))
 
 
 def _lock_id(key: str) -> int:

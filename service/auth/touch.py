@@ -10,10 +10,10 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-import sqlalchemy as sa
 from fastapi import Request
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from service.auth import repository
 from service.db import UNSAFE_METHODS, open_session
 from service.models import ApiToken, AuthSession, User
 
@@ -23,15 +23,15 @@ def _due(last: datetime | None, now: datetime, request: Request) -> bool:
     return last is None or now - last >= interval
 
 
-async def _write(request: Request, session: AsyncSession, statements: list) -> None:
+async def _write(request: Request, session: AsyncSession, write) -> None:
+    # A write request already holds the write lock: use its session. A read must not take it for
+    # the whole request, so the touch commits on a short session of its own.
     if request.method in UNSAFE_METHODS:
-        for statement in statements:
-            await session.execute(statement)
+        await write(session)
         return
     own = await open_session(request.app.state.sessionmaker, write=True)
     try:
-        for statement in statements:
-            await own.execute(statement)
+        await write(own)
         await own.commit()
     finally:
         await own.close()
@@ -43,16 +43,13 @@ async def touch_session(
     """Record that the session was used now (idle timeout slides), and the user's activity."""
     if not _due(auth_session.last_seen_at, now, request):
         return
-    await _write(
-        request,
-        session,
-        [
-            sa.update(AuthSession)
-            .where(AuthSession.id == auth_session.id)
-            .values(last_seen_at=now),
-            sa.update(User).where(User.id == user.id).values(last_active_at=now),
-        ],
-    )
+
+    async def write(target: AsyncSession) -> None:
+        await repository.mark_session_used(
+            session=target, auth_session_id=auth_session.id, user_id=user.id, now=now
+        )
+
+    await _write(request, session, write)
 
 
 async def touch_token(
@@ -61,11 +58,10 @@ async def touch_token(
     """Record that a personal access token was used now."""
     if not _due(token.last_used_at, now, request):
         return
-    await _write(
-        request,
-        session,
-        [
-            sa.update(ApiToken).where(ApiToken.id == token.id).values(last_used_at=now),
-            sa.update(User).where(User.id == user.id).values(last_active_at=now),
-        ],
-    )
+
+    async def write(target: AsyncSession) -> None:
+        await repository.mark_token_used(
+            session=target, token_id=token.id, user_id=user.id, now=now
+        )
+
+    await _write(request, session, write)

@@ -7,9 +7,9 @@ import signal
 
 import typer
 
+from service.background.worker import run_forever, run_once
 from service.clock import SystemClock
 from service.db import create_engine, create_sessionmaker
-from service.dispatch.worker import run_forever, run_once
 from service.settings import get_settings
 
 app = typer.Typer(help="后台派单任务 / background dispatch work.", no_args_is_help=True)
