@@ -4,7 +4,7 @@ Argument order is always (lat, lng) and results are (lat, lng) tuples, whatever 
 by the map vendors' own APIs (AMap and Baidu write lng first).
 
 * ``geodesic_km`` is the reference distance (geopy / Karney on WGS-84); it is what people see.
-* ``haversine_km`` / ``unit_vectors`` / ``chord_km_to_arc`` are the vectorized spherical maths of
+* ``haversine_km`` / ``unit_vectors`` are the vectorized spherical maths of
   the hot path; they differ from the geodesic by < 0.6 %, which the eligibility code covers with
   a re-check band (see ``MatchParams.borderline_rel``).
 * GCJ-02 (AMap, Tencent) and BD-09 (Baidu) conversions follow the widely published formulas
@@ -58,18 +58,6 @@ def unit_vectors(lat, lng) -> np.ndarray:
     lam = np.radians(np.asarray(lng, dtype=np.float64))
     cp = np.cos(p)
     return np.stack([cp * np.cos(lam), cp * np.sin(lam), np.sin(p)], axis=-1)
-
-
-def chord_to_km(chord):
-    """Great-circle distance in km from the chord length between unit vectors."""
-    return 2 * EARTH_RADIUS_KM * np.arcsin(np.clip(np.asarray(chord) / 2, 0.0, 1.0))
-
-
-def km_to_chord(km):
-    """Chord length between unit vectors that are ``km`` apart on the sphere."""
-    return 2 * np.sin(
-        np.clip(np.asarray(km, dtype=np.float64) / (2 * EARTH_RADIUS_KM), 0, np.pi / 2)
-    )
 
 
 def out_of_china(lat: float, lng: float) -> bool:

@@ -261,17 +261,6 @@ class VolunteerIndex:
         picks = self._search(ctx, k, params, distance)
         return build_candidates(picks, ctx, params)
 
-    def top_rows(
-        self, ctx: OrderContext, k: int, params: MatchParams
-    ) -> tuple[np.ndarray, np.ndarray]:
-        """Main-table rows and scores of the top-k (for the batch graph; delta must be empty)."""
-        if self._delta:
-            raise RuntimeError("compact() the index before batch use")
-        picks = self._search(ctx, k, params, None, show_distance=False)
-        rows = np.array([int(ev.rows[p]) for _, ev, p, _ in picks], dtype=np.int64)
-        scores = np.array([float(ev.scores[p]) for _, ev, p, _ in picks], dtype=np.float64)
-        return rows, scores
-
     def eligible_ids(
         self,
         order: OrderRequest,
