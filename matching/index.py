@@ -27,7 +27,6 @@ from matching.candidates import build_candidates
 from matching.geo import EARTH_RADIUS_KM, geodesic_km
 from matching.params import DEFAULT_PARAMS, MatchParams
 from matching.pipeline import (
-    DistanceFn,
     Evaluated,
     OrderContext,
     evaluate_rows,
@@ -37,7 +36,7 @@ from matching.pipeline import (
     static_parts,
 )
 from matching.table import VolunteerTable
-from matching.types import Candidate, OrderRequest, VolunteerSnapshot
+from matching.types import Candidate, DistanceFn, OrderRequest, VolunteerSnapshot
 
 _EPS_DEG = 1e-9
 

@@ -28,8 +28,6 @@ from collections.abc import Sequence
 from datetime import datetime
 
 import numpy as np
-from scipy.sparse import coo_matrix
-from scipy.sparse.csgraph import connected_components
 
 from matching.batch.conflicts import conflict_structure, conflicting_edges, uncovered_orders
 from matching.batch.exact import brute_force_edges, solve_cpsat
@@ -233,6 +231,9 @@ def _dirty_components(graph, component, bad_edges, bad_orders) -> np.ndarray:
 
 def _components(graph: CandidateGraph, edge_block: np.ndarray, n_blocks: int) -> np.ndarray:
     """Component id per order: orders sharing a volunteer block must be solved together."""
+    from scipy.sparse import coo_matrix  # heavy import, only when a batch needs components
+    from scipy.sparse.csgraph import connected_components
+
     n = graph.n_orders + n_blocks
     adj = coo_matrix(
         (np.ones(graph.n_edges, dtype=np.int8), (graph.edge_order, graph.n_orders + edge_block)),
