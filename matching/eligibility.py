@@ -10,14 +10,13 @@ from datetime import datetime
 
 from matching.geo import geodesic_km
 from matching.params import DEFAULT_PARAMS, MatchParams
-from matching.pipeline import DistanceFn
 from matching.time_windows import (
     availability_covers,
     local_dates,
     local_week_interval,
     windows_conflict,
 )
-from matching.types import OrderRequest, VolunteerSnapshot
+from matching.types import DistanceFn, OrderRequest, VolunteerSnapshot
 
 # Reason codes, in the order they are checked. Pages map them to Chinese text.
 ORDER_STARTED = "order_started"  # 活动已开始

@@ -27,7 +27,6 @@ from matching.candidates import build_candidates
 from matching.geo import EARTH_RADIUS_KM, geodesic_km
 from matching.params import DEFAULT_PARAMS, MatchParams
 from matching.pipeline import (
-    DistanceFn,
     Evaluated,
     OrderContext,
     evaluate_rows,
@@ -37,7 +36,7 @@ from matching.pipeline import (
     static_parts,
 )
 from matching.table import VolunteerTable
-from matching.types import Candidate, OrderRequest, VolunteerSnapshot
+from matching.types import Candidate, DistanceFn, OrderRequest, VolunteerSnapshot
 
 _EPS_DEG = 1e-9
 
@@ -260,17 +259,6 @@ class VolunteerIndex:
         ctx = OrderContext.of(order, params, now)
         picks = self._search(ctx, k, params, distance)
         return build_candidates(picks, ctx, params)
-
-    def top_rows(
-        self, ctx: OrderContext, k: int, params: MatchParams
-    ) -> tuple[np.ndarray, np.ndarray]:
-        """Main-table rows and scores of the top-k (for the batch graph; delta must be empty)."""
-        if self._delta:
-            raise RuntimeError("compact() the index before batch use")
-        picks = self._search(ctx, k, params, None, show_distance=False)
-        rows = np.array([int(ev.rows[p]) for _, ev, p, _ in picks], dtype=np.int64)
-        scores = np.array([float(ev.scores[p]) for _, ev, p, _ in picks], dtype=np.float64)
-        return rows, scores
 
     def eligible_ids(
         self,

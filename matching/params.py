@@ -81,11 +81,6 @@ class MatchParams:
         """Travel buffer in whole seconds."""
         return int(self.travel_buffer.total_seconds())
 
-    @property
-    def offset_seconds(self) -> int:
-        """UTC offset of local time in whole seconds."""
-        return int(self.utc_offset.total_seconds())
-
     def shape_key(self) -> tuple[float, ...]:
         """The constants that shape the order-independent parts (not the weights)."""
         return (

@@ -8,20 +8,18 @@ exact distance function (geodesic by default) before anything is returned.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
 import numpy as np
 
 from matching import scoring
-from matching.geo import EARTH_RADIUS_KM, geodesic_km, unit_vectors
+from matching.geo import EARTH_RADIUS_KM, geodesic_km
+from matching.geo_arrays import unit_vectors
 from matching.params import MatchParams
 from matching.table import VolunteerTable
 from matching.time_windows import epoch_seconds, local_dates, local_week_interval
-from matching.types import OrderRequest
-
-DistanceFn = Callable[[float, float, float, float], float]
+from matching.types import DistanceFn, OrderRequest
 
 
 @dataclass(frozen=True, eq=False)

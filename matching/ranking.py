@@ -8,8 +8,7 @@ from datetime import datetime
 
 from matching.index import VolunteerIndex
 from matching.params import DEFAULT_PARAMS, MatchParams
-from matching.pipeline import DistanceFn
-from matching.types import Candidate, OrderRequest, VolunteerSnapshot
+from matching.types import Candidate, DistanceFn, OrderRequest, VolunteerSnapshot
 
 
 def rank_candidates(

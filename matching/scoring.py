@@ -10,8 +10,6 @@ import numpy as np
 
 from matching.params import MatchParams
 
-PART_CODES = ("skill", "distance", "fairness", "reliability", "locality")
-
 
 def skill_value(matched_count, required_count):
     """Share of the order's required skills that the volunteer has (at least one, by eligibility)."""

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from matching.geo import unit_vectors
+from matching.geo_arrays import unit_vectors
 from matching.time_windows import MINUTES_PER_DAY, MINUTES_PER_WEEK, epoch_seconds
 from matching.types import VolunteerSnapshot
 

@@ -21,10 +21,17 @@ from matching.eligibility import (
     TOO_FAR,
     check_eligibility,
 )
-from matching.geo import geodesic_km, haversine_km
+from matching.geo import geodesic_km
+from matching.geo_arrays import haversine_km
 from matching.params import DEFAULT_PARAMS, MatchParams
-from matching.pipeline import DistanceFn
-from matching.types import OrderRequest, ScorePart, TeamCandidate, TeamSnapshot, VolunteerSnapshot
+from matching.types import (
+    DistanceFn,
+    OrderRequest,
+    ScorePart,
+    TeamCandidate,
+    TeamSnapshot,
+    VolunteerSnapshot,
+)
 
 TEAM_INACTIVE = "team_inactive"
 SKILLS_NOT_COVERED = "skills_not_covered"

@@ -7,9 +7,13 @@ All datetimes are timezone-aware; weekly availability is in the order's local ti
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
+
+# ``distance(lat1, lng1, lat2, lng2) -> km``: replaces the geodesic where a caller passes one.
+DistanceFn = Callable[[float, float, float, float], float]
 
 
 @dataclass(frozen=True, slots=True)

@@ -28,8 +28,6 @@ from collections.abc import Sequence
 from datetime import datetime
 
 import numpy as np
-from scipy.sparse import coo_matrix
-from scipy.sparse.csgraph import connected_components
 
 from matching.batch.conflicts import conflict_structure, conflicting_edges, uncovered_orders
 from matching.batch.exact import brute_force_edges, solve_cpsat
@@ -234,12 +232,30 @@ def _dirty_components(graph, component, bad_edges, bad_orders) -> np.ndarray:
 def _components(graph: CandidateGraph, edge_block: np.ndarray, n_blocks: int) -> np.ndarray:
     """Component id per order: orders sharing a volunteer block must be solved together."""
     n = graph.n_orders + n_blocks
-    adj = coo_matrix(
-        (np.ones(graph.n_edges, dtype=np.int8), (graph.edge_order, graph.n_orders + edge_block)),
-        shape=(n, n),
-    )
-    _, labels = connected_components(adj, directed=False)
+    labels = connected_components(n, graph.edge_order, graph.n_orders + edge_block)
     return labels[: graph.n_orders]
+
+
+def connected_components(n: int, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Component label of each node 0..n-1 of the undirected graph with edges (a[i], b[i]),
+    numbered in the order of each component's smallest node (as scipy's ``connected_components``).
+
+    Vectorized union-find: every root that shares an edge with a smaller root is hooked under the
+    smallest such root, then pointers jump until every node points at its root; repeated until
+    no edge joins two roots. Roots only ever point to smaller nodes, so each component's root is
+    its smallest node.
+    """
+    root = np.arange(n)
+    while True:
+        ra, rb = root[a], root[b]
+        split = ra != rb
+        if not split.any():
+            break
+        ra, rb = ra[split], rb[split]
+        np.minimum.at(root, np.maximum(ra, rb), np.minimum(ra, rb))
+        while not np.array_equal(up := root[root], root):
+            root = up
+    return np.unique(root, return_inverse=True)[1]
 
 
 def _value(graph: CandidateGraph, chosen: np.ndarray, edges: np.ndarray) -> tuple[int, int]:

@@ -17,7 +17,8 @@ from datetime import datetime
 import numpy as np
 
 from matching import scoring
-from matching.geo import EARTH_RADIUS_KM, unit_vectors
+from matching.geo import EARTH_RADIUS_KM
+from matching.geo_arrays import unit_vectors
 from matching.index import _EPS_DEG, VolunteerIndex, _hour_mask
 from matching.params import MatchParams
 from matching.pipeline import OrderContext, _only_own_order_conflicts

@@ -9,7 +9,6 @@ score". Scores are exact integers (score * 10**decimals), so the optimum is exac
 from __future__ import annotations
 
 import numpy as np
-from ortools.graph.python import min_cost_flow
 
 from matching.batch.graph import CandidateGraph
 
@@ -59,6 +58,8 @@ def solve_flow(
         tails, heads, caps, costs, extra_arcs = _reserve_skill_slots(
             graph, idx, edge_group, group_node, tails, heads, caps, costs
         )
+    from ortools.graph.python import min_cost_flow  # heavy import, only when a batch is solved
+
     smcf = min_cost_flow.SimpleMinCostFlow()
     arcs = smcf.add_arcs_with_capacity_and_unit_cost(
         tails.astype(np.int32),

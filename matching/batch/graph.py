@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 
 from matching.batch.bulk import OrderColumns, Pairs, eligible_pairs
-from matching.geo import vincenty_km
+from matching.geo_arrays import vincenty_km
 from matching.index import VolunteerIndex
 from matching.params import MatchParams
 from matching.pipeline import exact_within

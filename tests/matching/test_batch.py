@@ -217,3 +217,35 @@ def test_graph_build_restores_numpy_huge_page_advice():
         assert setter(False) is False
     finally:
         setter(before)
+
+
+def _components_by_search(n: int, a, b) -> list[int]:
+    """Reference: depth-first search from each unvisited node in id order."""
+    neighbours: list[list[int]] = [[] for _ in range(n)]
+    for u, v in zip(a, b, strict=True):
+        neighbours[u].append(v)
+        neighbours[v].append(u)
+    label = [-1] * n
+    count = 0
+    for start in range(n):
+        if label[start] < 0:
+            stack, label[start] = [start], count
+            while stack:
+                for w in neighbours[stack.pop()]:
+                    if label[w] < 0:
+                        label[w] = count
+                        stack.append(w)
+            count += 1
+    return label
+
+
+def test_connected_components_match_a_plain_search():
+    from matching.batch.assign import connected_components
+
+    rng = np.random.default_rng(3)
+    for n, m in ((1, 0), (5, 0), (6, 3), (40, 30), (300, 200), (2000, 1900)):
+        a, b = rng.integers(0, n, m), rng.integers(0, n, m)
+        got = connected_components(n, a, b)
+        assert got.tolist() == _components_by_search(n, a.tolist(), b.tolist())
+    path = rng.permutation(5000)  # a long chain in shuffled ids: many hooking rounds
+    assert connected_components(5000, path[:-1], path[1:]).tolist() == [0] * 5000

@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 from matching import scoring
 from matching.eligibility import check_eligibility
-from matching.geo import haversine_km
+from matching.geo_arrays import haversine_km
 from matching.index import VolunteerIndex
 from matching.params import MatchParams
 from matching.ranking import count_candidates_with_relaxation, rank_candidates
