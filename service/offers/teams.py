@@ -16,12 +16,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from matching.eligibility import BLACKOUT_DATE, OUTSIDE_AVAILABILITY, check_eligibility
 from service.auth.policy import can_lead_team
 from service.context import ActionContext
+from service.dispatch import repository as dispatch_repo
 from service.dispatch.candidates import (
     REASON_LABELS,
     draft_of,
     match_params,
     order_request,
-    skill_names,
     volunteer_snapshots,
 )
 from service.dispatch.cascade import clear_attention, send_to_queue
@@ -96,7 +96,7 @@ async def _check_skills_covered(
         )
     )
     if missing := sorted(required - covered):
-        labels = await skill_names(session, missing)
+        labels = await dispatch_repo.skill_names(session=session, skill_ids=missing)
         raise Conflict(
             f"所选队员未覆盖活动所需技能：{'、'.join(labels[s] for s in missing)}。",
             code="skills_not_covered",

@@ -166,3 +166,14 @@ async def nearby_open_orders(
 
 async def volunteer_by_id(*, session: AsyncSession, volunteer_id: int) -> Volunteer | None:
     return await session.get(Volunteer, volunteer_id)
+
+
+async def set_attention(
+    *, session: AsyncSession, order_id: int, at: datetime | None, suggestion: dict | None
+) -> None:
+    """Put an order in the coordinator's queue (``at`` set) or take it out (``at`` None)."""
+    await session.execute(
+        sa.update(Order.__table__)
+        .where(Order.__table__.c.id == order_id)
+        .values(needs_attention_at=at, suggestion=suggestion)
+    )
