@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from matching.eligibility import BLACKOUT_DATE, OUTSIDE_AVAILABILITY, check_eligibility
@@ -28,7 +27,7 @@ from service.dispatch.cascade import clear_attention, send_to_queue
 from service.errors import Conflict, Forbidden, InvalidInput, NotFound
 from service.lifecycle.machine import record_event
 from service.lifecycle.slots import claim_refusal, claim_slot
-from service.models import Offer, Order, Team, Volunteer, VolunteerSkill
+from service.models import Offer, Order
 from service.notifications.outbox import notify
 from service.offers import repository as repo
 from service.offers.service import (
@@ -90,11 +89,7 @@ async def _check_members_free(
 async def _check_skills_covered(
     session: AsyncSession, order: Order, going: set[int], required: frozenset[int]
 ) -> None:
-    covered = set(
-        await session.scalars(
-            sa.select(VolunteerSkill.skill_id).where(VolunteerSkill.volunteer_id.in_(going))
-        )
-    )
+    covered = await repo.skill_ids_of_volunteers(session=session, volunteer_ids=going)
     if missing := sorted(required - covered):
         labels = await dispatch_repo.skill_names(session=session, skill_ids=missing)
         raise Conflict(
@@ -161,9 +156,7 @@ async def team_accept(
 
 
 async def _tell_members(session: AsyncSession, ctx: ActionContext, order: Order, volunteer_ids):
-    users = await session.scalars(
-        sa.select(Volunteer.user_id).where(Volunteer.id.in_(volunteer_ids)).order_by(Volunteer.id)
-    )
+    users = await repo.user_ids_in_volunteer_order(session=session, volunteer_ids=volunteer_ids)
     for user_id in users:
         await notify(
             session,
@@ -185,7 +178,7 @@ async def team_decline(
         return order  # already declined (or already queued): nothing more to do
     if order.status != OrderStatus.published:
         raise Conflict("该活动当前不在待接单状态，无需婉拒。", code="order_not_open")
-    team = await session.get(Team, order.team_id)
+    team = await orders_repo.get_team(session=session, team_id=order.team_id)
     why = f"志愿队「{team.name}」婉拒：{reason}"
     # Not a status change (the order stays published for re-dispatch), but the log must show
     # who turned it down and why, so an event is written with the unchanged status.

@@ -233,3 +233,7 @@ async def offers_with_user_ids(
 
 async def user_id_of_volunteer(*, session: AsyncSession, volunteer_id: int) -> int | None:
     return await session.scalar(sa.select(Volunteer.user_id).where(Volunteer.id == volunteer_id))
+
+
+async def title_of(*, session: AsyncSession, order_id: int) -> str | None:
+    return await session.scalar(sa.select(Order.title).where(Order.id == order_id))
