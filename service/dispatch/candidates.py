@@ -7,7 +7,6 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from matching.eligibility import check_eligibility
@@ -16,21 +15,10 @@ from matching.params import MatchParams
 from matching.ranking import count_candidates_with_relaxation, rank_candidates
 from matching.types import AvailabilityWindow as WindowSnapshot
 from matching.types import Candidate, Commitment, OrderRequest, VolunteerSnapshot
-from service.models import (
-    Area,
-    AvailabilityWindow,
-    BlackoutDate,
-    Offer,
-    Order,
-    ServiceRecord,
-    Skill,
-    Volunteer,
-    VolunteerSkill,
-)
+from service.dispatch import repository as repo
+from service.models import Order
 from service.settings import Settings
-from service.vocab import OfferStatus, VolunteerStatus
 
-HOLDING = (OfferStatus.accepted.value, OfferStatus.checked_in.value)
 RELAX_KM = 5.0
 # Chinese reasons for the matching core's eligibility codes.
 REASON_LABELS = {
@@ -81,12 +69,6 @@ async def draft_of(session: AsyncSession, order: Order) -> OrderDraft:
     )
 
 
-async def _street_of(session: AsyncSession, community_id: int | None) -> int | None:
-    if community_id is None:
-        return None
-    return await session.scalar(sa.select(Area.parent_id).where(Area.id == community_id))
-
-
 async def order_request(session: AsyncSession, draft: OrderDraft, *, slots: int | None = None):
     """The matching core's ``OrderRequest`` for a draft."""
     return OrderRequest(
@@ -99,7 +81,7 @@ async def order_request(session: AsyncSession, draft: OrderDraft, *, slots: int 
         slots=draft.slots if slots is None else slots,
         max_distance_km=draft.max_distance_km,
         community_id=draft.community_id,
-        street_id=await _street_of(session, draft.community_id),
+        street_id=await repo.street_of(session=session, community_id=draft.community_id),
     )
 
 
@@ -115,25 +97,16 @@ async def volunteer_snapshots(
     reach = draft.max_distance_km + extra_km + 1.0
     dlat = reach / 111.0
     dlng = reach / (111.0 * max(math.cos(math.radians(draft.lat)), 0.01))
-    statement = (
-        sa.select(Volunteer, Area.parent_id)
-        .join(Area, Area.id == Volunteer.home_area_id)
-        .where(Volunteer.status == VolunteerStatus.active.value)
-    )
     if volunteer_ids is not None:
-        statement = statement.where(Volunteer.id.in_(volunteer_ids))
+        rows = await repo.active_volunteers_by_id(session=session, volunteer_ids=volunteer_ids)
     else:
         # A bounding box prefilter; the matching core decides the exact distance.
-        statement = statement.where(
-            Volunteer.home_lat.between(draft.lat - dlat, draft.lat + dlat),
-            Volunteer.home_lng.between(draft.lng - dlng, draft.lng + dlng),
-            Volunteer.id.in_(
-                sa.select(VolunteerSkill.volunteer_id).where(
-                    VolunteerSkill.skill_id.in_(draft.skill_ids)
-                )
-            ),
+        rows = await repo.active_volunteers_in_box(
+            session=session,
+            lat_range=(draft.lat - dlat, draft.lat + dlat),
+            lng_range=(draft.lng - dlng, draft.lng + dlng),
+            skill_ids=draft.skill_ids,
         )
-    rows = (await session.execute(statement)).all()
     ids = [volunteer.id for volunteer, _ in rows]
     if not ids:
         return []
@@ -163,45 +136,24 @@ async def volunteer_snapshots(
 
 async def _profiles(session: AsyncSession, ids: list[int], now: datetime):
     skills: dict[int, list[int]] = defaultdict(list)
-    for vid, sid in await session.execute(
-        sa.select(VolunteerSkill.volunteer_id, VolunteerSkill.skill_id).where(
-            VolunteerSkill.volunteer_id.in_(ids)
-        )
-    ):
+    for vid, sid in await repo.skill_pairs(session=session, volunteer_ids=ids):
         skills[vid].append(sid)
     windows: dict[int, list[WindowSnapshot]] = defaultdict(list)
-    for w in await session.scalars(
-        sa.select(AvailabilityWindow).where(AvailabilityWindow.volunteer_id.in_(ids))
-    ):
+    for w in await repo.availability_windows(session=session, volunteer_ids=ids):
         windows[w.volunteer_id].append(WindowSnapshot(w.weekday, w.start_minute, w.end_minute))
     blackouts: dict[int, list] = defaultdict(list)
-    for vid, day in await session.execute(
-        sa.select(BlackoutDate.volunteer_id, BlackoutDate.day).where(
-            BlackoutDate.volunteer_id.in_(ids)
-        )
-    ):
+    for vid, day in await repo.blackout_days(session=session, volunteer_ids=ids):
         blackouts[vid].append(day)
     commitments: dict[int, list[Commitment]] = defaultdict(list)
-    for vid, oid, start, end in await session.execute(
-        sa.select(Offer.volunteer_id, Order.id, Order.starts_at, Order.ends_at)
-        .join(Order, Order.id == Offer.order_id)
-        .where(Offer.volunteer_id.in_(ids), Offer.status.in_(HOLDING), Order.ends_at > now)
-    ):
+    for vid, oid, start, end in await repo.commitments(session=session, volunteer_ids=ids, now=now):
         commitments[vid].append(Commitment(oid, start, end))
     since = now - timedelta(days=30)
     hours, months = {}, {}
-    for vid, total, count in await session.execute(
-        sa.select(ServiceRecord.volunteer_id, sa.func.sum(ServiceRecord.hours), sa.func.count())
-        .where(ServiceRecord.volunteer_id.in_(ids), ServiceRecord.started_at >= since)
-        .group_by(ServiceRecord.volunteer_id)
+    for vid, total, count in await repo.service_totals_since(
+        session=session, volunteer_ids=ids, since=since
     ):
         hours[vid], months[vid] = float(total or 0), int(count)
     return skills, windows, blackouts, commitments, hours, months
-
-
-async def skill_names(session: AsyncSession, skill_ids) -> dict[int, str]:
-    rows = await session.execute(sa.select(Skill.id, Skill.name).where(Skill.id.in_(skill_ids)))
-    return dict(rows.all())
 
 
 async def ranked_candidates(
@@ -225,7 +177,7 @@ async def ranked_candidates(
 
 async def explain(session: AsyncSession, draft: OrderDraft, candidates: list[Candidate]):
     """(candidate, Chinese one-line explanation) pairs."""
-    names = await skill_names(session, draft.skill_ids)
+    names = await repo.skill_names(session=session, skill_ids=draft.skill_ids)
     return [(c, explain_zh(c, names)) for c in candidates]
 
 

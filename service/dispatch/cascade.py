@@ -10,7 +10,6 @@ from __future__ import annotations
 import json
 from datetime import timedelta
 
-import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from matching.types import Candidate
@@ -154,8 +153,7 @@ async def clear_attention(session: AsyncSession, order: Order) -> None:
 
 async def _set_attention(session: AsyncSession, order: Order, at, suggestion) -> None:
     # Not a status change: the queue flag sits beside the status, so no event is written.
-    values = {"needs_attention_at": at, "suggestion": suggestion}
-    await session.execute(
-        sa.update(Order.__table__).where(Order.__table__.c.id == order.id).values(**values)
+    await orders_repo.set_attention(
+        session=session, order_id=order.id, at=at, suggestion=suggestion
     )
-    sync_loaded(session, Order, order.id, values)
+    sync_loaded(session, Order, order.id, {"needs_attention_at": at, "suggestion": suggestion})

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from matching.ranking import count_candidates_with_relaxation
 from service.context import ActionContext
+from service.dispatch import repository as repo
 from service.dispatch.candidates import (
     OrderDraft,
     draft_of,
@@ -18,7 +18,7 @@ from service.dispatch.candidates import (
     volunteer_snapshots,
 )
 from service.masking import mask_phone
-from service.models import Order, User, Volunteer
+from service.models import Order
 from service.orders import service as orders_service
 from service.orders.geocoding import resolve_place
 from service.orders.schemas import CandidatePublic, PreviewPublic, PreviewRequest, ScorePartPublic
@@ -73,14 +73,9 @@ async def preview(
         else 0
     )
     top = await ranked_candidates(session, draft, settings=ctx.settings, now=ctx.now, k=limit)
-    people = {
-        vid: (name, phone)
-        for vid, name, phone in await session.execute(
-            sa.select(Volunteer.id, User.name, User.phone)
-            .join(User, User.id == Volunteer.user_id)
-            .where(Volunteer.id.in_([c.volunteer_id for c in top]))
-        )
-    }
+    people = await repo.names_and_phones(
+        session=session, volunteer_ids=[c.volunteer_id for c in top]
+    )
     candidates = [
         CandidatePublic(
             volunteer_id=c.volunteer_id,

@@ -3,13 +3,13 @@ volunteers' names and user accounts."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from datetime import timedelta
+from collections.abc import Collection, Sequence
+from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from service.models import Offer, Order, TeamMember, User, Volunteer
+from service.models import Offer, Order, TeamMember, User, Volunteer, VolunteerSkill
 from service.pagination import PageParams
 from service.vocab import OfferStatus
 
@@ -26,6 +26,26 @@ async def offer_for(*, session: AsyncSession, order_id: int, volunteer_id: int) 
         .where(Offer.order_id == order_id, Offer.volunteer_id == volunteer_id)
         .execution_options(populate_existing=True)
     )
+
+
+async def open_offer_of(
+    *, session: AsyncSession, volunteer_id: int, code: int | None, now: datetime
+) -> Offer | None:
+    """The volunteer's newest offer awaiting an answer (the one numbered ``code``, if given)."""
+    statement = (
+        sa.select(Offer)
+        .join(Order, Order.id == Offer.order_id)
+        .where(
+            Offer.volunteer_id == volunteer_id,
+            Offer.status == OfferStatus.offered,
+            sa.or_(Offer.expires_at.is_(None), Offer.expires_at > now),
+        )
+        .order_by(Offer.offered_at.desc(), Offer.id.desc())
+        .limit(1)
+    )
+    if code is not None:
+        statement = statement.where(Offer.id == code)
+    return await session.scalar(statement)
 
 
 async def lock_volunteer(*, session: AsyncSession, volunteer_id: int) -> None:
@@ -119,3 +139,23 @@ async def volunteer_names(*, session: AsyncSession, volunteer_ids: Sequence[int]
 
 async def user_of_volunteer(*, session: AsyncSession, volunteer_id: int) -> int | None:
     return await session.scalar(sa.select(Volunteer.user_id).where(Volunteer.id == volunteer_id))
+
+
+async def skill_ids_of_volunteers(
+    *, session: AsyncSession, volunteer_ids: Collection[int]
+) -> set[int]:
+    """Every skill any of the volunteers has."""
+    rows = await session.scalars(
+        sa.select(VolunteerSkill.skill_id).where(VolunteerSkill.volunteer_id.in_(volunteer_ids))
+    )
+    return set(rows)
+
+
+async def user_ids_in_volunteer_order(
+    *, session: AsyncSession, volunteer_ids: Collection[int]
+) -> list[int]:
+    """The volunteers' user ids, ordered by volunteer id."""
+    rows = await session.scalars(
+        sa.select(Volunteer.user_id).where(Volunteer.id.in_(volunteer_ids)).order_by(Volunteer.id)
+    )
+    return list(rows)

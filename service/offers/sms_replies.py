@@ -12,17 +12,17 @@ from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 
-import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from service.actor import Actor
 from service.auth import repository as auth_repository
 from service.context import ActionContext
 from service.errors import AppError, Forbidden
-from service.models import Offer, Order, User
 from service.notifications.senders import sign
+from service.offers import repository as repo
 from service.offers import service as offers_service
-from service.vocab import OfferStatus, UserStatus
+from service.orders import repository as orders_repo
+from service.vocab import UserStatus
 
 ACCEPT_WORDS = {"Y", "是", "1", "YES", "接"}
 DECLINE_WORDS = {"N", "否", "2", "NO", "拒"}
@@ -82,30 +82,11 @@ def normalize_phone(raw: str) -> str:
     return digits.removeprefix("+86").removeprefix("0086")
 
 
-async def _open_offer(
-    session: AsyncSession, *, volunteer_id: int, code: int | None, now: datetime
-) -> Offer | None:
-    statement = (
-        sa.select(Offer)
-        .join(Order, Order.id == Offer.order_id)
-        .where(
-            Offer.volunteer_id == volunteer_id,
-            Offer.status == OfferStatus.offered,
-            sa.or_(Offer.expires_at.is_(None), Offer.expires_at > now),
-        )
-        .order_by(Offer.offered_at.desc(), Offer.id.desc())
-        .limit(1)
-    )
-    if code is not None:
-        statement = statement.where(Offer.id == code)
-    return await session.scalar(statement)
-
-
 async def handle_reply(
     session: AsyncSession, *, phone: str, text: str, now: datetime, settings, request_id=None
 ) -> SmsResult:
     """Accept or decline the volunteer's offer; every outcome is an answer, never an error."""
-    user = await session.scalar(sa.select(User).where(User.phone == normalize_phone(phone)))
+    user = await auth_repository.user_by_phone(session=session, phone=normalize_phone(phone))
     volunteer_id = (
         await auth_repository.volunteer_id_of(session=session, user_id=user.id) if user else None
     )
@@ -115,7 +96,7 @@ async def handle_reply(
     if parsed is None:
         return SmsResult(Outcome.not_understood, HELP)
     accept, code = parsed
-    offer = await _open_offer(session, volunteer_id=volunteer_id, code=code, now=now)
+    offer = await repo.open_offer_of(session=session, volunteer_id=volunteer_id, code=code, now=now)
     if offer is None:
         which = f"编号 {code} 的" if code is not None else ""
         return SmsResult(Outcome.no_open_offer, f"没有找到您{which}待回复的邀请。")
@@ -128,7 +109,7 @@ async def handle_reply(
         via_token=True,
     )
     ctx = ActionContext(actor=actor, now=now, settings=settings, request_id=request_id)
-    order_title = await session.scalar(sa.select(Order.title).where(Order.id == offer.order_id))
+    order_title = await orders_repo.title_of(session=session, order_id=offer.order_id)
     try:
         # A savepoint: a refusal must leave nothing half-done in the request's transaction.
         async with session.begin_nested():

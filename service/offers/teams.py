@@ -10,25 +10,24 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from matching.eligibility import BLACKOUT_DATE, OUTSIDE_AVAILABILITY, check_eligibility
 from service.auth.policy import can_lead_team
 from service.context import ActionContext
+from service.dispatch import repository as dispatch_repo
 from service.dispatch.candidates import (
     REASON_LABELS,
     draft_of,
     match_params,
     order_request,
-    skill_names,
     volunteer_snapshots,
 )
 from service.dispatch.cascade import clear_attention, send_to_queue
 from service.errors import Conflict, Forbidden, InvalidInput, NotFound
 from service.lifecycle.machine import record_event
 from service.lifecycle.slots import claim_refusal, claim_slot
-from service.models import Offer, Order, Team, Volunteer, VolunteerSkill
+from service.models import Offer, Order
 from service.notifications.outbox import notify
 from service.offers import repository as repo
 from service.offers.service import (
@@ -90,13 +89,9 @@ async def _check_members_free(
 async def _check_skills_covered(
     session: AsyncSession, order: Order, going: set[int], required: frozenset[int]
 ) -> None:
-    covered = set(
-        await session.scalars(
-            sa.select(VolunteerSkill.skill_id).where(VolunteerSkill.volunteer_id.in_(going))
-        )
-    )
+    covered = await repo.skill_ids_of_volunteers(session=session, volunteer_ids=going)
     if missing := sorted(required - covered):
-        labels = await skill_names(session, missing)
+        labels = await dispatch_repo.skill_names(session=session, skill_ids=missing)
         raise Conflict(
             f"所选队员未覆盖活动所需技能：{'、'.join(labels[s] for s in missing)}。",
             code="skills_not_covered",
@@ -161,9 +156,7 @@ async def team_accept(
 
 
 async def _tell_members(session: AsyncSession, ctx: ActionContext, order: Order, volunteer_ids):
-    users = await session.scalars(
-        sa.select(Volunteer.user_id).where(Volunteer.id.in_(volunteer_ids)).order_by(Volunteer.id)
-    )
+    users = await repo.user_ids_in_volunteer_order(session=session, volunteer_ids=volunteer_ids)
     for user_id in users:
         await notify(
             session,
@@ -185,7 +178,7 @@ async def team_decline(
         return order  # already declined (or already queued): nothing more to do
     if order.status != OrderStatus.published:
         raise Conflict("该活动当前不在待接单状态，无需婉拒。", code="order_not_open")
-    team = await session.get(Team, order.team_id)
+    team = await orders_repo.get_team(session=session, team_id=order.team_id)
     why = f"志愿队「{team.name}」婉拒：{reason}"
     # Not a status change (the order stays published for re-dispatch), but the log must show
     # who turned it down and why, so an event is written with the unchanged status.

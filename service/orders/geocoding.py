@@ -11,12 +11,11 @@ from __future__ import annotations
 import asyncio
 from dataclasses import dataclass
 
-import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from matching.geo import to_wgs84
 from service.errors import InvalidInput, Unavailable
-from service.models import Area, Venue
+from service.orders import repository as repo
 from service.settings import Settings
 
 GEOCODE_TIMEOUT_SECONDS = 5
@@ -56,7 +55,7 @@ async def resolve_place(
     """The venue of an order from whichever of the inputs was given (in that order)."""
     address = venue_address
     if venue_id is not None:
-        venue = await session.get(Venue, venue_id)
+        venue = await repo.get_venue(session=session, venue_id=venue_id)
         if venue is None or venue.community_id != community_id:
             raise InvalidInput("所选场地不属于该社区。", code="venue_not_found")
         return Place(venue.name, venue.address, venue.lat, venue.lng, venue.id)
@@ -83,20 +82,10 @@ async def resolve_place(
 
 async def _offline_lookup(session: AsyncSession, *, community_id: int, query: str) -> Place | None:
     """A saved venue of the community by name or address, else an area centroid by name."""
-    venue = await session.scalar(
-        sa.select(Venue)
-        .where(
-            Venue.community_id == community_id,
-            sa.or_(Venue.name == query, Venue.address == query),
-        )
-        .order_by(Venue.id)
-        .limit(1)
-    )
+    venue = await repo.venue_named(session=session, community_id=community_id, query=query)
     if venue is not None:
         return Place(venue.name, venue.address, venue.lat, venue.lng, venue.id)
-    area = await session.scalar(
-        sa.select(Area).where(Area.name == query).order_by(Area.id).limit(1)
-    )
+    area = await repo.area_named(session=session, name=query)
     if area is not None:
         return Place(area.name, area.name, area.lat, area.lng)
     return None

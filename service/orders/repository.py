@@ -7,7 +7,7 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from service.models import Area, Event, Offer, Order, OrderSkill, Volunteer
+from service.models import Area, Event, Offer, Order, OrderSkill, Skill, Team, Venue, Volunteer
 from service.pagination import PageParams
 from service.vocab import OfferStatus, OrderStatus
 
@@ -32,6 +32,37 @@ async def lock_order(*, session: AsyncSession, order_id: int) -> Order | None:
 
 async def get_area(*, session: AsyncSession, area_id: int) -> Area | None:
     return await session.get(Area, area_id)
+
+
+async def get_team(*, session: AsyncSession, team_id: int) -> Team | None:
+    return await session.get(Team, team_id)
+
+
+async def get_venue(*, session: AsyncSession, venue_id: int) -> Venue | None:
+    return await session.get(Venue, venue_id)
+
+
+async def venue_named(*, session: AsyncSession, community_id: int, query: str) -> Venue | None:
+    """The community's first saved venue whose name or address is exactly ``query``."""
+    return await session.scalar(
+        sa.select(Venue)
+        .where(
+            Venue.community_id == community_id,
+            sa.or_(Venue.name == query, Venue.address == query),
+        )
+        .order_by(Venue.id)
+        .limit(1)
+    )
+
+
+async def area_named(*, session: AsyncSession, name: str) -> Area | None:
+    """The first area (any level) with exactly this name."""
+    return await session.scalar(sa.select(Area).where(Area.name == name).order_by(Area.id).limit(1))
+
+
+async def existing_skill_ids(*, session: AsyncSession, skill_ids: list[int]) -> set[int]:
+    """Those of ``skill_ids`` that name a skill."""
+    return set(await session.scalars(sa.select(Skill.id).where(Skill.id.in_(skill_ids))))
 
 
 async def skill_ids_of(*, session: AsyncSession, order_id: int) -> list[int]:
@@ -166,3 +197,43 @@ async def nearby_open_orders(
 
 async def volunteer_by_id(*, session: AsyncSession, volunteer_id: int) -> Volunteer | None:
     return await session.get(Volunteer, volunteer_id)
+
+
+async def set_attention(
+    *, session: AsyncSession, order_id: int, at: datetime | None, suggestion: dict | None
+) -> None:
+    """Put an order in the coordinator's queue (``at`` set) or take it out (``at`` None)."""
+    await session.execute(
+        sa.update(Order.__table__)
+        .where(Order.__table__.c.id == order_id)
+        .values(needs_attention_at=at, suggestion=suggestion)
+    )
+
+
+async def rewrite_order(*, session: AsyncSession, order: Order, values: dict) -> None:
+    """Write columns of an order straight to its row (no status change), then reload it."""
+    await session.execute(
+        sa.update(Order.__table__).where(Order.__table__.c.id == order.id).values(**values)
+    )
+    await session.refresh(order)
+
+
+async def offers_with_user_ids(
+    *, session: AsyncSession, order_id: int, statuses: tuple[OfferStatus, ...]
+) -> list[tuple[int, int]]:
+    """(offer id, volunteer's user id) of an order's offers in ``statuses``, oldest first."""
+    rows = await session.execute(
+        sa.select(Offer.id, Volunteer.user_id)
+        .join(Volunteer, Volunteer.id == Offer.volunteer_id)
+        .where(Offer.order_id == order_id, Offer.status.in_([s.value for s in statuses]))
+        .order_by(Offer.id)
+    )
+    return [tuple(row) for row in rows.all()]
+
+
+async def user_id_of_volunteer(*, session: AsyncSession, volunteer_id: int) -> int | None:
+    return await session.scalar(sa.select(Volunteer.user_id).where(Volunteer.id == volunteer_id))
+
+
+async def title_of(*, session: AsyncSession, order_id: int) -> str | None:
+    return await session.scalar(sa.select(Order.title).where(Order.id == order_id))

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from datetime import datetime
 
-import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from service.auth import policy
@@ -12,7 +11,7 @@ from service.context import ActionContext
 from service.domain_events import OrderPublished, OrderRedispatched, publish
 from service.errors import Conflict, Forbidden, InvalidInput, NotFound
 from service.lifecycle.machine import change_offer_status, change_order_status, record_event
-from service.models import Area, Offer, Order, Skill, Team, Volunteer
+from service.models import Area, Order
 from service.notifications.outbox import notify
 from service.orders import repository as repo
 from service.orders.geocoding import resolve_place
@@ -46,7 +45,7 @@ async def managed_community(session: AsyncSession, ctx: ActionContext, community
 
 
 async def _check_skills(session: AsyncSession, skill_ids: list[int]) -> None:
-    found = set(await session.scalars(sa.select(Skill.id).where(Skill.id.in_(skill_ids))))
+    found = await repo.existing_skill_ids(session=session, skill_ids=skill_ids)
     if missing := sorted(set(skill_ids) - found):
         raise InvalidInput(f"技能不存在：{missing}", code="skill_not_found")
 
@@ -55,7 +54,7 @@ async def _check_team(session: AsyncSession, mode, team_id: int | None) -> None:
     if mode == DispatchMode.team:
         if team_id is None:
             raise InvalidInput("按队派单需要选择志愿队。", code="team_required")
-        team = await session.get(Team, team_id)
+        team = await repo.get_team(session=session, team_id=team_id)
         if team is None or not team.active:
             raise InvalidInput("所选志愿队不存在或已停用。", code="team_not_found")
 
@@ -172,9 +171,9 @@ async def publish_order(
 
 async def _tell_team_leader(session: AsyncSession, ctx: ActionContext, order: Order) -> None:
     if order.dispatch_mode == DispatchMode.team:
-        team = await session.get(Team, order.team_id)
-        leader_user = await session.scalar(
-            sa.select(Volunteer.user_id).where(Volunteer.id == team.leader_volunteer_id)
+        team = await repo.get_team(session=session, team_id=order.team_id)
+        leader_user = await repo.user_id_of_volunteer(
+            session=session, volunteer_id=team.leader_volunteer_id
         )
         await notify(
             session,
@@ -200,17 +199,9 @@ async def cancel_order(
         reason=reason,
         values={"accepted_count": 0, "needs_attention_at": None},
     )
-    affected = (
-        await session.execute(
-            sa.select(Offer.id, Volunteer.user_id)
-            .join(Volunteer, Volunteer.id == Offer.volunteer_id)
-            .where(
-                Offer.order_id == order.id,
-                Offer.status.in_([OfferStatus.offered.value, OfferStatus.accepted.value]),
-            )
-            .order_by(Offer.id)
-        )
-    ).all()
+    affected = await repo.offers_with_user_ids(
+        session=session, order_id=order.id, statuses=(OfferStatus.offered, OfferStatus.accepted)
+    )
     for offer_id, user_id in affected:
         await change_offer_status(
             session, ctx, offer_id=offer_id, to=OfferStatus.withdrawn, reason=f"活动取消：{reason}"
@@ -268,13 +259,10 @@ async def redispatch_order(
             values=values,
         )
     else:
-        await session.execute(
-            sa.update(Order.__table__)
-            .where(Order.__table__.c.id == order.id)
-            .values(updated_at=ctx.now, **values)
-        )
         # No status change, so no event: the re-offers below log their own creation.
-        await session.refresh(order)
+        await repo.rewrite_order(
+            session=session, order=order, values={"updated_at": ctx.now, **values}
+        )
     await publish(session, ctx, OrderRedispatched(order=order, reason="重新派单"))
     await _tell_team_leader(session, ctx, order)
     return order
