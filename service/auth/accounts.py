@@ -6,7 +6,6 @@ from __future__ import annotations
 import secrets
 from datetime import datetime
 
-import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from service.auth import policy, repository
@@ -200,11 +199,7 @@ async def register_volunteer(
 
 async def pending_registrations(session: AsyncSession, *, ctx: ActionContext) -> list[dict]:
     """Self-registered volunteers waiting for approval, in the actor's areas."""
-    columns = sa.select(
-        Volunteer.id.label("volunteer_id"), Volunteer.home_area_id, Volunteer.created_at
-    )
-    scoped = policy.scope_volunteers_query(ctx.actor, columns)
-    return await repository.pending_registrations(session=session, scoped=scoped)
+    return await repository.pending_registrations(session=session, actor=ctx.actor)
 
 
 async def _registration_in_scope(session: AsyncSession, ctx: ActionContext, volunteer_id: int):

@@ -9,7 +9,8 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
-from service.actor import RoleGrant
+from service.actor import Actor, RoleGrant
+from service.auth import policy
 from service.models import (
     ApiToken,
     Area,
@@ -185,10 +186,14 @@ async def tokens_of(*, session: AsyncSession, user_id: int) -> list[ApiToken]:
 # ---------------------------------------------------------------- volunteer registrations
 
 
-async def pending_registrations(*, session: AsyncSession, scoped: sa.Select) -> list[dict]:
-    """Pending volunteers (already narrowed by ``scoped``) with their names and home areas."""
+async def pending_registrations(*, session: AsyncSession, actor: Actor) -> list[dict]:
+    """Pending volunteers in the actor's areas, with their names and home areas."""
+    columns = sa.select(
+        Volunteer.id.label("volunteer_id"), Volunteer.home_area_id, Volunteer.created_at
+    )
     statement = (
-        scoped.add_columns(
+        policy.scope_volunteers_query(actor, columns)
+        .add_columns(
             User.name, User.phone, Area.name.label("home_area_name"), User.id.label("user_id")
         )
         .join(User, User.id == Volunteer.user_id)
