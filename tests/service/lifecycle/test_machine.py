@@ -11,8 +11,10 @@ import sqlalchemy as sa
 from service.actor import Actor, RoleGrant
 from service.context import ActionContext
 from service.errors import Conflict
+from service.lifecycle.engine import change_status
 from service.lifecycle.machine import (
     OFFER_TRANSITIONS,
+    ORDER,
     ORDER_TRANSITIONS,
     change_offer_status,
     change_order_status,
@@ -134,25 +136,16 @@ async def test_a_stale_expected_status_is_refused_without_an_event(session, sett
     )
     await session.commit()
 
-    from service.lifecycle import machine
-
-    real = machine.current_order_status
-
-    async def stale_read(db_session, order_id, *, lock):
-        # Return "draft" although a concurrent request already cancelled the order.
-        await db_session.execute(
-            sa.update(Order.__table__)
-            .where(Order.__table__.c.id == order_id)
-            .values(status=OrderStatus.cancelled.value)
+    # Our caller read "draft", but a concurrent request cancelled the order meanwhile.
+    await session.execute(
+        sa.update(Order.__table__)
+        .where(Order.__table__.c.id == order.id)
+        .values(status=OrderStatus.cancelled.value)
+    )
+    with pytest.raises(Conflict) as refused:
+        await change_status(
+            session, ctx, ORDER, entity_id=order.id, to=OrderStatus.published, expected="draft"
         )
-        return OrderStatus.draft
-
-    machine.current_order_status = stale_read
-    try:
-        with pytest.raises(Conflict) as refused:
-            await change_order_status(session, ctx, order_id=order.id, to=OrderStatus.published)
-    finally:
-        machine.current_order_status = real
     assert "刚刚被他人更改" in refused.value.detail
     assert await _events_of(session, "order", order.id) == []
     await session.rollback()
