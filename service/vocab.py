@@ -128,6 +128,25 @@ OFFER_STATUS_LABELS = {
     OfferStatus.no_show: "未到场",
 }
 
+USER_STATUS_LABELS = {
+    UserStatus.pending: "待审核",
+    UserStatus.active: "正常",
+    UserStatus.disabled: "已停用",
+}
+
+VOLUNTEER_STATUS_LABELS = {
+    VolunteerStatus.pending: "待审核",
+    VolunteerStatus.active: "可接单",
+    VolunteerStatus.paused: "暂停接单",
+}
+
+NOTIFICATION_STATUS_LABELS = {
+    NotificationStatus.pending: "待发送",
+    NotificationStatus.sent: "已发送",
+    NotificationStatus.failed: "发送失败（将重试）",
+    NotificationStatus.dead: "发送失败（已放弃）",
+}
+
 DEMAND_STATUS_LABELS = {
     DemandStatus.new: "待处理",
     DemandStatus.adopted: "已采纳",

@@ -16,6 +16,7 @@ from service.auth.service import check_password_strength
 from service.context import ActionContext
 from service.domain_events import VolunteerApproved, publish
 from service.errors import Conflict, Forbidden, InvalidInput, NotFound
+from service.lifecycle.accounts import change_user_status, change_volunteer_status
 from service.models import Area, User, Volunteer
 from service.settings import Settings
 from service.vocab import AreaLevel, Role, UserStatus, VolunteerStatus
@@ -95,7 +96,7 @@ async def update_user(
         if user.id == ctx.actor.user_id and data.status != UserStatus.active:
             raise Conflict("不能停用自己的账号。", code="self_disable")
         changes["status"] = {"from": user.status, "to": str(data.status)}
-        user.status = data.status
+        await change_user_status(session, ctx, user_id=user.id, to=data.status)
         if data.status != UserStatus.active:
             await repository.revoke_sessions_of(session=session, user_id=user.id, now=ctx.now)
             await repository.revoke_tokens_of(session=session, user_id=user.id, now=ctx.now)
@@ -219,8 +220,10 @@ async def approve_volunteer(
 ) -> Volunteer:
     """Activate a self-registered volunteer and tell them."""
     volunteer, user = await _registration_in_scope(session, ctx, volunteer_id)
-    volunteer.status = VolunteerStatus.active
-    user.status = UserStatus.active
+    await change_volunteer_status(
+        session, ctx, volunteer_id=volunteer.id, to=VolunteerStatus.active
+    )
+    await change_user_status(session, ctx, user_id=user.id, to=UserStatus.active)
     await record_action(
         session, ctx, AuditAction.volunteer_approved, target_user_id=user.id,
         detail={"volunteer_id": volunteer.id},
@@ -234,7 +237,9 @@ async def reject_volunteer(
 ) -> Volunteer:
     """Decline a registration: the account stays disabled (the record keeps the history)."""
     volunteer, user = await _registration_in_scope(session, ctx, volunteer_id)
-    user.status = UserStatus.disabled
+    await change_user_status(
+        session, ctx, user_id=user.id, to=UserStatus.disabled, reason="志愿者注册未通过审核"
+    )
     await record_action(
         session, ctx, AuditAction.volunteer_rejected, target_user_id=user.id,
         detail={"volunteer_id": volunteer.id},

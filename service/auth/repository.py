@@ -16,6 +16,7 @@ from service.models import (
     Area,
     AuditEntry,
     AuthSession,
+    Demand,
     LoginFailure,
     Offer,
     Order,
@@ -24,7 +25,7 @@ from service.models import (
     User,
     Volunteer,
 )
-from service.vocab import Role
+from service.vocab import Role, UserStatus
 
 
 async def grants_of(*, session: AsyncSession, user_id: int) -> tuple[RoleGrant, ...]:
@@ -235,6 +236,60 @@ async def order_contact_facts(
         )
     )
     return order.community_id, bool(accepted)
+
+
+# ---------------------------------------------------------------- retention (PIPL)
+
+ERASE_BATCH = 500  # bounded IN lists
+
+
+async def stale_demand_phones(*, session: AsyncSession, cutoff) -> list[str]:
+    """Contact phones whose most recent demand is older than the cutoff."""
+    last_activity = sa.func.max(sa.func.coalesce(Demand.updated_at, Demand.created_at))
+    statement = (
+        sa.select(Demand.contact_phone)
+        .where(Demand.contact_phone.is_not(None))
+        .group_by(Demand.contact_phone)
+        .having(last_activity < cutoff)
+    )
+    return list(await session.scalars(statement))
+
+
+async def stale_resident_user_ids(*, session: AsyncSession, cutoff) -> list[int]:
+    """Resident-only accounts (no staff or volunteer role) not active since the cutoff."""
+    other_roles = sa.select(RoleAssignment.user_id).where(RoleAssignment.role != Role.resident)
+    residents = sa.select(RoleAssignment.user_id).where(RoleAssignment.role == Role.resident)
+    statement = sa.select(User.id).where(
+        User.id.in_(residents),
+        User.id.not_in(other_roles),
+        User.id.not_in(sa.select(Volunteer.user_id)),
+        sa.func.coalesce(User.last_active_at, User.created_at) < cutoff,
+        User.status != UserStatus.disabled,
+    )
+    return list(await session.scalars(statement))
+
+
+async def count_demands_with_phones(*, session: AsyncSession, phones: list[str]) -> int:
+    count = 0
+    for start in range(0, len(phones), ERASE_BATCH):
+        chunk = phones[start : start + ERASE_BATCH]
+        count += await session.scalar(
+            sa.select(sa.func.count()).where(Demand.contact_phone.in_(chunk))
+        ) or 0  # fmt: skip
+    return count
+
+
+async def erase_demand_phones(*, session: AsyncSession, phones: list[str]) -> int:
+    """Blank the contact phone and name on every demand with one of ``phones``; rows changed."""
+    erased = 0
+    for start in range(0, len(phones), ERASE_BATCH):
+        result = await session.execute(
+            sa.update(Demand)
+            .where(Demand.contact_phone.in_(phones[start : start + ERASE_BATCH]))
+            .values(contact_phone=None, contact_name="")
+        )
+        erased += result.rowcount or 0
+    return erased
 
 
 # ---------------------------------------------------------------- choices for forms

@@ -9,13 +9,17 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from service.actor import Actor
+from service.auth import repository
 from service.auth.audit import AuditAction, record
-from service.models import Demand, RoleAssignment, User, Volunteer
+from service.context import ActionContext
+from service.lifecycle.accounts import change_user_status
 from service.settings import Settings
-from service.vocab import Role, UserStatus
+from service.vocab import UserStatus
+
+ERASURE_REASON = "长期未活跃，按个人信息保护要求注销"
 
 
 @dataclass(frozen=True)
@@ -24,27 +28,13 @@ class ErasureReport:
     resident_accounts: int
 
 
-def _stale_demand_phones(cutoff: datetime) -> sa.Select:
-    """Phone numbers whose most recent demand is older than the cutoff."""
-    last_activity = sa.func.max(sa.func.coalesce(Demand.updated_at, Demand.created_at))
-    return (
-        sa.select(Demand.contact_phone)
-        .where(Demand.contact_phone.is_not(None))
-        .group_by(Demand.contact_phone)
-        .having(last_activity < cutoff)
-    )
+def erased_identity(user_id: int) -> dict[str, str | None]:
+    """What an erased account keeps: no phone, no name, no password.
 
-
-def _stale_resident_users(cutoff: datetime) -> sa.Select:
-    """Resident-only accounts (no staff or volunteer role) not active since the cutoff."""
-    other_roles = sa.select(RoleAssignment.user_id).where(RoleAssignment.role != Role.resident)
-    return sa.select(User.id).where(
-        User.id.in_(sa.select(RoleAssignment.user_id).where(RoleAssignment.role == Role.resident)),
-        User.id.not_in(other_roles),
-        User.id.not_in(sa.select(Volunteer.user_id)),
-        sa.func.coalesce(User.last_active_at, User.created_at) < cutoff,
-        User.status != UserStatus.disabled,
-    )
+    The phone column is the login key (NOT NULL, unique): it gets a value that can never be a
+    mobile number, so the account can neither log in nor identify anyone.
+    """
+    return {"phone": f"x{user_id:010d}"[-11:], "name": "已注销用户", "password_hash": None}
 
 
 async def erase_stale_phones(
@@ -52,33 +42,22 @@ async def erase_stale_phones(
 ) -> ErasureReport:
     """Erase stale contact phones (and names) on demands, and retire stale resident accounts."""
     cutoff = now - timedelta(days=settings.phone_retention_days)
-    phones = list(await session.scalars(_stale_demand_phones(cutoff)))
-    user_ids = list(await session.scalars(_stale_resident_users(cutoff)))
+    phones = await repository.stale_demand_phones(session=session, cutoff=cutoff)
+    user_ids = await repository.stale_resident_user_ids(session=session, cutoff=cutoff)
     if dry_run:
-        count = await session.scalar(
-            sa.select(sa.func.count()).where(Demand.contact_phone.in_(phones))
-        ) if phones else 0  # fmt: skip
-        return ErasureReport(count or 0, len(user_ids))
-    erased = 0
-    for start in range(0, len(phones), 500):  # bounded IN lists
-        result = await session.execute(
-            sa.update(Demand)
-            .where(Demand.contact_phone.in_(phones[start : start + 500]))
-            .values(contact_phone=None, contact_name="")
-        )
-        erased += result.rowcount or 0
+        count = await repository.count_demands_with_phones(session=session, phones=phones)
+        return ErasureReport(count, len(user_ids))
+    erased = await repository.erase_demand_phones(session=session, phones=phones)
+    # Background work: the event log records these changes as made by the system.
+    ctx = ActionContext(actor=Actor(), now=now, settings=settings)
     for user_id in user_ids:
-        # The phone column is the login key (NOT NULL, unique): replace it by a value that can
-        # never be a mobile number, so the account can neither log in nor identify anyone.
-        await session.execute(
-            sa.update(User)
-            .where(User.id == user_id)
-            .values(
-                phone=f"x{user_id:010d}"[-11:],
-                name="已注销用户",
-                password_hash=None,
-                status=UserStatus.disabled,
-            )
+        await change_user_status(
+            session,
+            ctx,
+            user_id=user_id,
+            to=UserStatus.disabled,
+            reason=ERASURE_REASON,
+            values=erased_identity(user_id),
         )
     await record(
         session, action=AuditAction.phones_erased, now=now,

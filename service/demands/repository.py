@@ -85,18 +85,6 @@ async def page(
     return list(rows.all()), int(total or 0)
 
 
-async def change_status(
-    *, session: AsyncSession, demand_id: int, expected: DemandStatus, values: dict[str, Any]
-) -> bool:
-    """Compare-and-set on the demand's status: False if someone else changed it first."""
-    result = await session.execute(
-        sa.update(Demand.__table__)
-        .where(Demand.__table__.c.id == demand_id, Demand.__table__.c.status == expected.value)
-        .values(**values)
-    )
-    return result.rowcount == 1
-
-
 def _insert_ignoring_duplicates(session: AsyncSession):
     dialect = session.bind.dialect.name
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert

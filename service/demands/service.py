@@ -15,18 +15,14 @@ from service.demands.repository import DemandFilters
 from service.demands.schemas import AdoptDemand, DemandCreate
 from service.demands.scope import ensure_manages_community
 from service.errors import Conflict, InvalidInput, NotFound
+from service.lifecycle.demands import change_demand_status
 from service.lifecycle.machine import record_event
 from service.models import Area, Demand, Order
 from service.notifications.outbox import notify
 from service.orders import service as orders_service
 from service.orders.schemas import OrderCreate
-from service.vocab import DEMAND_STATUS_LABELS, AreaLevel, DemandStatus, Role
+from service.vocab import AreaLevel, DemandStatus, Role
 
-DEMAND_TRANSITIONS: dict[tuple[DemandStatus, DemandStatus], str] = {
-    (DemandStatus.new, DemandStatus.adopted): "社区采纳，已生成活动草稿",
-    (DemandStatus.new, DemandStatus.declined): "社区未采纳",
-    (DemandStatus.new, DemandStatus.merged): "与相同需求合并",
-}
 DEFAULT_LEAD_DAYS = 7  # an adopted demand with no preferred time is drafted a week ahead
 DEFAULT_HOURS = 2
 
@@ -167,31 +163,9 @@ async def _change(
     values: dict | None = None,
     order_id: int | None = None,
 ) -> None:
-    """The one way a demand's status changes: legal transition, compare-and-set, event row."""
-    current = DemandStatus(demand.status)
-    if (current, to) not in DEMAND_TRANSITIONS:
-        raise Conflict(
-            f"点单当前状态为「{DEMAND_STATUS_LABELS[current]}」，不能再{DEMAND_STATUS_LABELS[to]}。",
-            code="illegal_transition",
-            from_status=current.value,
-            to_status=to.value,
-        )
-    changes = {"status": to.value, "updated_at": ctx.now, **(values or {})}
-    if not await repository.change_status(
-        session=session, demand_id=demand.id, expected=current, values=changes
-    ):
-        raise Conflict("点单状态刚刚被他人更改，请刷新后重试。", code="status_changed")
-    for key, value in changes.items():
-        setattr(demand, key, value)
-    await record_event(
-        session,
-        ctx,
-        entity="demand",
-        entity_id=demand.id,
-        order_id=order_id,
-        from_status=current,
-        to_status=to,
-        reason=reason or DEMAND_TRANSITIONS[(current, to)],
+    """A demand's status changes only through the lifecycle engine (table, CAS, event row)."""
+    await change_demand_status(
+        session, ctx, demand_id=demand.id, to=to, reason=reason, values=values, order_id=order_id
     )
 
 

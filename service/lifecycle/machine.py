@@ -1,9 +1,9 @@
-"""The one state machine of orders and offers: transition tables, compare-and-set, event log.
+"""The order and offer machines: their transition tables, run by ``service.lifecycle.engine``.
 
 Every status change of an order or an offer goes through ``change_order_status`` /
 ``change_offer_status`` (or the slot helpers in ``service.lifecycle.slots``, which own the
-accepted counter). Each change is a compare-and-set (``WHERE status = :expected``) and writes
-exactly one event row in the same transaction; a refused change writes nothing.
+accepted counter). Both are the engine's one compare-and-set (``WHERE status = :expected``),
+which writes exactly one event row in the same transaction; a refused change writes nothing.
 
 Decisions (SPEC §4 leaves them open):
 
@@ -21,16 +21,33 @@ from __future__ import annotations
 
 from typing import Any
 
-import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm.attributes import set_committed_value
-from sqlalchemy.orm.util import identity_key
 
-from service.actor import Actor
 from service.context import ActionContext
-from service.errors import Conflict, NotFound
-from service.models import Event, Offer, Order
-from service.vocab import OFFER_STATUS_LABELS, ORDER_STATUS_LABELS, OfferStatus, OrderStatus, Role
+from service.lifecycle.engine import (
+    SYSTEM_ROLE,
+    Machine,
+    change_status,
+    record_event,
+    role_of,
+    sync_loaded,
+)
+from service.models import Offer, Order
+from service.vocab import OFFER_STATUS_LABELS, ORDER_STATUS_LABELS, OfferStatus, OrderStatus
+
+__all__ = [
+    "OFFER",
+    "OFFER_TRANSITIONS",
+    "ORDER",
+    "ORDER_TRANSITIONS",
+    "SYSTEM_ROLE",
+    "change_offer_status",
+    "change_order_status",
+    "create_offer",
+    "record_event",
+    "role_of",
+    "sync_loaded",
+]
 
 S = OrderStatus
 F = OfferStatus
@@ -80,82 +97,27 @@ _OFFER_WHY: dict[OfferStatus, str] = {
     F.no_show: "已记录为未到场，不能再更改。",
 }
 
-# The role written into the event log when an actor holds several: the most specific authority.
-_ROLE_PRECEDENCE = (
-    Role.admin,
-    Role.coordinator,
-    Role.worker,
-    Role.team_leader,
-    Role.volunteer,
-    Role.resident,
+ORDER = Machine(
+    entity="order",
+    model=Order,
+    noun="活动",
+    statuses=OrderStatus,
+    labels=ORDER_STATUS_LABELS,
+    transitions=ORDER_TRANSITIONS,
+    why=_ORDER_WHY,
+    reason_column="status_reason",
+    order_column="id",
 )
-SYSTEM_ROLE = "system"
-
-
-def is_legal_order_change(current: OrderStatus, to: OrderStatus) -> bool:
-    return (current, to) in ORDER_TRANSITIONS
-
-
-def is_legal_offer_change(current: OfferStatus, to: OfferStatus) -> bool:
-    return (current, to) in OFFER_TRANSITIONS
-
-
-def role_of(actor: Actor) -> str:
-    """The role recorded for ``actor``: ``system`` for background work, else its highest role."""
-    if actor.is_anonymous:
-        return SYSTEM_ROLE
-    for role in _ROLE_PRECEDENCE:
-        if role in actor.roles:
-            return role.value
-    return Role.resident.value
-
-
-def illegal_order_message(current: OrderStatus, to: OrderStatus) -> str:
-    """A Chinese sentence saying why ``current → to`` is refused."""
-    base = (
-        f"活动当前状态为「{ORDER_STATUS_LABELS[current]}」，"
-        f"不能变更为「{ORDER_STATUS_LABELS[to]}」。"
-    )
-    return base + _ORDER_WHY.get(current, "")
-
-
-def illegal_offer_message(current: OfferStatus, to: OfferStatus) -> str:
-    """A Chinese sentence saying why ``current → to`` is refused."""
-    base = (
-        f"邀请当前状态为「{OFFER_STATUS_LABELS[current]}」，"
-        f"不能变更为「{OFFER_STATUS_LABELS[to]}」。"
-    )
-    return base + _OFFER_WHY.get(current, "")
-
-
-async def record_event(
-    session: AsyncSession,
-    ctx: ActionContext,
-    *,
-    entity: str,
-    entity_id: int,
-    order_id: int | None,
-    from_status: str | None,
-    to_status: str,
-    reason: str | None = None,
-    role: str | None = None,
-) -> Event:
-    """Append one event row (creation events, demands, and every transition below)."""
-    event = Event(
-        at=ctx.now,
-        entity=entity,
-        entity_id=entity_id,
-        order_id=order_id,
-        from_status=str(from_status) if from_status is not None else None,
-        to_status=str(to_status),
-        actor_user_id=ctx.actor.user_id,
-        actor_role=role or role_of(ctx.actor),
-        reason=reason[:500] if reason else None,
-        request_id=ctx.request_id[:64] if ctx.request_id else None,
-    )
-    session.add(event)
-    await session.flush()
-    return event
+OFFER = Machine(
+    entity="offer",
+    model=Offer,
+    noun="邀请",
+    statuses=OfferStatus,
+    labels=OFFER_STATUS_LABELS,
+    transitions=OFFER_TRANSITIONS,
+    why=_OFFER_WHY,
+    order_column="order_id",
+)
 
 
 async def create_offer(
@@ -192,25 +154,6 @@ async def create_offer(
     return offer
 
 
-def sync_loaded(session: AsyncSession, model: type, row_id: int, values: dict[str, Any]) -> None:
-    """Keep an already-loaded ORM object in step with a Core UPDATE (no lazy reload in async)."""
-    loaded = session.identity_map.get(identity_key(model, row_id))
-    if loaded is not None:
-        for key, value in values.items():
-            set_committed_value(loaded, key, value)
-
-
-async def current_order_status(session: AsyncSession, order_id: int, *, lock: bool) -> OrderStatus:
-    """The order's status; ``lock`` takes the row lock (PostgreSQL) so the CAS cannot lose."""
-    statement = sa.select(Order.status).where(Order.id == order_id)
-    if lock:
-        statement = statement.with_for_update()
-    status = await session.scalar(statement)
-    if status is None:
-        raise NotFound("未找到该活动。")
-    return OrderStatus(status)
-
-
 async def change_order_status(
     session: AsyncSession,
     ctx: ActionContext,
@@ -222,38 +165,10 @@ async def change_order_status(
     role: str | None = None,
 ) -> OrderStatus:
     """Move an order to ``to`` if the table allows it; returns the previous status."""
-    # Lock first: a concurrent change waits for us (bounded by lock_timeout) instead of racing.
-    current = await current_order_status(session, order_id, lock=True)
-    if not is_legal_order_change(current, to):
-        raise Conflict(
-            illegal_order_message(current, to),
-            code="illegal_transition",
-            from_status=current.value,
-            to_status=to.value,
-        )
-    changes: dict[str, Any] = {"status": to.value, "updated_at": ctx.now, **(values or {})}
-    if reason is not None:
-        changes["status_reason"] = reason[:500]
-    result = await session.execute(
-        sa.update(Order.__table__)
-        .where(Order.__table__.c.id == order_id, Order.__table__.c.status == current.value)
-        .values(**changes)
+    previous = await change_status(
+        session, ctx, ORDER, entity_id=order_id, to=to, reason=reason, values=values, role=role
     )
-    if result.rowcount != 1:
-        raise Conflict("活动状态刚刚被他人更改，请刷新后重试。", code="status_changed")
-    sync_loaded(session, Order, order_id, changes)
-    await record_event(
-        session,
-        ctx,
-        entity="order",
-        entity_id=order_id,
-        order_id=order_id,
-        from_status=current,
-        to_status=to,
-        reason=reason,
-        role=role,
-    )
-    return current
+    return OrderStatus(previous)
 
 
 async def change_offer_status(
@@ -267,40 +182,7 @@ async def change_offer_status(
     role: str | None = None,
 ) -> OfferStatus:
     """Move an offer to ``to`` if the table allows it; returns the previous status."""
-    row = (
-        await session.execute(
-            sa.select(Offer.status, Offer.order_id).where(Offer.id == offer_id).with_for_update()
-        )
-    ).first()
-    if row is None:
-        raise NotFound("未找到该邀请。")
-    current, order_id = OfferStatus(row.status), row.order_id
-    if not is_legal_offer_change(current, to):
-        raise Conflict(
-            illegal_offer_message(current, to),
-            code="illegal_transition",
-            from_status=current.value,
-            to_status=to.value,
-        )
-    changes: dict[str, Any] = {"status": to.value, "updated_at": ctx.now, **(values or {})}
-    table = Offer.__table__
-    result = await session.execute(
-        sa.update(table)
-        .where(table.c.id == offer_id, table.c.status == current.value)
-        .values(**changes)
+    previous = await change_status(
+        session, ctx, OFFER, entity_id=offer_id, to=to, reason=reason, values=values, role=role
     )
-    if result.rowcount != 1:
-        raise Conflict("邀请状态刚刚被更改，请刷新后重试。", code="status_changed")
-    sync_loaded(session, Offer, offer_id, changes)
-    await record_event(
-        session,
-        ctx,
-        entity="offer",
-        entity_id=offer_id,
-        order_id=order_id,
-        from_status=current,
-        to_status=to,
-        reason=reason,
-        role=role,
-    )
-    return current
+    return OfferStatus(previous)

@@ -15,7 +15,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from service.context import ActionContext
 from service.errors import Conflict, NotFound
-from service.lifecycle.machine import change_order_status, record_event, sync_loaded
+from service.lifecycle.machine import (
+    ORDER_TRANSITIONS,
+    change_order_status,
+    record_event,
+    sync_loaded,
+)
 from service.models import Order
 from service.vocab import ORDER_STATUS_LABELS, OrderStatus
 
@@ -70,7 +75,7 @@ async def claim_slot(session: AsyncSession, ctx: ActionContext, *, order_id: int
             order_id=order_id,
             from_status=OrderStatus.published,
             to_status=OrderStatus.staffed,
-            reason="名额已满",
+            reason=ORDER_TRANSITIONS[(OrderStatus.published, OrderStatus.staffed)],
         )
     return SlotClaim(accepted_count=row.accepted_count, slots=row.slots, filled=filled)
 

@@ -10,16 +10,21 @@ from sqlmodel import Field, SQLModel
 from service.models.base import JSONType, UTCDateTime, in_list, utcnow
 from service.vocab import NotificationStatus
 
+# Every machine of service/lifecycle; adding one needs a migration of the CHECK below.
+EVENT_ENTITIES = ["order", "offer", "demand", "user", "volunteer", "notification"]
+
 
 class Event(SQLModel, table=True):
-    """One state change of an order, offer or demand: who, when, from → to, why.
+    """One state change of an order, offer, demand, account, volunteer or notification.
+
+    Who, when, from → to, why; written only by ``service.lifecycle`` (one row per change).
 
     Append-only: database triggers (see the initial migration) refuse UPDATE and DELETE.
     """
 
     __tablename__ = "events"
     __table_args__ = (
-        sa.CheckConstraint(in_list("entity", ["order", "offer", "demand"]), name="entity_known"),
+        sa.CheckConstraint(in_list("entity", EVENT_ENTITIES), name="entity_known"),
         sa.Index("ix_events_entity", "entity", "entity_id"),
     )
 

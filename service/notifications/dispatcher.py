@@ -13,10 +13,16 @@ from datetime import datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from service.actor import Actor
+from service.context import ActionContext
 from service.db import open_session
+from service.errors import Conflict
+from service.lifecycle.delivery import change_notification_status
+from service.models import Notification
 from service.notifications import repository
 from service.notifications.senders import DeliveryError, Sender
-from service.settings import Settings
+from service.settings import Settings, get_settings
+from service.vocab import NotificationStatus
 
 log = logging.getLogger("kepu.notifications")
 
@@ -60,9 +66,12 @@ async def deliver_due(
     *,
     batch: int = 50,
     policy: RetryPolicy | None = None,
+    settings: Settings | None = None,
 ) -> DeliveryReport:
     """Deliver up to ``batch`` due notifications; failures are rescheduled or marked dead."""
     policy = policy or RetryPolicy()
+    # Background work: the event log records these status changes as made by the system.
+    ctx = ActionContext(actor=Actor(), now=now, settings=settings or get_settings())
     async with await open_session(session_factory, write=True) as session:
         rows = await repository.claim_due(
             session=session,
@@ -77,37 +86,57 @@ async def deliver_due(
     if not rows:
         return DeliveryReport()
 
-    outcomes: list[tuple[int, str | None, int]] = []
+    outcomes: list[tuple[Notification, str | None]] = []
     for row in rows:
         try:
             user = users.get(row.user_id)
             if user is None:
                 raise DeliveryError("recipient no longer exists")
             await sender.send(row, user)
-            outcomes.append((row.id, None, row.attempts))
+            outcomes.append((row, None))
         except Exception as error:  # any sender failure is a retry, never a crashed worker
             reason = f"{type(error).__name__}: {error}"[:500]
             log.warning("notification %s attempt %s failed: %s", row.id, row.attempts, reason)
-            outcomes.append((row.id, reason, row.attempts))
+            outcomes.append((row, reason))
 
     sent = failed = dead = 0
     async with await open_session(session_factory, write=True) as session:
-        for notification_id, error, attempts in outcomes:
-            if error is None:
-                await repository.record_sent(
-                    session=session, notification_id=notification_id, now=now
-                )
-                sent += 1
+        for row, error in outcomes:
+            is_dead = error is not None and row.attempts >= policy.max_attempts
+            try:
+                await _record_outcome(session, ctx, row, error, is_dead, policy)
+            except Conflict as lost:  # re-queued by an admin, or recorded by a slower twin
+                log.info("notification %s result not recorded: %s", row.id, lost.detail)
                 continue
-            is_dead = attempts >= policy.max_attempts
-            await repository.record_failure(
-                session=session,
-                notification_id=notification_id,
-                error=error,
-                dead=is_dead,
-                next_attempt_at=now + policy.delay_after(attempts),
-            )
+            sent += error is None
             dead += is_dead
-            failed += not is_dead
+            failed += error is not None and not is_dead
         await session.commit()
     return DeliveryReport(claimed=len(rows), sent=sent, failed=failed, dead=dead)
+
+
+async def _record_outcome(
+    session: AsyncSession,
+    ctx: ActionContext,
+    row: Notification,
+    error: str | None,
+    is_dead: bool,
+    policy: RetryPolicy,
+) -> None:
+    """One status change through the lifecycle engine, compared against the claimed status."""
+    claimed = NotificationStatus(row.status)
+    if error is None:
+        to, values = NotificationStatus.sent, {"sent_at": ctx.now, "last_error": None}
+    else:
+        to = NotificationStatus.dead if is_dead else NotificationStatus.failed
+        retry_at = None if is_dead else ctx.now + policy.delay_after(row.attempts)
+        values = {"last_error": error, "next_attempt_at": retry_at}
+        if claimed == to:  # failed again: bookkeeping only, no status change, no event
+            if not await repository.record_retry(
+                session=session, notification_id=row.id, error=error, next_attempt_at=retry_at
+            ):
+                raise Conflict("消息状态刚刚被他人更改。", code="status_changed")
+            return
+    await change_notification_status(
+        session, ctx, notification_id=row.id, to=to, expected=claimed, values=values
+    )

@@ -52,31 +52,19 @@ async def users_by_id(*, session: AsyncSession, user_ids: Sequence[int]) -> dict
     return {user.id: user for user in users}
 
 
-async def record_sent(*, session: AsyncSession, notification_id: int, now: datetime) -> None:
-    await session.execute(
+async def record_retry(
+    *, session: AsyncSession, notification_id: int, error: str, next_attempt_at: datetime
+) -> bool:
+    """A failed row failed again: no status change (and no event), only the retry bookkeeping."""
+    result = await session.execute(
         sa.update(Notification)
-        .where(Notification.id == notification_id, Notification.status.in_(RETRYABLE))
-        .values(status=NotificationStatus.sent, sent_at=now, last_error=None)
-    )
-
-
-async def record_failure(
-    *,
-    session: AsyncSession,
-    notification_id: int,
-    error: str,
-    dead: bool,
-    next_attempt_at: datetime | None,
-) -> None:
-    await session.execute(
-        sa.update(Notification)
-        .where(Notification.id == notification_id, Notification.status.in_(RETRYABLE))
-        .values(
-            status=NotificationStatus.dead if dead else NotificationStatus.failed,
-            last_error=error[:500],
-            next_attempt_at=None if dead else next_attempt_at,
+        .where(
+            Notification.id == notification_id,
+            Notification.status == NotificationStatus.failed,
         )
+        .values(last_error=error[:500], next_attempt_at=next_attempt_at)
     )
+    return result.rowcount == 1
 
 
 async def inbox_page(
@@ -144,16 +132,6 @@ async def _newest_first(
         .offset(offset)
     )
     return list(rows.all()), int(total or 0)
-
-
-async def reset_for_retry(*, session: AsyncSession, notification_id: int, now: datetime) -> bool:
-    """Put a failed or dead row back in the queue with a fresh set of attempts."""
-    result = await session.execute(
-        sa.update(Notification)
-        .where(Notification.id == notification_id, Notification.status.in_(PROBLEMS))
-        .values(status=NotificationStatus.pending, attempts=0, next_attempt_at=now)
-    )
-    return result.rowcount == 1
 
 
 async def worker_user_ids(*, session: AsyncSession, community_id: int) -> list[int]:

@@ -6,6 +6,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from service.context import ActionContext
 from service.errors import Conflict, NotFound
+from service.lifecycle.delivery import change_notification_status
 from service.models import Notification
 from service.notifications import repository
 from service.vocab import NotificationStatus
@@ -51,9 +52,14 @@ async def retry(session: AsyncSession, ctx: ActionContext, *, notification_id: i
     row = await repository.get(session=session, notification_id=notification_id)
     if row is None:
         raise NotFound("未找到这条消息。")
-    if not await repository.reset_for_retry(
-        session=session, notification_id=notification_id, now=ctx.now
-    ):
+    if row.status not in repository.PROBLEMS:
         raise Conflict("只有发送失败的消息可以重新发送。", current_status=row.status)
+    await change_notification_status(
+        session,
+        ctx,
+        notification_id=notification_id,
+        to=NotificationStatus.pending,
+        values={"attempts": 0, "next_attempt_at": ctx.now},
+    )
     await session.refresh(row)
     return row

@@ -25,4 +25,5 @@ async def deliver_notifications(
         sender or build_sender(settings),
         batch=settings.notification_batch_size,
         policy=RetryPolicy.from_settings(settings),
+        settings=settings,
     )

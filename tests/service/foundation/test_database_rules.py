@@ -90,3 +90,11 @@ async def test_event_log_is_append_only(session, order):
     assert await _violates(session, sa.update(Event).values(reason="rewritten history"))
     assert await _violates(session, sa.delete(Event))
     assert await session.scalar(sa.select(sa.func.count()).select_from(Event)) == 1
+
+
+async def test_event_entity_is_one_of_the_lifecycle_machines(session, order):
+    for entity in ("user", "volunteer", "notification"):
+        session.add(Event(entity=entity, entity_id=1, to_status="active"))
+    await session.commit()
+    statement = sa.insert(Event).values(entity="invoice", entity_id=1, to_status="paid")
+    assert await _violates(session, statement)

@@ -1,4 +1,4 @@
-"""Every (from, to) pair of both state machines: legal ones change and log once, others refuse."""
+"""Every (from, to) pair of every status machine: legal ones change and log once, others refuse."""
 
 from __future__ import annotations
 
@@ -10,16 +10,22 @@ import sqlalchemy as sa
 
 from service.actor import Actor, RoleGrant
 from service.context import ActionContext
-from service.errors import Conflict
+from service.errors import Conflict, NotFound
+from service.lifecycle.accounts import USER, VOLUNTEER
+from service.lifecycle.delivery import NOTIFICATION
+from service.lifecycle.demands import DEMAND
+from service.lifecycle.engine import Machine, change_status
 from service.lifecycle.machine import (
+    OFFER,
     OFFER_TRANSITIONS,
+    ORDER,
     ORDER_TRANSITIONS,
     change_offer_status,
     change_order_status,
     record_event,
 )
-from service.models import Event, Offer, Order
-from service.vocab import OfferStatus, OrderStatus, Role
+from service.models import Demand, Event, Notification, Offer, Order
+from service.vocab import OfferStatus, OrderStatus, Role, TargetGroup
 from tests.factories import make_area_tree, make_order, make_user, make_volunteer
 
 
@@ -134,25 +140,16 @@ async def test_a_stale_expected_status_is_refused_without_an_event(session, sett
     )
     await session.commit()
 
-    from service.lifecycle import machine
-
-    real = machine.current_order_status
-
-    async def stale_read(db_session, order_id, *, lock):
-        # Return "draft" although a concurrent request already cancelled the order.
-        await db_session.execute(
-            sa.update(Order.__table__)
-            .where(Order.__table__.c.id == order_id)
-            .values(status=OrderStatus.cancelled.value)
+    # Our caller read "draft", but a concurrent request cancelled the order meanwhile.
+    await session.execute(
+        sa.update(Order.__table__)
+        .where(Order.__table__.c.id == order.id)
+        .values(status=OrderStatus.cancelled.value)
+    )
+    with pytest.raises(Conflict) as refused:
+        await change_status(
+            session, ctx, ORDER, entity_id=order.id, to=OrderStatus.published, expected="draft"
         )
-        return OrderStatus.draft
-
-    machine.current_order_status = stale_read
-    try:
-        with pytest.raises(Conflict) as refused:
-            await change_order_status(session, ctx, order_id=order.id, to=OrderStatus.published)
-    finally:
-        machine.current_order_status = real
     assert "刚刚被他人更改" in refused.value.detail
     assert await _events_of(session, "order", order.id) == []
     await session.rollback()
@@ -206,3 +203,129 @@ def test_the_tables_contain_the_lifecycle_of_spec_section_4():
     assert not any(start in (S.cancelled, S.evaluated) for start, _ in ORDER_TRANSITIONS)
     assert (S.in_progress, S.cancelled) not in ORDER_TRANSITIONS  # cancellation is before start
     assert not any(start in (F.declined, F.completed, F.no_show) for start, _ in OFFER_TRANSITIONS)
+
+
+# ---------------------------------------------------------------- every machine, one engine
+
+MACHINES = [ORDER, OFFER, DEMAND, USER, VOLUNTEER, NOTIFICATION]
+
+
+def _chinese(text: str) -> bool:
+    return any("\u4e00" <= char <= "\u9fff" for char in text)
+
+
+async def _row_in(session, machine: Machine, status: str, *, community, clock) -> int:
+    """A fresh row of ``machine``'s table, put straight into ``status`` (test setup only)."""
+    if machine is ORDER or machine is OFFER:
+        order = await make_order(
+            session, community=community, starts_at=clock.now() + timedelta(days=3)
+        )
+        if machine is ORDER:
+            row_id = order.id
+        else:
+            volunteer = await make_volunteer(session, home_area=community)
+            offer = Offer(order_id=order.id, volunteer_id=volunteer.id, status="offered")
+            session.add(offer)
+            await session.flush()
+            row_id = offer.id
+    elif machine is DEMAND:
+        demand = Demand(
+            community_id=community.id, topic="防诈骗讲座", target_group=TargetGroup.elderly
+        )
+        session.add(demand)
+        await session.flush()
+        row_id = demand.id
+    elif machine is USER:
+        row_id = (await make_user(session)).id
+    elif machine is VOLUNTEER:
+        row_id = (await make_volunteer(session, home_area=community)).id
+    else:
+        user = await make_user(session)
+        notification = Notification(user_id=user.id, kind="test", title="测试消息")
+        session.add(notification)
+        await session.flush()
+        row_id = notification.id
+    table = machine.table
+    await session.execute(sa.update(table).where(table.c.id == row_id).values(status=status))
+    return row_id
+
+
+async def _status_and_events(session, machine: Machine, row_id: int) -> tuple[str, list[Event]]:
+    table = machine.table
+    status = await session.scalar(sa.select(table.c.status).where(table.c.id == row_id))
+    return status, await _events_of(session, machine.entity, row_id)
+
+
+def test_every_machine_names_known_statuses_in_chinese_without_self_loops():
+    for machine in MACHINES:
+        assert machine.transitions, machine.entity
+        for (current, to), description in machine.transitions.items():
+            assert current in machine.statuses and to in machine.statuses
+            assert current != to
+            assert _chinese(description)
+        for current, to in itertools.product(machine.statuses, machine.statuses):
+            assert _chinese(machine.refusal(current, to))
+        assert set(machine.labels) == set(machine.statuses)
+
+
+@pytest.mark.parametrize("machine", MACHINES, ids=lambda machine: machine.entity)
+async def test_every_pair_of_every_machine_changes_exactly_when_the_table_allows(
+    session, settings, clock, machine
+):
+    _, _, community = await make_area_tree(session)
+    user = await make_user(session, roles=((Role.worker, community.id, None),))
+    ctx = _ctx(settings, clock, user.id, community.id)
+    mismatches = []
+    for current, to in itertools.product(machine.statuses, machine.statuses):
+        row_id = await _row_in(session, machine, current, community=community, clock=clock)
+        legal = (current, to) in machine.transitions
+        try:
+            previous = await change_status(session, ctx, machine, entity_id=row_id, to=to)
+            outcome = "changed" if previous == current else f"returned {previous}"
+        except Conflict as refusal:
+            outcome = "refused"
+            assert refusal.code == "illegal_transition" and _chinese(refusal.detail)
+            assert refusal.detail == machine.refusal(current, to)
+        status, events = await _status_and_events(session, machine, row_id)
+        if outcome != ("changed" if legal else "refused") or status != (to if legal else current):
+            mismatches.append((current, to, outcome, status))
+        elif legal:
+            [event] = events
+            assert (event.from_status, event.to_status) == (current, to)
+            assert event.reason == machine.transitions[(current, to)]
+            assert event.actor_user_id == user.id and event.request_id == "req-machine"
+        elif events:
+            mismatches.append((current, to, "event written on refusal", len(events)))
+    await session.commit()
+    assert mismatches == []
+
+
+@pytest.mark.parametrize("machine", MACHINES, ids=lambda machine: machine.entity)
+async def test_a_lost_compare_and_set_is_refused_on_every_machine(
+    session, settings, clock, machine
+):
+    """The caller read ``expected``, but the row has moved on: nothing changes, nothing is logged."""
+    _, _, community = await make_area_tree(session)
+    user = await make_user(session, roles=((Role.worker, community.id, None),))
+    ctx = _ctx(settings, clock, user.id, community.id)
+    for expected, to in machine.transitions:
+        for actual in machine.statuses:
+            if actual == expected:
+                continue
+            row_id = await _row_in(session, machine, actual, community=community, clock=clock)
+            with pytest.raises(Conflict) as lost:
+                await change_status(
+                    session, ctx, machine, entity_id=row_id, to=to, expected=expected
+                )
+            assert lost.value.code == "status_changed" and _chinese(lost.value.detail)
+            assert await _status_and_events(session, machine, row_id) == (actual, [])
+    await session.rollback()
+
+
+@pytest.mark.parametrize("machine", MACHINES, ids=lambda machine: machine.entity)
+async def test_a_missing_row_is_not_found_on_every_machine(session, settings, clock, machine):
+    ctx = ActionContext(actor=Actor(), now=clock.now(), settings=settings)
+    _, to = next(iter(machine.transitions))
+    with pytest.raises(NotFound) as missing:
+        await change_status(session, ctx, machine, entity_id=987654, to=to)
+    assert _chinese(missing.value.detail)

@@ -6,7 +6,7 @@ from datetime import timedelta
 import pytest
 import sqlalchemy as sa
 
-from service.models import Notification
+from service.models import Event, Notification
 from service.notifications.dispatcher import RetryPolicy, deliver_due
 from service.notifications.outbox import notify
 from service.vocab import NotificationStatus
@@ -100,6 +100,27 @@ async def test_failure_backs_off_exponentially_then_goes_dead(app, session, cloc
         app.state.sessionmaker, now + timedelta(days=1), sender, policy=POLICY
     )
     assert later.claimed == 0
+    # One event per status change, not per attempt: the second failure changed no status.
+    assert await delivery_events(session, row.id) == [("pending", "failed"), ("failed", "dead")]
+
+
+async def delivery_events(session, notification_id) -> list[tuple[str, str]]:
+    """The (from, to) pairs logged for one message; the dispatcher always acts as the system."""
+    rows = await session.execute(
+        sa.select(Event.from_status, Event.to_status, Event.actor_role)
+        .where(Event.entity == "notification", Event.entity_id == notification_id)
+        .order_by(Event.id)
+    )
+    events = rows.all()
+    assert all(event.actor_role == "system" for event in events)
+    return [(event.from_status, event.to_status) for event in events]
+
+
+async def test_a_sent_message_leaves_one_event(app, session, clock):
+    _, (row,) = await queue(session, clock)
+    await deliver_due(app.state.sessionmaker, clock.now(), Collecting(), policy=POLICY)
+    await session.rollback()
+    assert await delivery_events(session, row.id) == [("pending", "sent")]
 
 
 async def test_a_crashed_sender_is_retried_after_the_claim_lease(app, session, clock):
