@@ -23,6 +23,7 @@ from sqlalchemy.orm.util import identity_key
 from service.actor import Actor
 from service.context import ActionContext
 from service.errors import Conflict, NotFound
+from service.lifecycle import repository
 from service.models import Event
 from service.vocab import Role
 
@@ -128,8 +129,9 @@ async def _current(
     columns = [machine.table.c.status]
     if machine.order_column:
         columns.append(machine.table.c[machine.order_column])
-    statement = sa.select(*columns).where(machine.table.c.id == entity_id).with_for_update()
-    row = (await session.execute(statement)).first()
+    row = await repository.locked_row(
+        session=session, table=machine.table, entity_id=entity_id, columns=columns
+    )
     if row is None:
         raise NotFound(machine.not_found())
     return row[0], (row[1] if machine.order_column else None)
@@ -173,12 +175,10 @@ async def change_status(
     if reason is not None and machine.reason_column:
         changes[machine.reason_column] = reason[:500]
     table = machine.table
-    result = await session.execute(
-        sa.update(table)
-        .where(table.c.id == entity_id, table.c.status == str(current))
-        .values(**changes)
+    moved = await repository.compare_and_set(
+        session=session, table=table, entity_id=entity_id, expected=str(current), changes=changes
     )
-    if result.rowcount != 1:
+    if not moved:
         if expected is not None:
             await _current(session, machine, entity_id)  # a vanished row is "not found"
         raise Conflict(machine.lost_race(), code="status_changed")
@@ -186,8 +186,8 @@ async def change_status(
     if machine.order_column == "id":
         found_order_id = entity_id
     elif machine.order_column and found_order_id is None and order_id is None:
-        found_order_id = await session.scalar(
-            sa.select(table.c[machine.order_column]).where(table.c.id == entity_id)
+        found_order_id = await repository.column_value(
+            session=session, table=table, column=machine.order_column, entity_id=entity_id
         )
     await record_event(
         session,

@@ -10,11 +10,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from service.context import ActionContext
 from service.errors import Conflict, NotFound
+from service.lifecycle import repository
 from service.lifecycle.machine import (
     ORDER_TRANSITIONS,
     change_order_status,
@@ -41,25 +41,7 @@ async def claim_slot(session: AsyncSession, ctx: ActionContext, *, order_id: int
     """Take one slot of a published order or refuse with a clear 409 (full, cancelled, …)."""
     if ctx.settings.unsafe_disable_slot_guard:
         return await _claim_without_guard(session, ctx, order_id=order_id)
-    will_fill = _c.accepted_count + 1 >= _c.slots
-    # One guarded statement: concurrent claims queue on the row lock and re-check the WHERE
-    # clause against the committed row, so at most ``slots`` of them can ever succeed.
-    statement = (
-        sa.update(_orders)
-        .where(
-            _c.id == order_id,
-            _c.status == OrderStatus.published.value,
-            _c.accepted_count < _c.slots,
-        )
-        .values(
-            accepted_count=_c.accepted_count + 1,
-            status=sa.case((will_fill, OrderStatus.staffed.value), else_=_c.status),
-            staffed_at=sa.case((will_fill, ctx.now), else_=_c.staffed_at),
-            updated_at=ctx.now,
-        )
-        .returning(_c.accepted_count, _c.slots, _c.status)
-    )
-    row = (await session.execute(statement)).first()
+    row = await repository.claim_slot(session=session, order_id=order_id, now=ctx.now)
     if row is None:
         raise await claim_refusal(session, order_id)
     filled = row.status == OrderStatus.staffed.value
@@ -84,23 +66,17 @@ async def _claim_without_guard(
     session: AsyncSession, ctx: ActionContext, *, order_id: int
 ) -> SlotClaim:
     """TEST ONLY: read, decide in Python, write back — the lost update the guard prevents."""
-    row = (
-        await session.execute(
-            sa.select(_c.accepted_count, _c.slots, _c.status).where(_c.id == order_id)
-        )
-    ).first()
+    row = await repository.slot_counts(session=session, order_id=order_id)
     if row is None or row.status != OrderStatus.published.value or row.accepted_count >= row.slots:
         raise await claim_refusal(session, order_id)
     count = row.accepted_count + 1
     filled = count >= row.slots
-    await session.execute(
-        sa.update(_orders)
-        .where(_c.id == order_id)
-        .values(
-            accepted_count=count,
-            status=OrderStatus.staffed.value if filled else row.status,
-            updated_at=ctx.now,
-        )
+    await repository.write_slot_count_unguarded(
+        session=session,
+        order_id=order_id,
+        count=count,
+        status=OrderStatus.staffed.value if filled else row.status,
+        now=ctx.now,
     )
     return SlotClaim(accepted_count=count, slots=row.slots, filled=filled)
 
@@ -109,16 +85,10 @@ async def release_slot(
     session: AsyncSession, ctx: ActionContext, *, order_id: int, reason: str | None = None
 ) -> bool:
     """Give one slot back; a staffed order re-opens (``staffed → published``). True if re-opened."""
-    status = await session.scalar(sa.select(_c.status).where(_c.id == order_id).with_for_update())
+    status = await repository.order_status_for_update(session=session, order_id=order_id)
     if status is None:
         raise NotFound("未找到该活动。")
-    result = await session.execute(
-        sa.update(_orders)
-        .where(_c.id == order_id, _c.accepted_count > 0)
-        .values(accepted_count=_c.accepted_count - 1, updated_at=ctx.now)
-        .returning(_c.accepted_count)
-    )
-    remaining = result.scalar_one_or_none()
+    remaining = await repository.release_slot(session=session, order_id=order_id, now=ctx.now)
     if remaining is None:
         raise Conflict("该活动没有可退出的名额。", code="no_slot_to_release")
     sync_loaded(session, Order, order_id, {"accepted_count": remaining})
@@ -137,11 +107,7 @@ async def release_slot(
 
 async def claim_refusal(session: AsyncSession, order_id: int) -> Conflict | NotFound:
     """Why a claim fails (or would fail), in words the volunteer understands."""
-    row = (
-        await session.execute(
-            sa.select(_c.status, _c.accepted_count, _c.slots).where(_c.id == order_id)
-        )
-    ).first()
+    row = await repository.slot_counts(session=session, order_id=order_id)
     if row is None:
         return NotFound("未找到该活动。")
     status = OrderStatus(row.status)
