@@ -16,12 +16,13 @@ import uuid
 from dataclasses import dataclass, field, fields
 from datetime import datetime, timedelta
 
-import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from service.activity.sweeps import close_forgotten_checkouts_sweep
 from service.actor import Actor
 from service.auth.retention import erase_stale_phones_sweep
+from service.background import repository
+from service.background.repository import UNCONFIRMED
 from service.clock import Clock
 from service.context import ActionContext
 from service.db import open_session
@@ -29,7 +30,6 @@ from service.dispatch.candidates import draft_of, suggestion_for
 from service.dispatch.cascade import pull_outstanding_offers, top_up_offers
 from service.errors import AppError
 from service.lifecycle.machine import change_offer_status, change_order_status
-from service.models import Offer, Order, Volunteer
 from service.notifications.outbox import notify, notify_workers
 from service.notifications.worker import deliver_notifications
 from service.orders import repository as orders_repo
@@ -38,8 +38,6 @@ from service.vocab import OfferStatus, OrderStatus
 
 log = logging.getLogger("kepu.dispatch")
 SYSTEM = Actor(name="系统")
-BATCH = 100
-UNCONFIRMED = "unconfirmed"
 
 
 @dataclass
@@ -73,16 +71,6 @@ def system_context(settings: Settings, now: datetime) -> ActionContext:
     )
 
 
-async def _locked_order(session: AsyncSession, order_id: int) -> Order | None:
-    """The order row if nobody else holds it (PostgreSQL SKIP LOCKED; SQLite: plain read)."""
-    return await session.scalar(
-        sa.select(Order)
-        .where(Order.id == order_id)
-        .with_for_update(skip_locked=True)
-        .execution_options(populate_existing=True)
-    )
-
-
 async def _each_in_own_transaction(sessionmaker, ids, work, report: SweepReport) -> None:
     for item_id in ids:
         unit = SweepReport()
@@ -106,30 +94,16 @@ async def _each_in_own_transaction(sessionmaker, ids, work, report: SweepReport)
 async def expire_due_offers(sessionmaker, settings: Settings, now: datetime, report: SweepReport):
     """Offers past their expiry become expired; the order is offered to the next candidates."""
     async with sessionmaker() as session:
-        order_ids = list(
-            await session.scalars(
-                sa.select(Offer.order_id)
-                .where(Offer.status == OfferStatus.offered.value, Offer.expires_at <= now)
-                .group_by(Offer.order_id)
-                .order_by(Offer.order_id)
-                .limit(BATCH)
-            )
-        )
+        order_ids = await repository.orders_with_expired_offers(session=session, now=now)
 
     async def work(session: AsyncSession, order_id: int, unit: SweepReport) -> None:
         ctx = system_context(settings, now)
-        order = await _locked_order(session, order_id)
+        order = await repository.locked_order(session=session, order_id=order_id)
         if order is None:
             unit.skipped_locked += 1
             return
-        due = await session.scalars(
-            sa.select(Offer.id).where(
-                Offer.order_id == order_id,
-                Offer.status == OfferStatus.offered.value,
-                Offer.expires_at <= now,
-            )
-        )
-        for offer_id in list(due):
+        due = await repository.expired_offer_ids(session=session, order_id=order_id, now=now)
+        for offer_id in due:
             await change_offer_status(
                 session, ctx, offer_id=offer_id, to=OfferStatus.expired, reason="超时未回复"
             )
@@ -139,37 +113,18 @@ async def expire_due_offers(sessionmaker, settings: Settings, now: datetime, rep
     await _each_in_own_transaction(sessionmaker, order_ids, work, report)
 
 
-def _deadline_passed(now: datetime):
-    """Published with open slots, and the acceptance deadline (or, without one, the start) past."""
-    return sa.and_(
-        Order.status == OrderStatus.published.value,
-        Order.accepted_count < Order.slots,
-        sa.or_(
-            Order.accept_deadline <= now,
-            sa.and_(Order.accept_deadline.is_(None), Order.starts_at <= now),
-        ),
-    )
-
-
 async def expire_orders(sessionmaker, settings: Settings, now: datetime, report: SweepReport):
     """Orders whose deadline passed with open slots: expired, into the coordinator's queue."""
     async with sessionmaker() as session:
-        order_ids = list(
-            await session.scalars(
-                sa.select(Order.id).where(_deadline_passed(now)).order_by(Order.id).limit(BATCH)
-            )
-        )
+        order_ids = await repository.orders_past_deadline(session=session, now=now)
 
     async def work(session: AsyncSession, order_id: int, unit: SweepReport) -> None:
         ctx = system_context(settings, now)
-        order = await _locked_order(session, order_id)
+        order = await repository.locked_order(session=session, order_id=order_id)
         if order is None:
             unit.skipped_locked += 1
             return
-        still_due = await session.scalar(
-            sa.select(Order.id).where(Order.id == order_id, _deadline_passed(now))
-        )
-        if still_due is None:  # an accept filled it, or it was cancelled, meanwhile
+        if not await repository.still_past_deadline(session=session, order_id=order_id, now=now):
             return
         asked = {
             o.volunteer_id for o in await orders_repo.offers_of(session=session, order_id=order_id)
@@ -200,36 +155,6 @@ async def expire_orders(sessionmaker, settings: Settings, now: datetime, report:
     await _each_in_own_transaction(sessionmaker, order_ids, work, report)
 
 
-def _unflagged():
-    # The flags column is JSON on SQLite and JSONB on PostgreSQL; both print a string
-    # element with its quotes, so one LIKE works on either without a dialect branch.
-    return sa.cast(Offer.flags, sa.Text).not_like(f'%"{UNCONFIRMED}"%')
-
-
-def _awaiting_confirmation(now: datetime):
-    """Accepted, not yet confirmed, for an activity that has not started."""
-    return sa.and_(
-        Offer.status == OfferStatus.accepted.value,
-        Offer.confirmed_at.is_(None),
-        Order.starts_at > now,
-    )
-
-
-async def _locked_rows(session: AsyncSession, *conditions):
-    """Offers (with order and volunteer's user) no other sweep holds, oldest first."""
-    return (
-        await session.execute(
-            sa.select(Offer, Order, Volunteer.user_id)
-            .join(Order, Order.id == Offer.order_id)
-            .join(Volunteer, Volunteer.id == Offer.volunteer_id)
-            .where(*conditions)
-            .order_by(Offer.id)
-            .limit(BATCH)
-            .with_for_update(skip_locked=True, of=Offer)
-        )
-    ).all()
-
-
 async def send_reminders(sessionmaker, settings: Settings, now: datetime, report: SweepReport):
     """Ask accepted volunteers to confirm before the start; flag the silent ones to the worker.
 
@@ -248,11 +173,8 @@ async def send_reminders(sessionmaker, settings: Settings, now: datetime, report
     grace = timedelta(minutes=settings.confirm_grace_minutes)
     session = await open_session(sessionmaker, write=True)
     try:
-        for offer, order, user_id in await _locked_rows(
-            session,
-            _awaiting_confirmation(now),
-            Offer.reminded_at.is_(None),
-            Order.starts_at <= now + ahead,
+        for offer, order, user_id in await repository.offers_to_remind(
+            session=session, now=now, until=now + ahead
         ):
             offer.reminded_at = offer.updated_at = now
             await notify(
@@ -265,12 +187,8 @@ async def send_reminders(sessionmaker, settings: Settings, now: datetime, report
                 now=now,
             )
             report.reminders += 1
-        for offer, order, _user_id in await _locked_rows(
-            session,
-            _awaiting_confirmation(now),
-            Offer.reminded_at <= now - grace,
-            Order.starts_at <= now + ahead / 2,
-            _unflagged(),
+        for offer, order, _user_id in await repository.offers_to_flag_unconfirmed(
+            session=session, now=now, reminded_before=now - grace, until=now + ahead / 2
         ):
             offer.flags = [*(offer.flags or []), UNCONFIRMED]
             offer.updated_at = now
