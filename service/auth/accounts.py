@@ -16,6 +16,7 @@ from service.auth.schemas import GrantIn, UserCreate, UserUpdate, VolunteerRegis
 from service.auth.service import check_password_strength
 from service.context import ActionContext
 from service.errors import Conflict, Forbidden, InvalidInput, NotFound
+from service.messages import text
 from service.models import Area, User, Volunteer
 from service.notifications.outbox import notify
 from service.settings import Settings
@@ -231,8 +232,9 @@ async def approve_volunteer(
         detail={"volunteer_id": volunteer.id},
     )  # fmt: skip
     await notify(
-        session, user_id=user.id, kind="volunteer_approved", title="志愿者注册已通过审核",
-        body="您现在可以登录并接收活动邀请了。", now=ctx.now,
+        session, user_id=user.id, kind="volunteer_approved",
+        title=text("notification.volunteer_approved.title"),
+        body=text("notification.volunteer_approved.body"), now=ctx.now,
     )  # fmt: skip
     return volunteer
 

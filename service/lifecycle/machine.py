@@ -29,6 +29,7 @@ from sqlalchemy.orm.util import identity_key
 from service.actor import Actor
 from service.context import ActionContext
 from service.errors import Conflict, NotFound
+from service.messages import text
 from service.models import Event, Offer, Order
 from service.vocab import OFFER_STATUS_LABELS, ORDER_STATUS_LABELS, OfferStatus, OrderStatus, Role
 
@@ -67,17 +68,17 @@ OFFER_TRANSITIONS: dict[tuple[OfferStatus, OfferStatus], str] = {
     (F.withdrawn, F.accepted): "重新接单",
 }
 
-# Why a refused transition is refused, for the common cases people actually hit.
+# Why a refused transition is refused, for the common cases people actually hit (message keys).
 _ORDER_WHY: dict[OrderStatus, str] = {
-    S.cancelled: "该活动已取消，不能再更改状态。",
-    S.evaluated: "该活动已评价归档，不能再更改状态。",
-    S.completed: "该活动已完成，只能进行评价。",
-    S.in_progress: "该活动正在进行，只能确认完成。",
+    S.cancelled: "refusal.order.is_cancelled",
+    S.evaluated: "refusal.order.is_evaluated",
+    S.completed: "refusal.order.is_completed",
+    S.in_progress: "refusal.order.is_in_progress",
 }
 _OFFER_WHY: dict[OfferStatus, str] = {
-    F.declined: "您已婉拒该邀请，不能再更改。",
-    F.completed: "该服务已完成，不能再更改。",
-    F.no_show: "已记录为未到场，不能再更改。",
+    F.declined: "refusal.offer.is_declined",
+    F.completed: "refusal.offer.is_completed",
+    F.no_show: "refusal.offer.is_no_show",
 }
 
 # The role written into the event log when an actor holds several: the most specific authority.
@@ -112,20 +113,22 @@ def role_of(actor: Actor) -> str:
 
 def illegal_order_message(current: OrderStatus, to: OrderStatus) -> str:
     """A Chinese sentence saying why ``current → to`` is refused."""
-    base = (
-        f"活动当前状态为「{ORDER_STATUS_LABELS[current]}」，"
-        f"不能变更为「{ORDER_STATUS_LABELS[to]}」。"
+    base = text(
+        "refusal.order.illegal_transition",
+        current=ORDER_STATUS_LABELS[current],
+        target=ORDER_STATUS_LABELS[to],
     )
-    return base + _ORDER_WHY.get(current, "")
+    return base + text(_ORDER_WHY[current]) if current in _ORDER_WHY else base
 
 
 def illegal_offer_message(current: OfferStatus, to: OfferStatus) -> str:
     """A Chinese sentence saying why ``current → to`` is refused."""
-    base = (
-        f"邀请当前状态为「{OFFER_STATUS_LABELS[current]}」，"
-        f"不能变更为「{OFFER_STATUS_LABELS[to]}」。"
+    base = text(
+        "refusal.offer.illegal_transition",
+        current=OFFER_STATUS_LABELS[current],
+        target=OFFER_STATUS_LABELS[to],
     )
-    return base + _OFFER_WHY.get(current, "")
+    return base + text(_OFFER_WHY[current]) if current in _OFFER_WHY else base
 
 
 async def record_event(
@@ -207,7 +210,7 @@ async def current_order_status(session: AsyncSession, order_id: int, *, lock: bo
         statement = statement.with_for_update()
     status = await session.scalar(statement)
     if status is None:
-        raise NotFound("未找到该活动。")
+        raise NotFound(text("refusal.order.not_found"))
     return OrderStatus(status)
 
 
@@ -240,7 +243,7 @@ async def change_order_status(
         .values(**changes)
     )
     if result.rowcount != 1:
-        raise Conflict("活动状态刚刚被他人更改，请刷新后重试。", code="status_changed")
+        raise Conflict(text("refusal.order.status_changed"), code="status_changed")
     sync_loaded(session, Order, order_id, changes)
     await record_event(
         session,
@@ -273,7 +276,7 @@ async def change_offer_status(
         )
     ).first()
     if row is None:
-        raise NotFound("未找到该邀请。")
+        raise NotFound(text("refusal.offer.not_found"))
     current, order_id = OfferStatus(row.status), row.order_id
     if not is_legal_offer_change(current, to):
         raise Conflict(
@@ -290,7 +293,7 @@ async def change_offer_status(
         .values(**changes)
     )
     if result.rowcount != 1:
-        raise Conflict("邀请状态刚刚被更改，请刷新后重试。", code="status_changed")
+        raise Conflict(text("refusal.offer.status_changed"), code="status_changed")
     sync_loaded(session, Offer, offer_id, changes)
     await record_event(
         session,
