@@ -54,6 +54,19 @@ ZH_CN: Mapping[str, str] = {
     "suggestion.with_reason": "{reason}。建议：{suggestion}",
     # Refusals: ``refusal.<object>.<why>``, the detail of a 4xx problem / error page.
     "refusal.order.not_found": "未找到该活动。",
+    "refusal.order.nearby_not_volunteer": "只有志愿者可以查看附近活动。",
+    "refusal.order.unknown_coord_system": "不支持的坐标系「{coord_system}」，可选 wgs84、gcj02、bd09。",
+    "refusal.order.venue_not_found": "所选场地不属于该社区。",
+    "refusal.order.venue_missing": "请选择已保存的场地，或填写地址或坐标。",
+    "refusal.order.geocode_offline_failed": (
+        "无法定位地址「{query}」：离线模式只识别本社区已保存的场地和社区名称，"
+        "请选择已保存的场地或直接填写坐标。"
+    ),
+    "refusal.order.geocoder_unavailable": (
+        "地址解析服务暂不可用（{error}），请稍后重试或直接填写坐标。"
+    ),
+    "refusal.order.geocode_failed": "无法定位地址「{query}」，请检查地址或直接填写坐标。",
+    "refusal.community.not_yours": "您不负责「{community}」，不能处理该社区的事务。",
     "refusal.order.community_not_found": "所选社区不存在。",
     "refusal.order.skill_not_found": "技能不存在：{skills}",
     "refusal.order.team_required": "按队派单需要选择志愿队。",
@@ -92,6 +105,7 @@ ZH_CN: Mapping[str, str] = {
         "两项活动间隔不足 {buffer_minutes} 分钟路途时间。"
     ),
     "refusal.offer.not_found": "未找到该邀请。",
+    "refusal.offer.list_not_volunteer": "只有志愿者可以查看邀请。",
     "refusal.offer.not_yours": "只能处理发给自己的邀请。",
     "refusal.offer.closed": "该邀请已结束。",
     "refusal.offer.declined": "您已婉拒该邀请。",
@@ -133,9 +147,11 @@ ZH_CN: Mapping[str, str] = {
     "refusal.evaluation.code_invalid": "评价码无效，请核对后重新输入。",
     "refusal.evaluation.code_used": "该评价码已使用过，每个评价码只能评价一次。",
     "refusal.evaluation.not_completed": "活动确认完成后才能评价志愿者。",
+    "refusal.evaluation.codes_not_completed": "活动确认完成后才能生成评价码。",
     "refusal.evaluation.not_served": "该志愿者没有参与本次活动的服务记录。",
     "refusal.evaluation.already_rated": "已评价过该志愿者。",
     "refusal.activity.not_yours": "只能为自己签到、签退。",
+    "refusal.activity.no_volunteer_profile": "您还没有志愿者档案。",
     "refusal.activity.check_in_not_accepted": "只有已接单的活动才能签到。",
     "refusal.activity.check_in_not_open": "签到将于活动开始前 {minutes} 分钟开放。",
     "refusal.activity.check_in_closed": "活动已结束或已取消，不能再签到。",

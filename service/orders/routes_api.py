@@ -12,6 +12,7 @@ from service.auth import policy
 from service.auth.access import requires
 from service.auth.dependencies import ContextDep
 from service.errors import Forbidden
+from service.messages import text
 from service.models import Volunteer
 from service.offers import service as offers_service
 from service.offers import teams
@@ -98,7 +99,7 @@ async def nearby_orders(
 ):
     """我附近可直接接单的开放活动（按服务半径）。"""
     if actor.volunteer_id is None:
-        raise Forbidden("只有志愿者可以查看附近活动。")
+        raise Forbidden(text("refusal.order.nearby_not_volunteer"))
     me = await session.get(Volunteer, actor.volunteer_id)
     orders = await repository.nearby_open_orders(
         session=session,
