@@ -22,6 +22,7 @@ from service.actor import Actor
 from service.auth.access import requires
 from service.auth.dependencies import ContextDep
 from service.errors import Forbidden
+from service.messages import text
 from service.models import Offer
 from service.vocab import Role
 from service.web.deps import SessionDep
@@ -116,7 +117,7 @@ async def my_service_records(
     session: SessionDep, page: PageDep, actor: Volunteer
 ) -> MyServiceRecords:
     if actor.volunteer_id is None:
-        raise Forbidden("您还没有志愿者档案。")
+        raise Forbidden(text("refusal.activity.no_volunteer_profile"))
     rows, total, hours = await service_records_page(
         session=session, volunteer_id=actor.volunteer_id, limit=page.limit, offset=page.offset
     )

@@ -14,6 +14,7 @@ from service.context import ActionContext
 from service.errors import Conflict, Forbidden, InvalidInput, NotFound
 from service.evaluations.service import issue_rating_codes
 from service.lifecycle.machine import change_offer_status, change_order_status
+from service.messages import text
 from service.models import Offer, Order, ServiceRecord
 from service.notifications.outbox import notify
 from service.offers import repository as offers_repo
@@ -45,9 +46,9 @@ def distance_to_venue(order: Order, lat: float, lng: float) -> float:
 async def _own_offer(session: AsyncSession, ctx: ActionContext, offer_id: int) -> Offer:
     offer = await offers_repo.get_offer(session=session, offer_id=offer_id)
     if offer is None:
-        raise NotFound("未找到该邀请。")
+        raise NotFound(text("refusal.offer.not_found"))
     if ctx.actor.volunteer_id is None or offer.volunteer_id != ctx.actor.volunteer_id:
-        raise Forbidden("只能为自己签到、签退。")
+        raise Forbidden(text("refusal.activity.not_yours"))
     return offer
 
 
@@ -72,15 +73,18 @@ async def check_in(
     if offer.status in (OfferStatus.checked_in, OfferStatus.completed):
         return CheckIn(offer=offer, distance_m=None, already=True)
     if offer.status != OfferStatus.accepted:
-        raise Conflict("只有已接单的活动才能签到。", code="not_accepted")
+        raise Conflict(text("refusal.activity.check_in_not_accepted"), code="not_accepted")
     opens = order.starts_at - timedelta(minutes=ctx.settings.check_in_opens_minutes_before)
     if ctx.now < opens:
         raise Conflict(
-            f"签到将于活动开始前 {ctx.settings.check_in_opens_minutes_before} 分钟开放。",
+            text(
+                "refusal.activity.check_in_not_open",
+                minutes=ctx.settings.check_in_opens_minutes_before,
+            ),
             code="check_in_not_open",
         )
     if ctx.now >= order.ends_at or order.status not in CHECK_IN_ALLOWED:
-        raise Conflict("活动已结束或已取消，不能再签到。", code="check_in_closed")
+        raise Conflict(text("refusal.activity.check_in_closed"), code="check_in_closed")
     flags = list(offer.flags or [])
     distance = None
     if lat is None or lng is None:
@@ -106,7 +110,7 @@ async def check_out(session: AsyncSession, ctx: ActionContext, *, offer_id: int)
     if offer.checked_out_at is not None:
         return offer
     if offer.status != OfferStatus.checked_in:
-        raise Conflict("请先签到，再签退。", code="not_checked_in")
+        raise Conflict(text("refusal.activity.not_checked_in"), code="not_checked_in")
     await repository.stamp_checkout(
         session=session, offer_id=offer.id, at=ctx.now, flags=list(offer.flags or []), now=ctx.now
     )
@@ -178,11 +182,11 @@ async def confirm_completion(
     order = await managed_order(session, ctx, order_id)
     order = await orders_repo.lock_order(session=session, order_id=order.id)
     if order.status in (OrderStatus.completed, OrderStatus.evaluated):
-        raise Conflict("该活动已确认完成。", code="already_completed")
+        raise Conflict(text("refusal.activity.already_completed"), code="already_completed")
     if order.status not in CHECK_IN_ALLOWED:
-        raise Conflict("只有进行中（或已开始）的活动可以确认完成。", code="not_started")
+        raise Conflict(text("refusal.activity.complete_not_in_progress"), code="not_started")
     if ctx.now < order.starts_at:
-        raise Conflict("活动尚未开始，不能确认完成。", code="not_started")
+        raise Conflict(text("refusal.activity.complete_before_start"), code="not_started")
     await _start_if_needed(session, ctx, order, "社区确认活动已举行")
     # Check-outs nobody made end now, or at the scheduled end if that has passed.
     await close_forgotten_checkouts(session, ctx, order_id=order.id)
@@ -191,7 +195,10 @@ async def confirm_completion(
     )
     known = {offer.volunteer_id for offer in offers if offer.status == OfferStatus.accepted}
     if unknown := sorted(set(present_volunteer_ids) - known):
-        raise InvalidInput(f"以下志愿者没有待确认的接单：{unknown}", field="present_volunteer_ids")
+        raise InvalidInput(
+            text("refusal.activity.unknown_present", volunteer_ids=unknown),
+            field="present_volunteer_ids",
+        )
     result = Completion(order=order)
     for offer in offers:
         if offer.status == OfferStatus.checked_in:
@@ -252,8 +259,8 @@ async def _tell_volunteers(session, ctx: ActionContext, order: Order, result: Co
             session,
             user_id=users[record.volunteer_id],
             kind="service_recorded",
-            title=f"「{order.title}」服务时长已记录",
-            body=f"社区已确认您的服务时长 {record.hours:g} 小时，感谢参与！",
+            title=text("notification.service_recorded.title", order_title=order.title),
+            body=text("notification.service_recorded.body", hours=record.hours),
             payload={"order_id": order.id, "hours": record.hours},
             now=ctx.now,
         )
@@ -262,8 +269,8 @@ async def _tell_volunteers(session, ctx: ActionContext, order: Order, result: Co
             session,
             user_id=users[volunteer_id],
             kind="no_show",
-            title=f"「{order.title}」记录为未到场",
-            body="如有误，请联系社区工作者更正。",
+            title=text("notification.no_show.title", order_title=order.title),
+            body=text("notification.no_show.body"),
             payload={"order_id": order.id},
             now=ctx.now,
         )

@@ -30,6 +30,8 @@ from service.dispatch.candidates import draft_of, suggestion_for
 from service.dispatch.cascade import pull_outstanding_offers, top_up_offers
 from service.errors import AppError
 from service.lifecycle.machine import change_offer_status, change_order_status
+from service.localtime import local_text
+from service.messages import text
 from service.notifications.outbox import notify, notify_workers
 from service.notifications.worker import deliver_notifications
 from service.orders import repository as orders_repo
@@ -145,7 +147,7 @@ async def expire_orders(sessionmaker, settings: Settings, now: datetime, report:
             session,
             community_id=order.community_id,
             kind="order_expired",
-            title=f"活动「{order.title}」接单截止仍未满员",
+            title=text("notification.order_expired.title", order_title=order.title),
             body=suggestion["text"],
             payload={"order_id": order_id},
             now=now,
@@ -181,8 +183,11 @@ async def send_reminders(sessionmaker, settings: Settings, now: datetime, report
                 session,
                 user_id=user_id,
                 kind="offer_reminder",
-                title=f"请确认参加：{order.title}",
-                body=f"活动将于 {(order.starts_at + timedelta(hours=8)):%m月%d日 %H:%M} 开始，请点击确认。",
+                title=text("notification.offer_reminder.title", order_title=order.title),
+                body=text(
+                    "notification.offer_reminder.body",
+                    starts_at=local_text(order.starts_at, settings.timezone),
+                ),
                 payload={"order_id": order.id, "offer_id": offer.id},
                 now=now,
             )
@@ -196,8 +201,8 @@ async def send_reminders(sessionmaker, settings: Settings, now: datetime, report
                 session,
                 community_id=order.community_id,
                 kind="offer_unconfirmed",
-                title=f"志愿者未确认参加「{order.title}」",
-                body="提醒后仍未确认，请电话联系。",
+                title=text("notification.offer_unconfirmed.title", order_title=order.title),
+                body=text("notification.offer_unconfirmed.body"),
                 payload={"order_id": order.id, "offer_id": offer.id},
                 now=now,
             )

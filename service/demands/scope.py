@@ -5,10 +5,11 @@ from __future__ import annotations
 from service.actor import Actor
 from service.auth.policy import can_manage_community
 from service.errors import Forbidden
+from service.messages import text
 from service.models import Area
 
 
 def ensure_manages_community(actor: Actor, community: Area) -> None:
     """Refuse unless the actor works for this community or oversees its area."""
     if not can_manage_community(actor, community.id, community.path):
-        raise Forbidden(f"您不负责「{community.name}」，不能处理该社区的事务。")
+        raise Forbidden(text("refusal.community.not_yours", community=community.name))

@@ -17,6 +17,7 @@ from service.demands.scope import ensure_manages_community
 from service.errors import Conflict, InvalidInput, NotFound
 from service.lifecycle.demands import change_demand_status
 from service.lifecycle.machine import record_event
+from service.messages import text
 from service.models import Area, Demand, Order
 from service.notifications.outbox import notify
 from service.orders import service as orders_service
@@ -32,7 +33,7 @@ def voter_key(ctx: ActionContext, phone: str | None) -> str:
     if ctx.actor.user_id is not None:
         return f"u:{ctx.actor.user_id}"
     if not phone:
-        raise InvalidInput("未登录时请填写手机号，每个手机号只计一次。")
+        raise InvalidInput(text("refusal.demand.phone_for_upvote"))
     return "p:" + phone_digest(ctx, phone)
 
 
@@ -44,21 +45,21 @@ def phone_digest(ctx: ActionContext, phone: str) -> str:
 async def _community(session: AsyncSession, community_id: int) -> Area:
     area = await repository.area(session=session, area_id=community_id)
     if area is None or area.level != AreaLevel.community:
-        raise InvalidInput("请选择一个社区或村。", field="community_id")
+        raise InvalidInput(text("refusal.demand.community_required"), field="community_id")
     return area
 
 
 async def _demand(session: AsyncSession, demand_id: int, *, lock: bool = False) -> Demand:
     demand = await repository.get(session=session, demand_id=demand_id, lock=lock)
     if demand is None:
-        raise NotFound("未找到该点单。")
+        raise NotFound(text("refusal.demand.not_found"))
     return demand
 
 
 async def submit(session: AsyncSession, ctx: ActionContext, *, data: DemandCreate) -> Demand:
     """Record a new demand; anonymous residents must leave a phone to follow it up."""
     if ctx.actor.is_anonymous and not data.contact_phone:
-        raise InvalidInput("未登录时请留下手机号，以便查询点单进度。", field="contact_phone")
+        raise InvalidInput(text("refusal.demand.phone_for_submit"), field="contact_phone")
     await _community(session, data.community_id)
     demand = Demand(
         **data.model_dump(exclude={"contact_phone"}),
@@ -128,7 +129,7 @@ async def progress(session: AsyncSession, *, demand_id: int, phone: str) -> Dema
     """The demand, if ``phone`` is its contact number; otherwise the same "not found" answer."""
     demand = await repository.get(session=session, demand_id=demand_id)
     if demand is None or not demand.contact_phone or demand.contact_phone != phone:
-        raise NotFound("未找到该点单，请核对点单编号和手机号。")
+        raise NotFound(text("refusal.demand.lookup_failed"))
     return demand
 
 
@@ -141,7 +142,7 @@ async def upvote(
     if demand.status == DemandStatus.merged and demand.merged_into_id:
         demand = await _demand(session, demand.merged_into_id)
     if demand.status == DemandStatus.declined:
-        raise Conflict("该点单未被采纳，不能再点「我也想要」。", code="demand_declined")
+        raise Conflict(text("refusal.demand.upvote_declined"), code="demand_declined")
     counted = await repository.add_upvote(
         session=session, demand_id=demand.id, voter_key=key, now=ctx.now
     )
@@ -192,7 +193,11 @@ async def adopt(
     order = await _draft_order(session, ctx, demand=demand, community=community, data=data)
     await _change(session, ctx, demand, DemandStatus.adopted, reason=None, order_id=order.id)
     await _tell_submitter(
-        session, ctx, demand, "您的点单已被采纳", f"「{demand.topic}」已列入社区活动计划。"
+        session,
+        ctx,
+        demand,
+        text("notification.demand_status.adopted.title"),
+        text("notification.demand_status.adopted.body", topic=demand.topic),
     )
     return demand, order
 
@@ -209,7 +214,7 @@ async def _draft_order(
     )
     skill_ids = data.skill_ids or ([demand.skill_id] if demand.skill_id else [])
     if not skill_ids:
-        raise InvalidInput("点单未选择技能，请指定活动所需技能。", field="skill_ids")
+        raise InvalidInput(text("refusal.demand.skills_required"), field="skill_ids")
     # Without a venue, the community's centre stands in until the worker edits the draft.
     located = data.venue_id is not None or data.venue_lat is not None
     try:
@@ -257,7 +262,9 @@ async def decline(
         reason=reason,
         values={"decline_reason": reason},
     )
-    await _tell_submitter(session, ctx, demand, "您的点单未被采纳", reason)
+    await _tell_submitter(
+        session, ctx, demand, text("notification.demand_status.declined.title"), reason
+    )
     return demand
 
 
@@ -266,14 +273,14 @@ async def merge(
 ) -> Demand:
     """Merge a duplicate into another demand of the same community; its votes move along."""
     if demand_id == into_demand_id:
-        raise InvalidInput("不能把点单合并到它自己。", field="into_demand_id")
+        raise InvalidInput(text("refusal.demand.merge_into_itself"), field="into_demand_id")
     demand = await _demand(session, demand_id, lock=True)
     target = await _demand(session, into_demand_id, lock=True)
     ensure_manages_community(ctx.actor, await _community(session, demand.community_id))
     if target.community_id != demand.community_id:
-        raise InvalidInput("只能合并同一社区的点单。", field="into_demand_id")
+        raise InvalidInput(text("refusal.demand.merge_other_community"), field="into_demand_id")
     if target.status not in (DemandStatus.new, DemandStatus.adopted):
-        raise Conflict("目标点单已被拒绝或合并，不能再合并进去。", code="merge_target_closed")
+        raise Conflict(text("refusal.demand.merge_target_closed"), code="merge_target_closed")
     await _change(
         session,
         ctx,
@@ -291,7 +298,11 @@ async def merge(
         )
     await repository.recount_upvotes(session=session, demand_id=target.id, now=ctx.now)
     await _tell_submitter(
-        session, ctx, demand, "您的点单已合并", f"与相同需求「{target.topic}」合并处理。"
+        session,
+        ctx,
+        demand,
+        text("notification.demand_status.merged.title"),
+        text("notification.demand_status.merged.body", topic=target.topic),
     )
     return demand
 

@@ -17,6 +17,8 @@ from service.auth import repository as auth_repo
 from service.context import ActionContext
 from service.dispatch.candidates import draft_of, explain, ranked_candidates, suggestion_for
 from service.lifecycle.machine import change_offer_status, create_offer, sync_loaded
+from service.localtime import local_text
+from service.messages import text
 from service.models import Order
 from service.notifications.outbox import notify, notify_workers
 from service.orders import repository as orders_repo
@@ -102,8 +104,11 @@ async def top_up_offers(session: AsyncSession, ctx: ActionContext, *, order: Ord
             session,
             user_id=users[candidate.volunteer_id],
             kind="offer_new",
-            title=f"新的活动邀请：{order.title}",
-            body=f"请在 {(expires_at + timedelta(hours=8)):%m月%d日 %H:%M} 前回复。",
+            title=text("notification.offer_new.title", order_title=order.title),
+            body=text(
+                "notification.offer_new.body",
+                expires_at=local_text(expires_at, ctx.settings.timezone),
+            ),
             payload={"order_id": order.id, "offer_id": offer.id},
             now=ctx.now,
         )
@@ -127,12 +132,14 @@ async def send_to_queue(
         session, draft, settings=ctx.settings, now=ctx.now, exclude=exclude
     )
     if why:
-        suggestion = {**suggestion, "reason": why, "text": f"{why}。建议：{suggestion['text']}"}
+        combined = text("suggestion.with_reason", reason=why, suggestion=suggestion["text"])
+        suggestion = {**suggestion, "reason": why, "text": combined}
     await _set_attention(session, order, ctx.now, suggestion)
-    title = (
-        f"活动「{order.title}」被志愿队婉拒，需要重新派单"
+    title = text(
+        "notification.order_needs_attention.team_declined.title"
         if why
-        else f"活动「{order.title}」暂无可邀请的志愿者"
+        else "notification.order_needs_attention.no_candidates.title",
+        order_title=order.title,
     )
     await notify_workers(
         session,

@@ -23,6 +23,7 @@ from service.evaluations.schemas import (
     VolunteerRated,
     VolunteerRating,
 )
+from service.messages import text
 from service.orders.service import managed_order
 from service.schemas_common import Text
 from service.vocab import RaterKind, Role
@@ -115,7 +116,7 @@ async def add_rating_codes(
 ) -> RatingCodes:
     order = await managed_order(session, ctx, order_id)
     if order.status not in service.RATEABLE:
-        raise Conflict("活动确认完成后才能生成评价码。", code="not_completed")
+        raise Conflict(text("refusal.evaluation.codes_not_completed"), code="not_completed")
     codes = await service.issue_rating_codes(session, order_id=order.id, count=body.count)
     items = [RatingCodePublic.model_validate(code) for code in codes]
     return RatingCodes(order_id=order.id, items=items, used=0)

@@ -11,6 +11,7 @@ from service.errors import Conflict, InvalidInput, NotFound
 from service.evaluations import codes as rating_codes
 from service.evaluations import repository
 from service.lifecycle.machine import change_order_status
+from service.messages import text
 from service.models import Evaluation, Order, RatingCode
 from service.orders import repository as orders_repo
 from service.vocab import OrderStatus, RaterKind
@@ -27,7 +28,9 @@ async def issue_rating_codes(
         return []
     existing = len(await repository.codes_of_order(session=session, order_id=order_id))
     if existing + count > MAX_CODES_PER_ORDER:
-        raise InvalidInput(f"每个活动最多 {MAX_CODES_PER_ORDER} 个评价码。", field="count")
+        raise InvalidInput(
+            text("refusal.evaluation.too_many_codes", limit=MAX_CODES_PER_ORDER), field="count"
+        )
     chosen: set[str] = set()
     while len(chosen) < count:
         batch = {rating_codes.new_code() for _ in range(count - len(chosen))} - chosen
@@ -52,7 +55,7 @@ async def look_up_code(session: AsyncSession, *, raw_code: str) -> CodeInfo:
         else None
     )
     if row is None:
-        raise NotFound("评价码无效，请核对后重新输入。")
+        raise NotFound(text("refusal.evaluation.code_invalid"))
     order = await repository.get_order(session=session, order_id=row.order_id)
     return CodeInfo(code=row.code, used=row.used_at is not None, order=order)
 
@@ -63,12 +66,12 @@ async def rate_with_code(
     """A resident rates the activity; each code counts once, whoever holds it (no login)."""
     code = rating_codes.normalize(raw_code)
     if not rating_codes.looks_valid(code):
-        raise NotFound("评价码无效，请核对后重新输入。")
+        raise NotFound(text("refusal.evaluation.code_invalid"))
     spent = await repository.use_code(session=session, code=code, now=ctx.now)
     if spent is None:
         if await repository.code(session=session, code=code) is None:
-            raise NotFound("评价码无效，请核对后重新输入。")
-        raise Conflict("该评价码已使用过，每个评价码只能评价一次。", code="code_used")
+            raise NotFound(text("refusal.evaluation.code_invalid"))
+        raise Conflict(text("refusal.evaluation.code_used"), code="code_used")
     code_id, order_id = spent
     return await repository.add_evaluation(
         session=session,
@@ -97,14 +100,14 @@ async def rate_volunteer(
     # Ratings of one order are decided one at a time.
     order = await orders_repo.lock_order(session=session, order_id=order.id)
     if order.status not in RATEABLE:
-        raise Conflict("活动确认完成后才能评价志愿者。", code="not_completed")
+        raise Conflict(text("refusal.evaluation.not_completed"), code="not_completed")
     served = await repository.completed_volunteer_ids(session=session, order_id=order.id)
     if volunteer_id not in served:
-        raise InvalidInput("该志愿者没有参与本次活动的服务记录。", field="volunteer_id")
+        raise InvalidInput(text("refusal.evaluation.not_served"), field="volunteer_id")
     if await repository.worker_rating_exists(
         session=session, order_id=order.id, volunteer_id=volunteer_id
     ):
-        raise Conflict("已评价过该志愿者。", code="already_rated")
+        raise Conflict(text("refusal.evaluation.already_rated"), code="already_rated")
     evaluation = await repository.add_evaluation(
         session=session,
         evaluation=Evaluation(

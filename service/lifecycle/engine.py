@@ -24,6 +24,7 @@ from service.actor import Actor
 from service.context import ActionContext
 from service.errors import Conflict, NotFound
 from service.lifecycle import repository
+from service.messages import text
 from service.models import Event
 from service.vocab import Role
 
@@ -64,14 +65,19 @@ class Machine:
     def refusal(self, current: str, to: str) -> str:
         """A Chinese sentence saying why ``current → to`` is refused."""
         current, to = self.statuses(current), self.statuses(to)
-        base = f"{self.noun}当前状态为「{self.labels[current]}」，不能变更为「{self.labels[to]}」。"
+        base = text(
+            "refusal.transition.illegal",
+            noun=self.noun,
+            current=self.labels[current],
+            target=self.labels[to],
+        )
         return base + self.why.get(current, "")
 
     def lost_race(self) -> str:
-        return f"{self.noun}状态刚刚被他人更改，请刷新后重试。"
+        return text("refusal.transition.lost_race", noun=self.noun)
 
     def not_found(self) -> str:
-        return f"未找到该{self.noun}。"
+        return text("refusal.transition.not_found", noun=self.noun)
 
 
 def role_of(actor: Actor) -> str:

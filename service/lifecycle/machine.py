@@ -32,6 +32,7 @@ from service.lifecycle.engine import (
     role_of,
     sync_loaded,
 )
+from service.messages import text
 from service.models import Offer, Order
 from service.vocab import OFFER_STATUS_LABELS, ORDER_STATUS_LABELS, OfferStatus, OrderStatus
 
@@ -84,17 +85,17 @@ OFFER_TRANSITIONS: dict[tuple[OfferStatus, OfferStatus], str] = {
     (F.withdrawn, F.accepted): "重新接单",
 }
 
-# Why a refused transition is refused, for the common cases people actually hit.
+# Why a refused transition is refused, for the common cases people actually hit (message keys).
 _ORDER_WHY: dict[OrderStatus, str] = {
-    S.cancelled: "该活动已取消，不能再更改状态。",
-    S.evaluated: "该活动已评价归档，不能再更改状态。",
-    S.completed: "该活动已完成，只能进行评价。",
-    S.in_progress: "该活动正在进行，只能确认完成。",
+    S.cancelled: "refusal.order.is_cancelled",
+    S.evaluated: "refusal.order.is_evaluated",
+    S.completed: "refusal.order.is_completed",
+    S.in_progress: "refusal.order.is_in_progress",
 }
 _OFFER_WHY: dict[OfferStatus, str] = {
-    F.declined: "您已婉拒该邀请，不能再更改。",
-    F.completed: "该服务已完成，不能再更改。",
-    F.no_show: "已记录为未到场，不能再更改。",
+    F.declined: "refusal.offer.is_declined",
+    F.completed: "refusal.offer.is_completed",
+    F.no_show: "refusal.offer.is_no_show",
 }
 
 ORDER = Machine(
@@ -104,7 +105,7 @@ ORDER = Machine(
     statuses=OrderStatus,
     labels=ORDER_STATUS_LABELS,
     transitions=ORDER_TRANSITIONS,
-    why=_ORDER_WHY,
+    why={status: text(key) for status, key in _ORDER_WHY.items()},
     reason_column="status_reason",
     order_column="id",
 )
@@ -115,7 +116,7 @@ OFFER = Machine(
     statuses=OfferStatus,
     labels=OFFER_STATUS_LABELS,
     transitions=OFFER_TRANSITIONS,
-    why=_OFFER_WHY,
+    why={status: text(key) for status, key in _OFFER_WHY.items()},
     order_column="order_id",
 )
 

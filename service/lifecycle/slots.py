@@ -21,6 +21,7 @@ from service.lifecycle.machine import (
     record_event,
     sync_loaded,
 )
+from service.messages import text
 from service.models import Order
 from service.vocab import ORDER_STATUS_LABELS, OrderStatus
 
@@ -87,10 +88,10 @@ async def release_slot(
     """Give one slot back; a staffed order re-opens (``staffed → published``). True if re-opened."""
     status = await repository.order_status_for_update(session=session, order_id=order_id)
     if status is None:
-        raise NotFound("未找到该活动。")
+        raise NotFound(text("refusal.order.not_found"))
     remaining = await repository.release_slot(session=session, order_id=order_id, now=ctx.now)
     if remaining is None:
-        raise Conflict("该活动没有可退出的名额。", code="no_slot_to_release")
+        raise Conflict(text("refusal.offer.no_slot_to_release"), code="no_slot_to_release")
     sync_loaded(session, Order, order_id, {"accepted_count": remaining})
     if status == OrderStatus.staffed.value:
         await change_order_status(
@@ -109,18 +110,18 @@ async def claim_refusal(session: AsyncSession, order_id: int) -> Conflict | NotF
     """Why a claim fails (or would fail), in words the volunteer understands."""
     row = await repository.slot_counts(session=session, order_id=order_id)
     if row is None:
-        return NotFound("未找到该活动。")
+        return NotFound(text("refusal.order.not_found"))
     status = OrderStatus(row.status)
     if status == OrderStatus.cancelled:
-        return Conflict("该活动已取消，无法接单。", code="order_cancelled")
+        return Conflict(text("refusal.accept.cancelled"), code="order_cancelled")
     if status == OrderStatus.expired:
-        return Conflict("该活动已过接单截止时间，无法接单。", code="order_expired")
+        return Conflict(text("refusal.accept.expired"), code="order_expired")
     if status == OrderStatus.staffed or row.accepted_count >= row.slots:
         return Conflict(
-            f"名额已满：该活动需要 {row.slots} 名志愿者，已全部接满。",
+            text("refusal.accept.full", slots=row.slots),
             code="order_full",
         )
     return Conflict(
-        f"活动当前状态为「{ORDER_STATUS_LABELS[status]}」，无法接单。",
+        text("refusal.accept.not_open", status=ORDER_STATUS_LABELS[status]),
         code="order_not_open",
     )

@@ -6,6 +6,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from service.context import ActionContext
 from service.domain_events import VolunteerApproved, subscribe
+from service.messages import text
 from service.notifications.outbox import notify
 
 
@@ -13,8 +14,9 @@ async def tell_approved_volunteer(
     session: AsyncSession, ctx: ActionContext, event: VolunteerApproved
 ) -> None:
     await notify(
-        session, user_id=event.user_id, kind="volunteer_approved", title="志愿者注册已通过审核",
-        body="您现在可以登录并接收活动邀请了。", now=ctx.now,
+        session, user_id=event.user_id, kind="volunteer_approved",
+        title=text("notification.volunteer_approved.title"),
+        body=text("notification.volunteer_approved.body"), now=ctx.now,
     )  # fmt: skip
 
 

@@ -11,6 +11,7 @@ from service.actor import Actor
 from service.auth.access import PUBLIC, requires
 from service.auth.dependencies import ContextDep
 from service.errors import Forbidden
+from service.messages import text
 from service.notifications.senders import SIGNATURE_HEADER, TIMESTAMP_HEADER
 from service.offers import repository, service, sms_replies, teams
 from service.offers.schemas import (
@@ -47,7 +48,7 @@ async def list_my_offers(
 ):
     """我的邀请与接单（志愿者本人）。"""
     if actor.volunteer_id is None:
-        raise Forbidden("只有志愿者可以查看邀请。")
+        raise Forbidden(text("refusal.offer.list_not_volunteer"))
     rows, total = await repository.offers_of_volunteer(
         session=session, volunteer_id=actor.volunteer_id, page=page, status=status
     )

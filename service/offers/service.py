@@ -12,6 +12,8 @@ from service.dispatch.cascade import pull_outstanding_offers, top_up_offers
 from service.errors import Conflict, Forbidden, NotFound
 from service.lifecycle.machine import change_offer_status, create_offer
 from service.lifecycle.slots import claim_slot, release_slot
+from service.localtime import local_text
+from service.messages import text
 from service.models import Offer, Order
 from service.notifications.outbox import notify_workers
 from service.offers import repository as repo
@@ -19,10 +21,10 @@ from service.orders import repository as orders_repo
 from service.vocab import DispatchMode, OfferStatus, OrderStatus
 
 HOLDING = (OfferStatus.accepted, OfferStatus.checked_in)
-_CLOSED_OFFER = {
-    OfferStatus.declined: "您已婉拒该邀请。",
-    OfferStatus.expired: "该邀请已超时，无法接单。",
-    OfferStatus.withdrawn: "该邀请已撤回（活动已满员或已取消）。",
+_CLOSED_OFFER = {  # message keys
+    OfferStatus.declined: "refusal.offer.declined",
+    OfferStatus.expired: "refusal.offer.expired",
+    OfferStatus.withdrawn: "refusal.offer.withdrawn",
 }
 
 
@@ -41,31 +43,38 @@ def fresh_commitment(offer: Offer) -> dict:
 
 def _volunteer_id(ctx: ActionContext) -> int:
     if ctx.actor.volunteer_id is None:
-        raise Forbidden("只有志愿者可以接单。")
+        raise Forbidden(text("refusal.accept.not_volunteer"))
     return ctx.actor.volunteer_id
 
 
 async def _own_offer(session: AsyncSession, ctx: ActionContext, offer_id: int) -> Offer:
     offer = await repo.get_offer(session=session, offer_id=offer_id)
     if offer is None:
-        raise NotFound("未找到该邀请。")
+        raise NotFound(text("refusal.offer.not_found"))
     if offer.volunteer_id != ctx.actor.volunteer_id:
-        raise Forbidden("只能处理发给自己的邀请。")
+        raise Forbidden(text("refusal.offer.not_yours"))
     return offer
 
 
 def ensure_still_open(order: Order, ctx: ActionContext) -> None:
     """Time rules the slot claim cannot see (it only knows status and counter)."""
     if order.starts_at <= ctx.now:
-        raise Conflict("活动已开始，无法接单。", code="order_started")
+        raise Conflict(text("refusal.accept.started"), code="order_started")
     if order.accept_deadline is not None and order.accept_deadline <= ctx.now:
-        raise Conflict("该活动已过接单截止时间，无法接单。", code="order_expired")
+        raise Conflict(text("refusal.accept.expired"), code="order_expired")
 
 
 async def ensure_no_overlap(
-    session: AsyncSession, ctx: ActionContext, volunteer_id: int, order: Order, *, who: str = "您"
+    session: AsyncSession,
+    ctx: ActionContext,
+    volunteer_id: int,
+    order: Order,
+    *,
+    member: str | None = None,
 ) -> None:
     """Refuse (409, naming the held activity) when the volunteer is busy within the buffer.
+
+    ``member`` names a team member the leader chose; without it the refusal says "you".
 
     Only sound under the volunteer's row lock (``repo.lock_volunteer``): it reads the other
     acceptances, which a concurrent accept of the same volunteer could otherwise add unseen.
@@ -75,10 +84,15 @@ async def ensure_no_overlap(
         session=session, volunteer_id=volunteer_id, order=order, buffer=buffer
     )
     if clash is not None:
-        local = clash.starts_at + timedelta(hours=8)
+        held = {
+            "held_title": clash.title,
+            "held_starts_at": local_text(clash.starts_at, ctx.settings.timezone),
+            "buffer_minutes": ctx.settings.travel_buffer_minutes,
+        }
         raise Conflict(
-            f"时间冲突：{who}已接「{clash.title}」（{local:%m月%d日 %H:%M}），"
-            f"两项活动间隔不足 {ctx.settings.travel_buffer_minutes} 分钟路途时间。",
+            text("refusal.accept.member_time_overlap", member=member, **held)
+            if member is not None
+            else text("refusal.accept.time_overlap", **held),
             code="time_overlap",
         )
 
@@ -97,9 +111,11 @@ async def accept_offer(session: AsyncSession, ctx: ActionContext, *, offer_id: i
     if offer.status in HOLDING:
         return offer
     if offer.status != OfferStatus.offered:
-        raise Conflict(_CLOSED_OFFER.get(offer.status, "该邀请已结束。"), code="offer_closed")
+        raise Conflict(
+            text(_CLOSED_OFFER.get(offer.status, "refusal.offer.closed")), code="offer_closed"
+        )
     if offer.expires_at is not None and offer.expires_at <= ctx.now:
-        raise Conflict(_CLOSED_OFFER[OfferStatus.expired], code="offer_expired")
+        raise Conflict(text(_CLOSED_OFFER[OfferStatus.expired]), code="offer_expired")
     order = await orders_repo.get_order(session=session, order_id=offer.order_id)
     ensure_still_open(order, ctx)
     await ensure_no_overlap(session, ctx, volunteer_id, order)
@@ -127,11 +143,13 @@ async def accept_open_order(session: AsyncSession, ctx: ActionContext, *, order_
         return await accept_offer(session, ctx, offer_id=existing.id)
     order = await orders_repo.get_order(session=session, order_id=order_id)
     if order is None:
-        raise NotFound("未找到该活动。")
+        raise NotFound(text("refusal.order.not_found"))
     if order.dispatch_mode != DispatchMode.open and order.status == OrderStatus.published:
-        raise Conflict("该活动为定向派单，请通过收到的邀请接单。", code="not_open_mode")
+        raise Conflict(text("refusal.accept.not_open_mode"), code="not_open_mode")
     if existing is not None and existing.status != OfferStatus.withdrawn:
-        raise Conflict(_CLOSED_OFFER.get(existing.status, "无法再次接单。"), code="offer_closed")
+        raise Conflict(
+            text(_CLOSED_OFFER.get(existing.status, "refusal.accept.again")), code="offer_closed"
+        )
     if order.status == OrderStatus.published:
         ensure_still_open(order, ctx)
         reasons = await eligibility_reasons(
@@ -142,7 +160,9 @@ async def accept_open_order(session: AsyncSession, ctx: ActionContext, *, order_
             now=ctx.now,
         )
         if reasons:
-            raise Conflict(f"您暂不符合该活动的条件：{'、'.join(reasons)}。", code="not_eligible")
+            raise Conflict(
+                text("refusal.accept.not_eligible", reasons="、".join(reasons)), code="not_eligible"
+            )
         await ensure_no_overlap(session, ctx, volunteer_id, order)
     claim = await claim_slot(session, ctx, order_id=order.id)
     offer = await record_acceptance(session, ctx, order, volunteer_id, existing, team_id=None)
@@ -205,10 +225,10 @@ async def withdraw_offer(
     if offer.status == OfferStatus.withdrawn:
         return offer
     if offer.status == OfferStatus.offered:
-        raise Conflict("尚未接单的邀请请选择「婉拒」。", code="decline_instead")
+        raise Conflict(text("refusal.offer.decline_instead"), code="decline_instead")
     order = await orders_repo.lock_order(session=session, order_id=offer.order_id)
     if order.starts_at <= ctx.now:
-        raise Conflict("活动已开始，不能再退出；如有特殊情况请联系社区。", code="order_started")
+        raise Conflict(text("refusal.offer.withdraw_after_start"), code="order_started")
     await change_offer_status(
         session,
         ctx,
@@ -219,7 +239,13 @@ async def withdraw_offer(
     )
     if order.status in (OrderStatus.published, OrderStatus.staffed, OrderStatus.expired):
         await release_slot(session, ctx, order_id=order.id, reason=f"志愿者退出：{reason}")
-    await _tell_workers(session, ctx, order, f"志愿者退出「{order.title}」", reason)
+    await _tell_workers(
+        session,
+        ctx,
+        order,
+        text("notification.order_changed.withdrawn.title", order_title=order.title),
+        reason,
+    )
     await top_up_offers(session, ctx, order=order)
     return offer
 
@@ -234,7 +260,7 @@ async def confirm_offer(session: AsyncSession, ctx: ActionContext, *, offer_id: 
     await repo.lock_offer(session=session, offer_id=offer_id)
     offer = await _own_offer(session, ctx, offer_id)
     if offer.status not in HOLDING:
-        raise Conflict("只有已接单的活动需要确认。", code="not_accepted")
+        raise Conflict(text("refusal.offer.confirm_not_accepted"), code="not_accepted")
     if offer.confirmed_at is None:
         was_flagged = "unconfirmed" in (offer.flags or [])
         offer.confirmed_at = ctx.now
@@ -244,7 +270,11 @@ async def confirm_offer(session: AsyncSession, ctx: ActionContext, *, offer_id: 
         if was_flagged:
             order = await orders_repo.get_order(session=session, order_id=offer.order_id)
             await _tell_workers(
-                session, ctx, order, f"志愿者已确认参加「{order.title}」", "无需再电话联系。"
+                session,
+                ctx,
+                order,
+                text("notification.order_changed.confirmed.title", order_title=order.title),
+                text("notification.order_changed.confirmed.body"),
             )
     return offer
 

@@ -27,6 +27,7 @@ from service.dispatch.cascade import clear_attention, send_to_queue
 from service.errors import Conflict, Forbidden, InvalidInput, NotFound
 from service.lifecycle.machine import record_event
 from service.lifecycle.slots import claim_refusal, claim_slot
+from service.messages import text
 from service.models import Offer, Order
 from service.notifications.outbox import notify
 from service.offers import repository as repo
@@ -50,11 +51,11 @@ async def _led_team_order(session: AsyncSession, ctx: ActionContext, order_id: i
     """The team order, if the actor leads its team (404, 409 not a team order, 403)."""
     order = await orders_repo.lock_order(session=session, order_id=order_id)
     if order is None:
-        raise NotFound("未找到该活动。")
+        raise NotFound(text("refusal.order.not_found"))
     if order.dispatch_mode != DispatchMode.team or order.team_id is None:
-        raise Conflict("该活动不是按志愿队派单的。", code="not_team_mode")
+        raise Conflict(text("refusal.team.not_team_mode"), code="not_team_mode")
     if not can_lead_team(ctx.actor, order.team_id):
-        raise Forbidden("只有该志愿队的队长可以处理本队的派单。")
+        raise Forbidden(text("refusal.team.not_leader"))
     return order
 
 
@@ -72,7 +73,10 @@ async def _check_members_free(
     for volunteer_id in new_ids:
         snapshot = snapshots.get(volunteer_id)
         if snapshot is None:  # only active volunteers have snapshots
-            raise Conflict(f"队员「{names[volunteer_id]}」已暂停服务。", code="member_inactive")
+            raise Conflict(
+                text("refusal.team.member_inactive", member=names[volunteer_id]),
+                code="member_inactive",
+            )
         codes = check_eligibility(
             replace(snapshot, commitments=()),
             request,
@@ -82,7 +86,12 @@ async def _check_members_free(
         )
         if blockers := [REASON_LABELS[code] for code in codes if code in _MEMBER_BLOCKERS]:
             raise Conflict(
-                f"队员「{names[volunteer_id]}」{'、'.join(blockers)}。", code="member_unavailable"
+                text(
+                    "refusal.team.member_unavailable",
+                    member=names[volunteer_id],
+                    blockers="、".join(blockers),
+                ),
+                code="member_unavailable",
             )
 
 
@@ -93,7 +102,7 @@ async def _check_skills_covered(
     if missing := sorted(required - covered):
         labels = await dispatch_repo.skill_names(session=session, skill_ids=missing)
         raise Conflict(
-            f"所选队员未覆盖活动所需技能：{'、'.join(labels[s] for s in missing)}。",
+            text("refusal.team.skills_not_covered", skills="、".join(labels[s] for s in missing)),
             code="skills_not_covered",
         )
 
@@ -103,7 +112,7 @@ async def team_accept(
 ) -> list[Offer]:
     """A team leader accepts a team order and names who goes (all or nothing)."""
     if not member_ids or len(set(member_ids)) != len(member_ids):
-        raise InvalidInput("请指定不重复的队员。", code="bad_members")
+        raise InvalidInput(text("refusal.team.bad_members"), code="bad_members")
     # Members first, in id order, then the order row: an individual accept locks
     # volunteer → order as well, so the two can never wait on each other in a cycle.
     for volunteer_id in sorted(member_ids):
@@ -112,8 +121,11 @@ async def team_accept(
     team_members = await repo.team_member_ids(session=session, team_id=order.team_id)
     names = await repo.volunteer_names(session=session, volunteer_ids=member_ids)
     if outsiders := sorted(set(member_ids) - team_members):
-        listed = "、".join(names.get(v, f"编号 {v}") for v in outsiders)
-        raise InvalidInput(f"以下志愿者不是本队队员：{listed}。", code="not_team_member")
+        listed = "、".join(
+            names[v] if v in names else text("name.unknown_volunteer", volunteer_id=v)
+            for v in outsiders
+        )
+        raise InvalidInput(text("refusal.team.not_members", members=listed), code="not_team_member")
     offers = {
         o.volunteer_id: o for o in await repo.offers_of_order(session=session, order_id=order.id)
     }
@@ -127,23 +139,21 @@ async def team_accept(
     open_slots = order.slots - order.accepted_count
     if len(new_ids) > open_slots:
         raise Conflict(
-            f"该活动只剩 {open_slots} 个名额，您指定了 {len(new_ids)} 名新队员。",
+            text("refusal.team.too_many_members", open_slots=open_slots, chosen=len(new_ids)),
             code="too_many_members",
         )
     for volunteer_id in new_ids:
         existing = offers.get(volunteer_id)
         if existing is not None and existing.status not in _REUSABLE:
             raise Conflict(
-                f"队员「{names[volunteer_id]}」已回复过该活动，不能再指派。", code="offer_closed"
+                text("refusal.team.member_replied", member=names[volunteer_id]), code="offer_closed"
             )
     await _check_members_free(session, ctx, order, new_ids, names)
     going = (held & team_members) | set(new_ids)
     required = (await draft_of(session, order)).skill_ids
     await _check_skills_covered(session, order, going, required)
     for volunteer_id in new_ids:
-        await ensure_no_overlap(
-            session, ctx, volunteer_id, order, who=f"队员「{names[volunteer_id]}」"
-        )
+        await ensure_no_overlap(session, ctx, volunteer_id, order, member=names[volunteer_id])
     for volunteer_id in new_ids:
         claim = await claim_slot(session, ctx, order_id=order.id)
         offers[volunteer_id] = await record_acceptance(
@@ -162,8 +172,8 @@ async def _tell_members(session: AsyncSession, ctx: ActionContext, order: Order,
             session,
             user_id=user_id,
             kind="team_assigned",
-            title=f"队长已安排您参加：{order.title}",
-            body="如不能参加，请尽快联系队长。",
+            title=text("notification.team_assigned.title", order_title=order.title),
+            body=text("notification.team_assigned.body"),
             payload={"order_id": order.id, "team_id": order.team_id},
             now=ctx.now,
         )
@@ -177,9 +187,9 @@ async def team_decline(
     if order.status == OrderStatus.published and order.needs_attention_at is not None:
         return order  # already declined (or already queued): nothing more to do
     if order.status != OrderStatus.published:
-        raise Conflict("该活动当前不在待接单状态，无需婉拒。", code="order_not_open")
+        raise Conflict(text("refusal.team.decline_not_open"), code="order_not_open")
     team = await orders_repo.get_team(session=session, team_id=order.team_id)
-    why = f"志愿队「{team.name}」婉拒：{reason}"
+    why = text("reason.team_declined", team=team.name, reason=reason)
     # Not a status change (the order stays published for re-dispatch), but the log must show
     # who turned it down and why, so an event is written with the unchanged status.
     await record_event(

@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from matching.geo import to_wgs84
 from service.errors import InvalidInput, Unavailable
+from service.messages import text
 from service.orders import repository as repo
 from service.settings import Settings
 
@@ -36,7 +37,7 @@ class Place:
 def convert(lat: float, lng: float, coord_system: str) -> tuple[float, float]:
     """WGS-84 from a tagged coordinate pair."""
     if coord_system not in COORD_SYSTEMS:
-        raise InvalidInput(f"不支持的坐标系「{coord_system}」，可选 wgs84、gcj02、bd09。")
+        raise InvalidInput(text("refusal.order.unknown_coord_system", coord_system=coord_system))
     return to_wgs84(lat, lng, coord_system)
 
 
@@ -57,13 +58,13 @@ async def resolve_place(
     if venue_id is not None:
         venue = await repo.get_venue(session=session, venue_id=venue_id)
         if venue is None or venue.community_id != community_id:
-            raise InvalidInput("所选场地不属于该社区。", code="venue_not_found")
+            raise InvalidInput(text("refusal.order.venue_not_found"), code="venue_not_found")
         return Place(venue.name, venue.address, venue.lat, venue.lng, venue.id)
     if lat is not None and lng is not None:
         wlat, wlng = convert(lat, lng, coord_system)
         return Place(venue_name or address, address, wlat, wlng)
     if not (venue_name or address):
-        raise InvalidInput("请选择已保存的场地，或填写地址或坐标。", code="venue_missing")
+        raise InvalidInput(text("refusal.order.venue_missing"), code="venue_missing")
     query = address or venue_name
     saved = await _offline_lookup(session, community_id=community_id, query=query)
     if saved is not None:
@@ -72,8 +73,7 @@ async def resolve_place(
         )
     if settings.geocoder == "offline":
         raise InvalidInput(
-            f"无法定位地址「{query}」：离线模式只识别本社区已保存的场地和社区名称，"
-            "请选择已保存的场地或直接填写坐标。",
+            text("refusal.order.geocode_offline_failed", query=query),
             code="geocode_failed",
         )
     found = await _online_lookup(settings, query)
@@ -108,12 +108,10 @@ async def _online_lookup(settings: Settings, query: str) -> tuple[float, float]:
         location = await asyncio.to_thread(geocoder.geocode, query)
     except GeopyError as error:
         raise Unavailable(
-            f"地址解析服务暂不可用（{type(error).__name__}），请稍后重试或直接填写坐标。",
+            text("refusal.order.geocoder_unavailable", error=type(error).__name__),
             code="geocoder_unavailable",
         ) from error
     if location is None:
-        raise InvalidInput(
-            f"无法定位地址「{query}」，请检查地址或直接填写坐标。", code="geocode_failed"
-        )
+        raise InvalidInput(text("refusal.order.geocode_failed", query=query), code="geocode_failed")
     # Baidu answers in BD-09 unless told otherwise; stored coordinates are WGS-84.
     return to_wgs84(location.latitude, location.longitude, system)

@@ -11,6 +11,7 @@ from service.context import ActionContext
 from service.domain_events import OrderPublished, OrderRedispatched, publish
 from service.errors import Conflict, Forbidden, InvalidInput, NotFound
 from service.lifecycle.machine import change_offer_status, change_order_status, record_event
+from service.messages import text
 from service.models import Area, Order
 from service.notifications.outbox import notify
 from service.orders import repository as repo
@@ -25,7 +26,7 @@ async def managed_order(session: AsyncSession, ctx: ActionContext, order_id: int
     """The order, if the actor may manage it (404 when it does not exist, 403 otherwise)."""
     order = await repo.get_order(session=session, order_id=order_id)
     if order is None:
-        raise NotFound("未找到该活动。")
+        raise NotFound(text("refusal.order.not_found"))
     community = await repo.get_area(session=session, area_id=order.community_id)
     policy.ensure_can_manage_order(
         ctx.actor, community_id=order.community_id, community_path=community.path
@@ -37,7 +38,7 @@ async def managed_community(session: AsyncSession, ctx: ActionContext, community
     """The community an order is for, if it exists and the actor manages it."""
     community = await repo.get_area(session=session, area_id=community_id)
     if community is None or community.level != AreaLevel.community:
-        raise InvalidInput("所选社区不存在。", code="community_not_found")
+        raise InvalidInput(text("refusal.order.community_not_found"), code="community_not_found")
     policy.ensure_can_manage_order(
         ctx.actor, community_id=community.id, community_path=community.path
     )
@@ -47,16 +48,18 @@ async def managed_community(session: AsyncSession, ctx: ActionContext, community
 async def _check_skills(session: AsyncSession, skill_ids: list[int]) -> None:
     found = await repo.existing_skill_ids(session=session, skill_ids=skill_ids)
     if missing := sorted(set(skill_ids) - found):
-        raise InvalidInput(f"技能不存在：{missing}", code="skill_not_found")
+        raise InvalidInput(
+            text("refusal.order.skill_not_found", skills=missing), code="skill_not_found"
+        )
 
 
 async def _check_team(session: AsyncSession, mode, team_id: int | None) -> None:
     if mode == DispatchMode.team:
         if team_id is None:
-            raise InvalidInput("按队派单需要选择志愿队。", code="team_required")
+            raise InvalidInput(text("refusal.order.team_required"), code="team_required")
         team = await repo.get_team(session=session, team_id=team_id)
         if team is None or not team.active:
-            raise InvalidInput("所选志愿队不存在或已停用。", code="team_not_found")
+            raise InvalidInput(text("refusal.order.team_not_found"), code="team_not_found")
 
 
 async def create_order(session: AsyncSession, ctx: ActionContext, data: OrderCreate) -> Order:
@@ -105,7 +108,7 @@ async def update_order(
     """Edit a draft; a published order is changed only through re-dispatch."""
     order = await managed_order(session, ctx, order_id)
     if order.status != OrderStatus.draft:
-        raise Conflict("只有草稿可以编辑；已派单的活动请使用重新派单或取消。", code="not_draft")
+        raise Conflict(text("refusal.order.not_draft"), code="not_draft")
     changes = data.model_dump(exclude_unset=True, exclude={*_PLACE_FIELDS, "skill_ids"})
     for key, value in changes.items():
         if value is not None or key in {"accept_deadline", "team_id"}:
@@ -127,7 +130,7 @@ async def update_order(
         order.venue_lat, order.venue_lng = place.lat, place.lng
     if data.skill_ids is not None:
         if not data.skill_ids:
-            raise InvalidInput("至少需要一项技能。", code="skills_required")
+            raise InvalidInput(text("refusal.order.skills_required"), code="skills_required")
         await _check_skills(session, data.skill_ids)
         await repo.set_skills(session=session, order_id=order.id, skill_ids=data.skill_ids)
     order.updated_at = ctx.now
@@ -137,9 +140,9 @@ async def update_order(
 
 def _validate_times(starts_at: datetime, ends_at: datetime, accept_deadline) -> None:
     if ends_at <= starts_at:
-        raise InvalidInput("结束时间必须晚于开始时间。", code="bad_times")
+        raise InvalidInput(text("refusal.order.ends_before_start"), code="bad_times")
     if accept_deadline is not None and accept_deadline > starts_at:
-        raise InvalidInput("接单截止时间不能晚于活动开始时间。", code="bad_times")
+        raise InvalidInput(text("refusal.order.deadline_after_start"), code="bad_times")
 
 
 async def publish_order(
@@ -151,11 +154,11 @@ async def publish_order(
     team_id = data.team_id or order.team_id
     await _check_team(session, mode, team_id)
     if order.starts_at <= ctx.now:
-        raise Conflict("活动开始时间已过，请先修改时间再派单。", code="starts_in_past")
+        raise Conflict(text("refusal.order.publish_starts_in_past"), code="starts_in_past")
     if order.accept_deadline is not None and order.accept_deadline <= ctx.now:
-        raise Conflict("接单截止时间已过，请先修改截止时间。", code="deadline_in_past")
+        raise Conflict(text("refusal.order.publish_deadline_in_past"), code="deadline_in_past")
     if not await repo.skill_ids_of(session=session, order_id=order.id):
-        raise Conflict("请先为活动选择所需技能。", code="skills_required")
+        raise Conflict(text("refusal.order.publish_without_skills"), code="skills_required")
     await change_order_status(
         session,
         ctx,
@@ -179,8 +182,8 @@ async def _tell_team_leader(session: AsyncSession, ctx: ActionContext, order: Or
             session,
             user_id=leader_user,
             kind="team_order",
-            title=f"志愿队派单：{order.title}",
-            body=f"需要 {order.slots} 名队员，请队长接单并指定人员。",
+            title=text("notification.team_order.title", order_title=order.title),
+            body=text("notification.team_order.body", slots=order.slots),
             payload={"order_id": order.id, "team_id": team.id},
             now=ctx.now,
         )
@@ -210,7 +213,7 @@ async def cancel_order(
             session,
             user_id=user_id,
             kind="order_cancelled",
-            title=f"活动已取消：{order.title}",
+            title=text("notification.order_cancelled.title", order_title=order.title),
             body=reason,
             payload={"order_id": order.id},
             now=ctx.now,
@@ -224,10 +227,10 @@ async def redispatch_order(
     """Coordinator (or the community): adjust an expired or stuck order and dispatch it again."""
     order = await managed_order(session, ctx, order_id)
     if order.status not in (OrderStatus.expired, OrderStatus.published):
-        raise Conflict("只有已过期或待派的活动可以重新派单。", code="not_redispatchable")
+        raise Conflict(text("refusal.order.not_redispatchable"), code="not_redispatchable")
     changes = data.model_dump(exclude_unset=True, exclude={"reason"})
     if ({"starts_at", "ends_at"} & changes.keys()) and order.accepted_count > 0:
-        raise Conflict("已有志愿者接单，不能修改活动时间；请取消后重新创建。", code="time_locked")
+        raise Conflict(text("refusal.order.time_locked"), code="time_locked")
     starts_at = changes.get("starts_at") or order.starts_at
     ends_at = changes.get("ends_at") or order.ends_at
     deadline = changes.get("accept_deadline", order.accept_deadline)
@@ -235,7 +238,7 @@ async def redispatch_order(
         deadline = None  # the old deadline has passed; the start time is the deadline now
     _validate_times(starts_at, ends_at, deadline)
     if starts_at <= ctx.now:
-        raise Conflict("活动开始时间已过，请修改时间后再派单。", code="starts_in_past")
+        raise Conflict(text("refusal.order.redispatch_starts_in_past"), code="starts_in_past")
     mode = changes.get("dispatch_mode") or DispatchMode(order.dispatch_mode)
     team_id = changes.get("team_id", order.team_id)
     await _check_team(session, mode, team_id)
@@ -273,7 +276,7 @@ async def nearby_open_orders(
 ) -> list[Order]:
     """Open-mode orders within the acting volunteer's service radius of their home."""
     if ctx.actor.volunteer_id is None:
-        raise Forbidden("只有志愿者可以查看附近活动。")
+        raise Forbidden(text("refusal.order.nearby_not_volunteer"))
     me = await repo.volunteer_by_id(session=session, volunteer_id=ctx.actor.volunteer_id)
     return await repo.nearby_open_orders(
         session=session,

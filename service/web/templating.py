@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from datetime import datetime
-from zoneinfo import ZoneInfo
 
 from fastapi import Request
 from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 
+from service.localtime import local_text
 from service.masking import mask_phone
 from service.settings import PROJECT_ROOT, get_settings
 
@@ -20,10 +20,10 @@ def is_htmx(request: Request) -> bool:
 
 
 def local_time(value: datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
-    """A UTC datetime shown in the service's time zone (Asia/Shanghai by default)."""
+    """A UTC datetime shown in the service's time zone (KEPU_TIMEZONE, Asia/Shanghai by default)."""
     if value is None:
         return ""
-    return value.astimezone(ZoneInfo(get_settings().timezone)).strftime(fmt)
+    return local_text(value, get_settings().timezone, fmt)
 
 
 def masked_phone(phone: str | None) -> str:

@@ -136,3 +136,21 @@ async def test_accepting_again_after_withdrawing_needs_a_new_confirmation(
     assert again.json()["confirmed_at"] is None
     start = clock.now() + timedelta(days=3)  # seed_open_order's activity
     assert (await _sweep(app, start - timedelta(hours=24))).reminders == 1
+
+
+async def test_reminder_states_the_start_in_the_configured_time_zone(app, session, clock):
+    start = (clock.now() + timedelta(days=2)).replace(minute=0, second=0, microsecond=0)
+    await staffed_order(session, starts_at=start, volunteers=1)
+    urumqi = app.state.settings.model_copy(update={"timezone": "Asia/Urumqi"})  # UTC+6, no DST
+
+    report = await run_once(app.state.sessionmaker, urumqi, start - timedelta(hours=24))
+
+    assert report.errors == [] and report.reminders == 1
+    await session.rollback()
+    reminder = await session.scalar(
+        sa.select(Notification).where(Notification.kind == "offer_reminder")
+    )
+    assert (
+        reminder.body == f"活动将于 {start + timedelta(hours=6):%m月%d日 %H:%M} 开始，请点击确认。"
+    )
+    assert f"{start + timedelta(hours=8):%H:%M}" not in reminder.body  # not Beijing time
