@@ -9,8 +9,8 @@ from pwdlib import PasswordHash
 from pwdlib.hashers.argon2 import Argon2Hasher
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from service.auth.tokens import csrf_token_for, hash_secret, new_api_token, new_secret
-from service.models import ApiToken, AuthSession
+from service.auth.tokens import csrf_token_for, hash_secret, new_secret
+from service.models import AuthSession
 from service.settings import Settings
 
 PASSWORD = "kepu-Test-2026"
@@ -39,13 +39,6 @@ async def open_session_for(
     )  # fmt: skip
     await session.flush()
     return raw, csrf
-
-
-async def token_for(session: AsyncSession, *, user_id: int, now: datetime) -> str:
-    raw = new_api_token()
-    session.add(ApiToken(user_id=user_id, name="test", token_hash=hash_secret(raw), created_at=now))
-    await session.flush()
-    return raw
 
 
 def browser(app, settings: Settings, cookie: str, csrf: str | None = None) -> httpx.AsyncClient:
