@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 import sys
 from enum import StrEnum
 from functools import lru_cache
@@ -98,6 +99,14 @@ class Settings(BaseSettings):
                 "must start with sqlite+aiosqlite:// or postgresql+asyncpg:// "
                 f"(got {value.split(':', 1)[0]!r})"
             )
+        return value
+
+    @field_validator("redis_url")
+    @classmethod
+    def _redis_installed(cls, value: str | None) -> str | None:
+        # redis is an optional extra; without it the first login would fail, so fail at start-up.
+        if value and importlib.util.find_spec("redis") is None:
+            raise ValueError("needs the redis package: pip install 'kepu-dispatch[redis]'")
         return value
 
     @field_validator("geocoder")
