@@ -12,7 +12,7 @@ DEV_LOCK := requirements-dev.lock
 UV_COMPILE = $(BIN)/uv pip compile pyproject.toml --quiet --python-version 3.11 \
 	--python-platform x86_64-unknown-linux-gnu --custom-compile-command "make lock"
 
-.PHONY: run test lint format install lock bench clean
+.PHONY: run test test-fast lint format install lock bench clean
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
@@ -35,6 +35,11 @@ run: $(STAMP)
 ## test: install dev dependencies, lint, run the whole suite
 test: $(STAMP) lint
 	$(BIN)/pytest $(PYTEST_ARGS)
+
+## test-fast: the inner loop: SQLite only, no slow, browser or PostgreSQL tests, no lint,
+##            spread over every core (on 2 cores: 83 s serial, 53 s with -n auto)
+test-fast: $(STAMP)
+	$(BIN)/pytest -q -n auto -m "not slow and not postgres" --ignore=tests/browser $(PYTEST_ARGS)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
