@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 import sys
 from enum import StrEnum
 from functools import lru_cache
@@ -110,6 +111,13 @@ class Settings(BaseSettings):
             raise ValueError(
                 f"unknown time zone {value!r} (an IANA name such as Asia/Shanghai)"
             ) from None
+
+    @field_validator("redis_url")
+    @classmethod
+    def _redis_installed(cls, value: str | None) -> str | None:
+        # redis is an optional extra; without it the first login would fail, so fail at start-up.
+        if value and importlib.util.find_spec("redis") is None:
+            raise ValueError("needs the redis package: pip install 'kepu-dispatch[redis]'")
         return value
 
     @field_validator("geocoder")

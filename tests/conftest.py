@@ -26,6 +26,7 @@ from service.app import create_app
 from service.clock import FrozenClock
 from service.models import metadata
 from service.settings import Settings
+from tests.factories import make_settings
 
 DEFAULT_PG_ADMIN_URL = "postgresql+asyncpg://postgres@127.0.0.1:5432/postgres"
 # A fixed "now" so pages and tests are stable: Monday 2026-11-23 10:00 in Shanghai.
@@ -140,13 +141,14 @@ def clock() -> FrozenClock:
 
 
 @pytest.fixture
-def settings(database_url) -> Settings:
-    return Settings(
-        env="test",
-        database_url=database_url,
-        run_worker_in_process=False,
-        _env_file=None,
-    )
+def settings_overrides() -> dict:
+    """Settings a package or module changes for its tests: override this, not ``settings``."""
+    return {}
+
+
+@pytest.fixture
+def settings(database_url, settings_overrides) -> Settings:
+    return make_settings(database_url, **settings_overrides)
 
 
 @pytest.fixture

@@ -8,6 +8,7 @@ from datetime import datetime, timedelta
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from service.models import (
+    ApiToken,
     Area,
     AvailabilityWindow,
     Order,
@@ -18,6 +19,8 @@ from service.models import (
     Volunteer,
     VolunteerSkill,
 )
+from service.settings import Settings
+from service.tokens import hash_secret, new_api_token
 from service.vocab import AreaLevel, DispatchMode, OrderStatus, Role, TargetGroup
 
 _counter = itertools.count(1)
@@ -27,6 +30,12 @@ ZHIFU_LAT, ZHIFU_LNG = 37.5400, 121.4000
 
 def _next() -> int:
     return next(_counter)
+
+
+def make_settings(database_url: str, **overrides) -> Settings:
+    """Test settings: no ``.env``, no in-process worker (tests run the sweeps themselves)."""
+    fields = {"env": "test", "run_worker_in_process": False} | overrides
+    return Settings(database_url=database_url, _env_file=None, **fields)
 
 
 async def make_area(
@@ -86,6 +95,24 @@ async def make_user(
         session.add(RoleAssignment(user_id=user.id, role=role, area_id=area_id, team_id=team_id))
     await session.flush()
     return user
+
+
+async def make_api_token(
+    session: AsyncSession, *, user_id: int, created_at: datetime | None = None
+) -> str:
+    """A personal access token for the user; returns the raw ``kp_…`` secret to send."""
+    raw = new_api_token()
+    token = ApiToken(user_id=user_id, name="test", token_hash=hash_secret(raw))
+    if created_at is not None:
+        token.created_at = created_at
+    session.add(token)
+    await session.flush()
+    return raw
+
+
+def bearer(token: str) -> dict[str, str]:
+    """The Authorization header of a personal access token."""
+    return {"Authorization": f"Bearer {token}"}
 
 
 async def make_volunteer(

@@ -2,31 +2,19 @@
 
 from __future__ import annotations
 
-import itertools
-
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from service.models import ApiToken, User
-from service.tokens import hash_secret
+from service.models import User
 from service.vocab import Role
-from tests.factories import make_user
-
-_tokens = itertools.count(1)
-
-
-async def token_for(session: AsyncSession, user: User) -> dict[str, str]:
-    """Authorization headers for ``user`` (a personal access token; CSRF does not apply)."""
-    secret = f"kp_test_{next(_tokens)}_{user.id}"
-    session.add(ApiToken(user_id=user.id, name="test", token_hash=hash_secret(secret)))
-    await session.flush()
-    return {"Authorization": f"Bearer {secret}"}
+from tests.factories import bearer, make_api_token, make_user
 
 
 async def user_with_token(
     session: AsyncSession, *roles: tuple[Role, int | None, int | None], name: str = "测试用户"
 ) -> tuple[User, dict[str, str]]:
+    """A user with these roles and the Authorization headers of a token of theirs."""
     user = await make_user(session, name=name, roles=roles)
-    return user, await token_for(session, user)
+    return user, bearer(await make_api_token(session, user_id=user.id))
 
 
 async def staffed_order(session: AsyncSession, *, starts_at, volunteers: int = 2, **order_fields):
@@ -68,6 +56,6 @@ async def staffed_order(session: AsyncSession, *, starts_at, volunteers: int = 2
         )
         session.add(offer)
         await session.flush()
-        people.append((volunteer, await token_for(session, user), offer))
+        people.append((volunteer, bearer(await make_api_token(session, user_id=user.id)), offer))
     await session.commit()
     return community, worker_auth, order, people

@@ -10,8 +10,15 @@ from datetime import timedelta
 from service.notifications.senders import sign
 from service.vocab import Role
 from tests.e2e.conftest import SMS_SECRET
-from tests.factories import make_area_tree, make_skill, make_user, make_volunteer
-from tests.loop_helpers import token_for, user_with_token
+from tests.factories import (
+    bearer,
+    make_api_token,
+    make_area_tree,
+    make_skill,
+    make_user,
+    make_volunteer,
+)
+from tests.loop_helpers import user_with_token
 
 RESIDENT_PHONE = "13812345678"
 
@@ -40,7 +47,7 @@ async def arrange_world(session):
         volunteers[name] = {
             "id": volunteer.id,
             "phone": user.phone,
-            "auth": await token_for(session, user),
+            "auth": bearer(await make_api_token(session, user_id=user.id)),
         }
     await session.commit()
     return community, skill, worker, coordinator, volunteers

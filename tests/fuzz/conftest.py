@@ -1,19 +1,18 @@
-"""Demo-loaded databases and a many-roles bearer token for fuzzing the whole API schema.
+"""Demo-loaded databases, a many-roles bearer token, and the schemas to fuzz, built lazily.
 
-Schemathesis builds its tests from a schema loaded at import time, so both database URLs are
-fixed here at import (a temporary SQLite file, and a uniquely named PostgreSQL database on
-127.0.0.1:5432 or TEST_DATABASE_URL's server); the session fixtures below create, migrate and
-seed each before its first request, and drop the PostgreSQL one at the end. PostgreSQL being
-unreachable skips its run loudly, or fails it under REQUIRE_POSTGRES=1, as elsewhere.
+Nothing here runs at import: the databases, the apps and their OpenAPI schemas are session
+fixtures that the fuzz tests resolve when they run (``schemathesis.pytest.from_fixture``), so
+collecting the suite (``pytest -k …``) does not pay for them. Each database is created, migrated
+and seeded before its first request; the PostgreSQL one (on 127.0.0.1:5432 or TEST_DATABASE_URL's
+server) is dropped at the end. PostgreSQL being unreachable skips its run loudly, or fails it
+under REQUIRE_POSTGRES=1, as elsewhere.
 """
 
 from __future__ import annotations
 
 import os
-import tempfile
 import uuid
 from collections import Counter
-from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
@@ -26,28 +25,11 @@ from service.settings import Settings
 from service.tokens import hash_secret
 from service.vocab import AreaLevel, Role
 from tests.conftest import _in_thread, _pg_admin, _postgres_admin_url, _run
+from tests.factories import make_settings
 
 FUZZ_TOKEN = "kp_fuzz_token_with_many_roles"
 # Generated cases per (database, operation), reported at the end of the run.
 CASES: Counter[tuple[str, str]] = Counter()
-_PG_NAME = f"kepu_fuzz_{uuid.uuid4().hex[:10]}"
-_SQLITE_PATH = Path(tempfile.mkdtemp(prefix="kepu-fuzz-")) / "fuzz.db"
-
-
-def _settings(database_url: str) -> Settings:
-    return Settings(
-        env="test", database_url=database_url, run_worker_in_process=False, _env_file=None
-    )
-
-
-FUZZ_TARGETS = {
-    "sqlite": _settings(f"sqlite+aiosqlite:///{_SQLITE_PATH}"),
-    "postgres": _settings(
-        sa.make_url(_postgres_admin_url())
-        .set(database=_PG_NAME)
-        .render_as_string(hide_password=False)
-    ),
-}
 
 
 async def _add_fuzz_user(settings: Settings) -> None:
@@ -93,9 +75,10 @@ def _seed(settings: Settings) -> Settings:
 
 
 @pytest.fixture(scope="session")
-def fuzz_sqlite() -> Settings:
+def fuzz_sqlite(tmp_path_factory) -> Settings:
     """The SQLite fuzz database: migrated, demo data, the fuzz user."""
-    return _seed(FUZZ_TARGETS["sqlite"])
+    path = tmp_path_factory.mktemp("fuzz") / "fuzz.db"
+    return _seed(make_settings(f"sqlite+aiosqlite:///{path}"))
 
 
 @pytest.fixture(scope="session")
@@ -108,11 +91,40 @@ def fuzz_postgres():
         if os.environ.get("REQUIRE_POSTGRES") == "1":
             pytest.fail(f"REQUIRE_POSTGRES=1 but PostgreSQL is unreachable: {error}")
         pytest.skip(f"!!! PostgreSQL unreachable — fuzzing on PostgreSQL skipped: {error}")
-    _run(_pg_admin(admin_url, f'CREATE DATABASE "{_PG_NAME}"'))
+    name = f"kepu_fuzz_{uuid.uuid4().hex[:10]}"
+    _run(_pg_admin(admin_url, f'CREATE DATABASE "{name}"'))
+    url = sa.make_url(admin_url).set(database=name).render_as_string(hide_password=False)
     try:
-        yield _seed(FUZZ_TARGETS["postgres"])
+        yield _seed(make_settings(url))
     finally:
-        _run(_pg_admin(admin_url, f'DROP DATABASE IF EXISTS "{_PG_NAME}" WITH (FORCE)'))
+        _run(_pg_admin(admin_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
+@pytest.fixture(autouse=True)
+def _node_id_for_schemathesis(request):
+    """Workaround: schemathesis' lazy loader (4.32) reads ``Node._nodeid``, gone in pytest 9.2."""
+    if not hasattr(request.node, "_nodeid"):
+        request.node._nodeid = request.node.nodeid
+
+
+def _schema(settings: Settings):
+    import schemathesis
+
+    from service.app import create_app
+
+    return schemathesis.openapi.from_asgi("/openapi.json", create_app(settings))
+
+
+@pytest.fixture(scope="session")
+def sqlite_api_schema(fuzz_sqlite):
+    """The OpenAPI schema of an app on the SQLite fuzz database."""
+    return _schema(fuzz_sqlite)
+
+
+@pytest.fixture(scope="session")
+def postgres_api_schema(fuzz_postgres):
+    """The OpenAPI schema of an app on the PostgreSQL fuzz database."""
+    return _schema(fuzz_postgres)
 
 
 def pytest_terminal_summary(terminalreporter):

@@ -16,23 +16,17 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from service.models import Event
-from service.settings import Settings
 from service.web.deps import SessionDep
-from tests.races.world import bearer, seed_open_order, staffing_of
+from tests.factories import bearer
+from tests.races.world import seed_open_order, staffing_of
 
 LOCK_TIMEOUT_MS = 300
 
 
 @pytest.fixture
-def settings(database_url) -> Settings:
+def settings_overrides() -> dict:
     """The app under test gives up on a lock after 300 ms."""
-    return Settings(
-        env="test",
-        database_url=database_url,
-        run_worker_in_process=False,
-        db_lock_timeout_ms=LOCK_TIMEOUT_MS,
-        _env_file=None,
-    )
+    return {"db_lock_timeout_ms": LOCK_TIMEOUT_MS}
 
 
 # Tests that are about one database select it; none is generated for the other and skipped.
@@ -69,7 +63,7 @@ async def _events_of(session, order_id: int) -> int:
 async def test_accept_behind_a_postgres_row_lock_is_503_and_changes_nothing(
     client, session, clock, database_url
 ):
-    world = await seed_open_order(session, volunteers=1, slots=2, now=clock.now(), tag="lk")
+    world = await seed_open_order(session, volunteers=1, slots=2, now=clock.now())
     url, token = f"/api/v1/orders/{world.order_id}/accept", world.volunteer_tokens[0]
     holder = create_async_engine(database_url)
     try:
@@ -93,7 +87,7 @@ async def test_accept_behind_a_postgres_row_lock_is_503_and_changes_nothing(
 async def test_accept_behind_the_sqlite_write_lock_is_503_and_changes_nothing(
     client, session, clock, database_url
 ):
-    world = await seed_open_order(session, volunteers=1, slots=2, now=clock.now(), tag="lk")
+    world = await seed_open_order(session, volunteers=1, slots=2, now=clock.now())
     url, token = f"/api/v1/orders/{world.order_id}/accept", world.volunteer_tokens[0]
     holder = sqlite3.connect(sa.make_url(database_url).database, isolation_level=None)
     try:

@@ -15,8 +15,14 @@ import sqlalchemy as sa
 
 from service.models import ApiToken, Offer
 from service.vocab import DispatchMode, OfferStatus, OrderStatus
-from tests.factories import make_area_tree, make_order, make_skill, make_volunteer
-from tests.races.world import bearer, give_token
+from tests.factories import (
+    bearer,
+    make_api_token,
+    make_area_tree,
+    make_order,
+    make_skill,
+    make_volunteer,
+)
 
 ROUNDS = 10
 
@@ -25,7 +31,7 @@ async def _two_overlapping_orders(session, clock, n: int):
     _, _, community = await make_area_tree(session)
     skill = await make_skill(session)
     volunteer = await make_volunteer(session, home_area=community, skills=[skill])
-    token = await give_token(session, volunteer.user_id, f"kp_ovr_{n}_{volunteer.id}")
+    token = await make_api_token(session, user_id=volunteer.user_id)
     # A token used moments ago is not "touched" again; a due touch would UPDATE the token and
     # user rows and so serialize the two requests by accident, hiding a missing lock.
     await session.execute(

@@ -7,7 +7,8 @@ from collections import Counter
 from datetime import timedelta
 
 from service.background.worker import run_once
-from tests.races.world import bearer, seed_open_order, staffing_of
+from tests.factories import bearer
+from tests.races.world import seed_open_order, staffing_of
 
 
 async def _fire(client, calls):
@@ -24,7 +25,7 @@ async def _fire(client, calls):
 
 
 async def test_many_volunteers_at_once_fill_exactly_the_slots(client, session, clock):
-    world = await seed_open_order(session, volunteers=60, slots=5, now=clock.now(), tag="ip")
+    world = await seed_open_order(session, volunteers=60, slots=5, now=clock.now())
     url = f"/api/v1/orders/{world.order_id}/accept"
     responses = await _fire(
         client, [("POST", url, bearer(t), None) for t in world.volunteer_tokens]
@@ -42,7 +43,7 @@ async def test_many_volunteers_at_once_fill_exactly_the_slots(client, session, c
 
 
 async def test_accepting_twice_returns_the_same_acceptance(client, session, clock):
-    world = await seed_open_order(session, volunteers=1, slots=3, now=clock.now(), tag="twice")
+    world = await seed_open_order(session, volunteers=1, slots=3, now=clock.now())
     url = f"/api/v1/orders/{world.order_id}/accept"
     token = world.volunteer_tokens[0]
     responses = await _fire(client, [("POST", url, bearer(token), None)] * 4)
@@ -54,7 +55,7 @@ async def test_accepting_twice_returns_the_same_acceptance(client, session, cloc
 async def test_accept_racing_cancel_on_the_last_slot_never_leaves_an_acceptance(
     client, session, clock
 ):
-    world = await seed_open_order(session, volunteers=2, slots=2, now=clock.now(), tag="cancel")
+    world = await seed_open_order(session, volunteers=2, slots=2, now=clock.now())
     accept = f"/api/v1/orders/{world.order_id}/accept"
     first = await client.post(accept, headers=bearer(world.volunteer_tokens[0]))
     assert first.status_code == 200
@@ -82,7 +83,7 @@ async def test_accept_racing_cancel_on_the_last_slot_never_leaves_an_acceptance(
 async def test_accept_racing_the_expiry_sweep_on_the_last_slot(app, client, session, clock):
     deadline = clock.now() + timedelta(hours=1)
     world = await seed_open_order(
-        session, volunteers=2, slots=2, now=clock.now(), tag="exp", accept_deadline=deadline
+        session, volunteers=2, slots=2, now=clock.now(), accept_deadline=deadline
     )
     accept = f"/api/v1/orders/{world.order_id}/accept"
     assert (await client.post(accept, headers=bearer(world.volunteer_tokens[0]))).status_code == 200

@@ -24,7 +24,8 @@ from service.background.worker import run_once
 from service.db import create_sessionmaker
 from service.settings import Settings
 from tests.conftest import _run, _truncate_postgres
-from tests.races.world import bearer, seed_open_order, staffing_of
+from tests.factories import bearer
+from tests.races.world import seed_open_order, staffing_of
 
 pytestmark = [pytest.mark.postgres, pytest.mark.slow]
 VOLUNTEERS, SLOTS = 200, 5
@@ -135,9 +136,9 @@ async def _all_at_once(base_url: str, calls) -> list[httpx.Response]:
         return await asyncio.gather(*tasks)
 
 
-async def _stampede(base_url: str, db, tag: str):
+async def _stampede(base_url: str, db):
     now = datetime.now(UTC)
-    world = await seed_open_order(db, volunteers=VOLUNTEERS, slots=SLOTS, now=now, tag=tag)
+    world = await seed_open_order(db, volunteers=VOLUNTEERS, slots=SLOTS, now=now)
     url = f"/api/v1/orders/{world.order_id}/accept"
     responses = await _all_at_once(
         base_url, [("POST", url, bearer(t), None) for t in world.volunteer_tokens]
@@ -147,7 +148,7 @@ async def _stampede(base_url: str, db, tag: str):
 
 
 async def test_200_volunteers_at_once_staff_exactly_5_across_2_processes(server, db):
-    responses, (status, count, rows) = await _stampede(server.base_url, db, "guarded")
+    responses, (status, count, rows) = await _stampede(server.base_url, db)
     codes = Counter(r.status_code for r in responses)
     print(f"\nguarded race: {dict(codes)}; order {status}, accepted_count={count}, rows={rows}")
     assert not any(code >= 500 for code in codes), [
@@ -166,10 +167,8 @@ async def test_control_run_without_the_slot_guard_is_caught_overbooking(clean_po
     try:
         control.wait_ready()
         # Lost updates need an unlucky interleaving; three stampedes make missing one unlikely.
-        for attempt in range(3):
-            responses, (status, count, rows) = await _stampede(
-                control.base_url, db, f"unguarded{attempt}"
-            )
+        for _ in range(3):
+            responses, (status, count, rows) = await _stampede(control.base_url, db)
             if rows > SLOTS:
                 break
     finally:
@@ -182,9 +181,9 @@ async def test_control_run_without_the_slot_guard_is_caught_overbooking(clean_po
 
 
 async def test_accept_racing_cancel_on_the_last_slot(server, db):
-    for round_ in range(5):
+    for _ in range(5):
         now = datetime.now(UTC)
-        world = await seed_open_order(db, volunteers=2, slots=2, now=now, tag=f"c{round_}")
+        world = await seed_open_order(db, volunteers=2, slots=2, now=now)
         accept = f"/api/v1/orders/{world.order_id}/accept"
         async with httpx.AsyncClient(base_url=server.base_url, timeout=30) as http:
             first = await http.post(accept, headers=bearer(world.volunteer_tokens[0]))
@@ -215,11 +214,11 @@ async def test_accept_racing_the_expiry_sweep_on_the_last_slot(server, db, clean
     settings = Settings(env="test", database_url=clean_postgres, _env_file=None)
     outcomes = Counter()
     try:
-        for round_ in range(5):
+        for _ in range(5):
             now = datetime.now(UTC)
             deadline = now + timedelta(hours=1)
             world = await seed_open_order(
-                db, volunteers=2, slots=2, now=now, tag=f"e{round_}", accept_deadline=deadline
+                db, volunteers=2, slots=2, now=now, accept_deadline=deadline
             )
             accept = f"/api/v1/orders/{world.order_id}/accept"
             async with httpx.AsyncClient(base_url=server.base_url, timeout=30) as http:

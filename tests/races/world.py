@@ -8,10 +8,16 @@ from datetime import datetime, timedelta
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from service.models import ApiToken, Offer, Order
-from service.tokens import hash_secret
+from service.models import Offer, Order
 from service.vocab import DispatchMode, OfferStatus, OrderStatus, Role
-from tests.factories import make_area_tree, make_order, make_skill, make_user, make_volunteer
+from tests.factories import (
+    make_api_token,
+    make_area_tree,
+    make_order,
+    make_skill,
+    make_user,
+    make_volunteer,
+)
 
 
 @dataclass
@@ -22,20 +28,12 @@ class RaceWorld:
     community_id: int
 
 
-async def give_token(session: AsyncSession, user_id: int, secret: str) -> str:
-    """A bearer token for a user (the API resolves it like a real personal access token)."""
-    session.add(ApiToken(user_id=user_id, name="race", token_hash=hash_secret(secret)))
-    await session.flush()
-    return secret
-
-
 async def seed_open_order(
     session: AsyncSession,
     *,
     volunteers: int,
     slots: int,
     now: datetime,
-    tag: str = "r",
     accept_deadline: datetime | None = None,
 ) -> RaceWorld:
     """An open, published order needing ``slots`` people, and ``volunteers`` eligible people."""
@@ -53,11 +51,11 @@ async def seed_open_order(
         published_at=now,
     )
     worker = await make_user(session, roles=((Role.worker, community.id, None),))
-    worker_token = await give_token(session, worker.id, f"kp_{tag}_worker_{order.id}")
+    worker_token = await make_api_token(session, user_id=worker.id)
     tokens = []
-    for n in range(volunteers):
+    for _ in range(volunteers):
         volunteer = await make_volunteer(session, home_area=community, skills=[skill])
-        tokens.append(await give_token(session, volunteer.user_id, f"kp_{tag}_{order.id}_{n}"))
+        tokens.append(await make_api_token(session, user_id=volunteer.user_id))
     await session.commit()
     return RaceWorld(order.id, tokens, worker_token, community.id)
 
@@ -78,7 +76,3 @@ async def staffing_of(session: AsyncSession, order_id: int) -> tuple[str, int, i
         )
     )
     return status, count, rows
-
-
-def bearer(token: str) -> dict[str, str]:
-    return {"Authorization": f"Bearer {token}"}

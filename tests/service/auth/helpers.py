@@ -9,9 +9,9 @@ from pwdlib import PasswordHash
 from pwdlib.hashers.argon2 import Argon2Hasher
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from service.models import ApiToken, AuthSession
+from service.models import AuthSession
 from service.settings import Settings
-from service.tokens import csrf_token_for, hash_secret, new_api_token, new_secret
+from service.tokens import csrf_token_for, hash_secret, new_secret
 
 PASSWORD = "kepu-Test-2026"
 # Still argon2id, with the smallest cost: these tests are about flows, not about the hash's
@@ -39,13 +39,6 @@ async def open_session_for(
     )  # fmt: skip
     await session.flush()
     return raw, csrf
-
-
-async def token_for(session: AsyncSession, *, user_id: int, now: datetime) -> str:
-    raw = new_api_token()
-    session.add(ApiToken(user_id=user_id, name="test", token_hash=hash_secret(raw), created_at=now))
-    await session.flush()
-    return raw
 
 
 def browser(app, settings: Settings, cookie: str, csrf: str | None = None) -> httpx.AsyncClient:

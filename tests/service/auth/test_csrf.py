@@ -7,14 +7,13 @@ import re
 import pytest
 
 from service.vocab import Role
-from tests.factories import make_user
+from tests.factories import make_api_token, make_user
 from tests.service.auth.helpers import (
     PASSWORD,
     PASSWORD_HASH,
     browser,
     client_for,
     open_session_for,
-    token_for,
 )
 from tests.service.auth.route_table import UNSAFE, routes
 
@@ -127,7 +126,7 @@ async def test_htmx_requests_pass_with_the_header(app, settings, admin_login):
 
 async def test_bearer_tokens_are_exempt_and_ignore_cookies(app, settings, session, clock):
     user = await make_user(session, roles=((Role.admin, None, None),))
-    token = await token_for(session, user_id=user.id, now=clock.now())
+    token = await make_api_token(session, user_id=user.id, created_at=clock.now())
     await session.commit()
     async with client_for(app, headers={"Authorization": f"Bearer {token}"}) as http:
         response = await http.post("/api/v1/auth/tokens", json={"name": "机器"})

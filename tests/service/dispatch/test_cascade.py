@@ -9,22 +9,29 @@ import sqlalchemy as sa
 from service.background.worker import run_once
 from service.models import Event, Offer, Order
 from service.vocab import OrderStatus, Role
-from tests.factories import make_area_tree, make_order, make_skill, make_user, make_volunteer
-from tests.races.world import bearer, give_token
+from tests.factories import (
+    bearer,
+    make_api_token,
+    make_area_tree,
+    make_order,
+    make_skill,
+    make_user,
+    make_volunteer,
+)
 
 
 async def _world(session, clock, *, volunteers: int, slots: int = 1):
     _, _, community = await make_area_tree(session)
     skill = await make_skill(session)
     worker = await make_user(session, roles=((Role.worker, community.id, None),))
-    staff = await give_token(session, worker.id, f"kp_staff_{worker.id}")
+    staff = await make_api_token(session, user_id=worker.id)
     tokens = {}
     for n in range(volunteers):
         # Farther volunteers rank lower: volunteer 0 is the best candidate.
         volunteer = await make_volunteer(
             session, home_area=community, skills=[skill], lat=37.54 + 0.005 * n, radius_km=10
         )
-        tokens[volunteer.id] = await give_token(session, volunteer.user_id, f"kp_v_{volunteer.id}")
+        tokens[volunteer.id] = await make_api_token(session, user_id=volunteer.user_id)
     order = await make_order(
         session,
         community=community,

@@ -14,8 +14,9 @@ import sqlalchemy as sa
 
 from service.background.worker import run_once
 from service.models import Notification, Offer
+from tests.factories import bearer
 from tests.loop_helpers import staffed_order
-from tests.races.world import bearer, seed_open_order
+from tests.races.world import seed_open_order
 
 
 async def _sweep(app, at):
@@ -122,7 +123,7 @@ async def test_only_my_accepted_offers_can_be_confirmed(client, session, clock):
 async def test_accepting_again_after_withdrawing_needs_a_new_confirmation(
     app, client, session, clock
 ):
-    world = await seed_open_order(session, volunteers=1, slots=2, now=clock.now(), tag="rc")
+    world = await seed_open_order(session, volunteers=1, slots=2, now=clock.now())
     token = bearer(world.volunteer_tokens[0])
     accept = f"/api/v1/orders/{world.order_id}/accept"
     offer_id = (await client.post(accept, headers=token)).json()["id"]

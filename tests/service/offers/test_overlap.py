@@ -8,8 +8,15 @@ import sqlalchemy as sa
 
 from service.models import Offer
 from service.vocab import DispatchMode, OfferStatus, OrderStatus, Role
-from tests.factories import make_area_tree, make_order, make_skill, make_user, make_volunteer
-from tests.races.world import bearer, give_token
+from tests.factories import (
+    bearer,
+    make_api_token,
+    make_area_tree,
+    make_order,
+    make_skill,
+    make_user,
+    make_volunteer,
+)
 
 
 async def _volunteer_with_first_order(session, clock):
@@ -17,7 +24,7 @@ async def _volunteer_with_first_order(session, clock):
     _, _, community = await make_area_tree(session)
     skill = await make_skill(session)
     volunteer = await make_volunteer(session, home_area=community, skills=[skill])
-    token = await give_token(session, volunteer.user_id, f"kp_ov_{volunteer.id}")
+    token = await make_api_token(session, user_id=volunteer.user_id)
     first = await _open_order(
         session, community, skill, clock.now() + timedelta(days=3), title="防范电信诈骗讲座"
     )
@@ -112,8 +119,8 @@ async def test_a_targeted_offer_overlapping_a_held_order_is_refused(client, sess
     assert still.status == OfferStatus.offered  # refused, nothing changed: it may still decline
     # My commitments are mine: another volunteer takes the same open order freely.
     user = await make_user(session, roles=((Role.volunteer, None, None),))
-    other = await make_volunteer(session, home_area=community, skills=[skill], user=user)
-    other_token = bearer(await give_token(session, user.id, f"kp_ov_other_{other.id}"))
+    await make_volunteer(session, home_area=community, skills=[skill], user=user)
+    other_token = bearer(await make_api_token(session, user_id=user.id))
     await session.commit()
     other_accept = await client.post(f"/api/v1/orders/{first.id}/accept", headers=other_token)
     assert other_accept.status_code == 200, other_accept.text

@@ -16,8 +16,15 @@ import sqlalchemy as sa
 
 from service.models import Event, Notification, Offer, Order, RoleAssignment, Team, TeamMember
 from service.vocab import DispatchMode, OfferStatus, OrderStatus, Role, VolunteerStatus
-from tests.factories import make_area_tree, make_order, make_skill, make_user, make_volunteer
-from tests.loop_helpers import token_for
+from tests.factories import (
+    bearer,
+    make_api_token,
+    make_area_tree,
+    make_order,
+    make_skill,
+    make_user,
+    make_volunteer,
+)
 
 _teams = itertools.count(1)
 
@@ -36,7 +43,7 @@ async def _person(session, world: TeamWorld, who: str, community, skills, *roles
     user = await make_user(session, name=who, roles=((Role.volunteer, None, None), *roles))
     volunteer = await make_volunteer(session, home_area=community, skills=skills, user=user)
     world.ids[who], world.users[who] = volunteer.id, user.id
-    world.auth[who] = await token_for(session, user)
+    world.auth[who] = bearer(await make_api_token(session, user_id=user.id))
     return volunteer
 
 
@@ -80,7 +87,8 @@ async def _world(session, clock, *, slots: int = 2) -> TeamWorld:
     await _team(session, community, other_leader, [])
     await _person(session, world, "路人", community, [cpr, medicine])
     worker = await make_user(session, name="张老师", roles=((Role.worker, community.id, None),))
-    world.users["张老师"], world.auth["张老师"] = worker.id, await token_for(session, worker)
+    world.users["张老师"] = worker.id
+    world.auth["张老师"] = bearer(await make_api_token(session, user_id=worker.id))
     order = await make_order(
         session,
         community=community,

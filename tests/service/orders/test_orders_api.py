@@ -5,17 +5,23 @@ from __future__ import annotations
 from datetime import timedelta
 
 from service.vocab import Role
-from tests.factories import make_area_tree, make_skill, make_user, make_volunteer
-from tests.races.world import bearer, give_token
+from tests.factories import (
+    bearer,
+    make_api_token,
+    make_area_tree,
+    make_skill,
+    make_user,
+    make_volunteer,
+)
 
 
 async def _setup(session):
     _, street, community = await make_area_tree(session)
     skill = await make_skill(session)
     worker = await make_user(session, roles=((Role.worker, community.id, None),))
-    token = await give_token(session, worker.id, f"kp_w_{worker.id}")
+    token = await make_api_token(session, user_id=worker.id)
     other = await make_user(session, roles=((Role.worker, street.id, None),))
-    other_token = await give_token(session, other.id, f"kp_o_{other.id}")
+    other_token = await make_api_token(session, user_id=other.id)
     await make_volunteer(session, home_area=community, skills=[skill], lat=37.55)
     await session.commit()
     return community.id, skill.id, token, other_token
