@@ -111,6 +111,7 @@ class Settings(BaseSettings):
             raise ValueError(
                 f"unknown time zone {value!r} (an IANA name such as Asia/Shanghai)"
             ) from None
+        return value
 
     @field_validator("redis_url")
     @classmethod
