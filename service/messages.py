@@ -54,6 +54,7 @@ ZH_CN: Mapping[str, str] = {
     "suggestion.with_reason": "{reason}。建议：{suggestion}",
     # Refusals: ``refusal.<object>.<why>``, the detail of a 4xx problem / error page.
     # Any status machine (service/lifecycle/engine.py); {noun} is the machine's 活动/邀请/点单/….
+    "refusal.throttled": "操作过于频繁，请在约 {minutes} 分钟后重试。",
     "refusal.transition.illegal": "{noun}当前状态为「{current}」，不能变更为「{target}」。",
     "refusal.transition.lost_race": "{noun}状态刚刚被他人更改，请刷新后重试。",
     "refusal.transition.not_found": "未找到该{noun}。",

@@ -22,6 +22,8 @@ from typing import Protocol
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from service.auth import repository
+from service.errors import TooManyRequests
+from service.messages import text
 from service.settings import Settings
 from service.tokens import keyed_hash
 
@@ -63,6 +65,24 @@ def login_limits(settings: Settings, *, phone: str, ip: str | None) -> list[Limi
     if ip:
         limits.append(Limit(f"ip:{ip[:64]}", settings.login_ip_max_failures))
     return limits
+
+
+async def enforce_rate_limit(
+    throttle: ThrottleStore, limits: list[Limit], *, now: datetime
+) -> None:
+    """Count one attempt against every limit (never given back): a sliding-window rate limit.
+
+    For guessable things (codes, previews, lookups): each try costs a slot of the window
+    (``KEPU_LOGIN_WINDOW_MINUTES``), whether it succeeded or not. Past the limit the caller
+    gets a 429 with ``Retry-After`` and a sentence saying roughly when to try again.
+    """
+    try:
+        await throttle.reserve(limits, now=now)
+    except Throttled as throttled:
+        minutes = max(1, round(throttled.retry_after / 60))
+        raise TooManyRequests(
+            text("refusal.throttled", minutes=minutes), retry_after=throttled.retry_after
+        ) from None
 
 
 def _retry_after(oldest_blocking: datetime, window: timedelta, now: datetime) -> int:
