@@ -30,6 +30,9 @@ def serve(
         # h11 + several workers stalls responses ~44 ms here (STYLE.md); uvloop/httptools do not.
         loop="uvloop",
         http="httptools",
+        # A worker busy starting (numpy, OR-tools) on a loaded 2-core host misses uvicorn's 5 s
+        # health check and is killed mid-request; 30 s leaves room without hiding a hung worker.
+        timeout_worker_healthcheck=30,
         proxy_headers=True,
         log_level="info",
     )

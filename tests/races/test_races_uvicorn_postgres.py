@@ -59,6 +59,8 @@ class Server:
                 "--factory",
                 "--workers",
                 "2",
+                "--timeout-worker-healthcheck",  # as `kepu serve`: slow starts are not hangs
+                "30",
                 "--port",
                 str(self.port),
                 "--loop",
