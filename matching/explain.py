@@ -23,9 +23,18 @@ def _part(candidate: Candidate | TeamCandidate, code: str) -> dict:
     return next(p.detail for p in candidate.parts if p.code == code)
 
 
-def explain_zh(candidate: Candidate | TeamCandidate, skill_names: Mapping[int, str]) -> str:
-    """Chinese one-liner for a community worker: distance, skills, recent work, locality, rating."""
-    bits = [f"{candidate.distance_km:.1f} km", *_skill_bits(candidate, skill_names)]
+def explain_zh(
+    candidate: Candidate | TeamCandidate,
+    skill_names: Mapping[int, str],
+    *,
+    distance_text: str | None = None,
+) -> str:
+    """Chinese one-liner for a community worker: distance, skills, recent work, locality, rating.
+
+    ``distance_text`` replaces the exact distance (the service shows others only a band).
+    """
+    distance = f"{candidate.distance_km:.1f} km" if distance_text is None else distance_text
+    bits = [distance, *_skill_bits(candidate, skill_names)]
     fairness = _part(candidate, "fairness")
     n = fairness.get("activities_this_month", 0)
     bits.append(f"本月已服务 {n} 次" if n else "本月尚未服务")

@@ -59,6 +59,9 @@ ZH_CN: Mapping[str, str] = {
     "refusal.transition.lost_race": "{noun}状态刚刚被他人更改，请刷新后重试。",
     "refusal.transition.not_found": "未找到该{noun}。",
     "refusal.order.not_found": "未找到该活动。",
+    "refusal.preview.outside_area": (
+        "只能预览本社区范围内的地点：请选择社区已保存的场地，或距社区中心 {radius_km} 公里以内的地点。"
+    ),
     "refusal.order.nearby_not_volunteer": "只有志愿者可以查看附近活动。",
     "refusal.order.unknown_coord_system": "不支持的坐标系「{coord_system}」，可选 wgs84、gcj02、bd09。",
     "refusal.order.venue_not_found": "所选场地不属于该社区。",
@@ -129,6 +132,10 @@ ZH_CN: Mapping[str, str] = {
     "refusal.team.bad_members": "请指定不重复的队员。",
     "refusal.team.not_members": "以下志愿者不是本队队员：{members}。",
     "name.unknown_volunteer": "编号 {volunteer_id}",
+    # How far a volunteer lives from a venue, as others see it: a band, never a number.
+    "name.distance_band.within": "{upper} km 以内",
+    "name.distance_band.between": "{lower}–{upper} km",
+    "name.distance_band.beyond": "{lower} km 以上",
     "refusal.team.too_many_members": "该活动只剩 {open_slots} 个名额，您指定了 {chosen} 名新队员。",
     "refusal.team.member_replied": "队员「{member}」已回复过该活动，不能再指派。",
     "refusal.team.decline_not_open": "该活动当前不在待接单状态，无需婉拒。",

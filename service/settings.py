@@ -61,6 +61,11 @@ class Settings(BaseSettings):
     travel_buffer_minutes: Annotated[int, Field(ge=0, le=600)] = 30
     default_max_distance_km: Annotated[float, Field(gt=0, le=500)] = 10.0
     targeted_offer_count: Annotated[int, Field(ge=1, le=100)] = 3
+    # Candidate previews (no location oracle, issue #12): areas have centroids but no polygons,
+    # so a previewed point must be a saved venue of the community or lie within this radius of
+    # the community's centroid; each person may preview this often per KEPU_LOGIN_WINDOW_MINUTES.
+    preview_area_radius_km: Annotated[float, Field(gt=0, le=50)] = 3.0
+    preview_max_per_window: Annotated[int, Field(ge=1)] = 60
     reminder_hours_before: Annotated[int, Field(ge=1, le=168)] = 24
     # A volunteer reminded late (accepted inside the reminder window) gets this long to confirm
     # before the community is told; see service.background.worker.send_reminders.

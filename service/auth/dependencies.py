@@ -9,8 +9,14 @@ from fastapi import Depends, Request
 
 from service.actor import ANONYMOUS, Actor
 from service.auth import repository, touch
-from service.auth.throttle import DatabaseThrottle, RedisThrottle, ThrottleStore
+from service.auth.throttle import (
+    DatabaseThrottle,
+    OwnSessionThrottle,
+    RedisThrottle,
+    ThrottleStore,
+)
 from service.context import ActionContext
+from service.db import UNSAFE_METHODS
 from service.models import User
 from service.settings import Settings
 from service.tokens import hash_secret
@@ -109,10 +115,16 @@ def _redis_client(request: Request, url: str):
 
 
 async def get_throttle(request: Request, session: SessionDep) -> ThrottleStore:
-    """The configured store: Redis when ``KEPU_REDIS_URL`` is set, else the database."""
+    """The configured store: Redis when ``KEPU_REDIS_URL`` is set, else the database.
+
+    A safe (GET) request's session is a read transaction, so there the database store commits
+    each attempt on a short session of its own.
+    """
     settings: Settings = request.app.state.settings
     if settings.redis_url:
         return RedisThrottle(_redis_client(request, settings.redis_url), settings)
+    if request.method not in UNSAFE_METHODS:
+        return OwnSessionThrottle(request.app.state.sessionmaker, settings)
     return DatabaseThrottle(session, settings)
 
 

@@ -19,9 +19,10 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Protocol
 
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from service.auth import repository
+from service.db import open_session
 from service.errors import TooManyRequests
 from service.messages import text
 from service.settings import Settings
@@ -120,6 +121,37 @@ class DatabaseThrottle:
         await repository.delete_failures(
             session=self.session, row_ids=reservation.row_ids, keys=clear
         )
+
+
+class OwnSessionThrottle:
+    """The database store for safe (GET) requests: each step commits on a short session of its own.
+
+    A read request's session must not take SQLite's write lock for the whole request, and a read
+    transaction that later writes fails (SQLITE_BUSY) once another connection has committed in
+    between, such as the actor's touch (see ``auth.touch``). So, like the touch, the attempt is
+    written and committed at once; it counts even when the request then fails.
+    """
+
+    def __init__(self, sessionmaker: async_sessionmaker[AsyncSession], settings: Settings) -> None:
+        self.sessionmaker = sessionmaker
+        self.settings = settings
+
+    async def reserve(self, limits: list[Limit], *, now: datetime) -> Reservation:
+        own = await open_session(self.sessionmaker, write=True)
+        try:
+            reservation = await DatabaseThrottle(own, self.settings).reserve(limits, now=now)
+            await own.commit()
+        finally:
+            await own.close()
+        return reservation
+
+    async def forgive(self, reservation: Reservation, *, clear: tuple[str, ...] = ()) -> None:
+        own = await open_session(self.sessionmaker, write=True)
+        try:
+            await DatabaseThrottle(own, self.settings).forgive(reservation, clear=clear)
+            await own.commit()
+        finally:
+            await own.close()
 
 
 def _lock_id(key: str) -> int:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from datetime import datetime, timedelta
 
 from service.demo.geo import distance_km
@@ -10,6 +11,7 @@ from service.demo.seed_orders import HOUR, OrderPlan
 from service.demo.seed_places import jitter
 from service.demo.timing import LOCAL
 from service.demo.world import DemoWorld
+from service.dispatch.disclosure import distance_band
 from service.models import Notification
 from service.vocab import OfferStatus, OrderStatus, Role, VolunteerStatus
 
@@ -106,13 +108,18 @@ def suggestion_for(world: DemoWorld, plan: OrderPlan, asked: set[int]) -> dict:
             outside.append((round(distance, 1), volunteer))
     outside.sort(key=lambda pair: (pair[0], pair[1].id))
     nearest = outside[:3]
-    widen_to = max([order.max_distance_km + 5, *(d for d, _ in nearest)])
+    # Whole kilometres: the radius must not repeat a volunteer's exact distance.
+    widen_to = float(math.ceil(max([order.max_distance_km + 5, *(d for d, _ in nearest)])))
     return {
         "kind": "widen_radius",
         "text": f"截止时仍缺 {order.slots - order.accepted_count} 人；放宽到 {widen_to:.0f} km 可增加候选志愿者",
         "radius_km": widen_to,
         "just_outside": [
-            {"volunteer_id": v.id, "name": world.volunteer_user[v.id].name, "distance_km": d}
+            {
+                "volunteer_id": v.id,
+                "name": world.volunteer_user[v.id].name,
+                "distance_band": distance_band(d).label,
+            }
             for d, v in nearest
         ],
     }

@@ -9,6 +9,7 @@ from service.demo.activities_data import DECLINE_REASONS
 from service.demo.geo import distance_km
 from service.demo.seed_orders import HOUR, OrderPlan
 from service.demo.world import DemoWorld
+from service.dispatch.disclosure import distance_band
 from service.models import Offer, Volunteer
 from service.vocab import DispatchMode, OfferStatus, Role, VolunteerStatus
 
@@ -78,6 +79,9 @@ def rank_candidates(world: DemoWorld, plan: OrderPlan, calendar: Calendar) -> li
         skill_points = len(overlap) / len(wanted)
         near_points = max(0.0, 1 - distance / order.max_distance_km)
         score = 0.5 * skill_points + 0.3 * near_points + 0.2 * world.rng.random()
+        # Others see the distance as a band only (issue #12), never a number to solve for.
+        band = distance_band(distance)
+        shown_near = max(0.0, 1 - band.typical_km / order.max_distance_km)
         if volunteer is world.volunteers[0] and world.rng.random() < 0.5:
             score += 0.5  # the demo volunteer should find offers waiting
         skill_text = "、".join(f"{names[s]} ✓" for s in sorted(overlap)) or "技能不完全匹配"
@@ -92,11 +96,11 @@ def rank_candidates(world: DemoWorld, plan: OrderPlan, calendar: Calendar) -> li
             },
             {
                 "code": "distance",
-                "value": round(near_points, 3),
+                "value": round(shown_near, 2),
                 "weight": 0.3,
-                "detail": {"distance_km": round(distance, 1)},
+                "detail": {"band": band.label},
             },
-            {"code": "explanation", "text": f"{distance:.1f} km · {skill_text}"},
+            {"code": "explanation", "text": f"{band.label} · {skill_text}"},
         ]
         tiers[tier].append(Candidate(volunteer, distance, round(score, 4), parts))
     ranked: list[Candidate] = []

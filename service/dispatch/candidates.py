@@ -10,12 +10,12 @@ from datetime import datetime, timedelta
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from matching.eligibility import check_eligibility
-from matching.explain import explain_zh
 from matching.params import MatchParams
 from matching.ranking import count_candidates_with_relaxation, rank_candidates
 from matching.types import AvailabilityWindow as WindowSnapshot
 from matching.types import Candidate, Commitment, OrderRequest, VolunteerSnapshot
 from service.dispatch import repository as repo
+from service.dispatch.disclosure import public_explanation
 from service.models import Order
 from service.settings import Settings
 
@@ -50,6 +50,7 @@ class OrderDraft:
     slots: int
     max_distance_km: float
     community_id: int | None
+    venue_id: int | None = None  # a saved venue of the community, when the place is one
 
 
 async def draft_of(session: AsyncSession, order: Order) -> OrderDraft:
@@ -66,6 +67,7 @@ async def draft_of(session: AsyncSession, order: Order) -> OrderDraft:
         slots=order.slots,
         max_distance_km=order.max_distance_km,
         community_id=order.community_id,
+        venue_id=order.venue_id,
     )
 
 
@@ -176,9 +178,9 @@ async def ranked_candidates(
 
 
 async def explain(session: AsyncSession, draft: OrderDraft, candidates: list[Candidate]):
-    """(candidate, Chinese one-line explanation) pairs."""
+    """(candidate, Chinese one-line explanation with the distance band) pairs."""
     names = await repo.skill_names(session=session, skill_ids=draft.skill_ids)
-    return [(c, explain_zh(c, names)) for c in candidates]
+    return [(c, public_explanation(c, names)) for c in candidates]
 
 
 async def eligibility_reasons(

@@ -12,10 +12,18 @@ from datetime import timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from matching.params import MatchParams
 from matching.types import Candidate
 from service.auth import repository as auth_repo
 from service.context import ActionContext
-from service.dispatch.candidates import draft_of, explain, ranked_candidates, suggestion_for
+from service.dispatch.candidates import (
+    draft_of,
+    explain,
+    match_params,
+    ranked_candidates,
+    suggestion_for,
+)
+from service.dispatch.disclosure import public_score
 from service.lifecycle.machine import change_offer_status, create_offer, sync_loaded
 from service.localtime import local_text
 from service.messages import text
@@ -32,12 +40,10 @@ def _jsonable(value):
     )
 
 
-def score_parts_of(candidate: Candidate, explanation: str) -> list[dict]:
-    """The stored form of a candidate's score: its parts, then the one-line explanation."""
-    parts = [
-        {"code": p.code, "value": p.value, "weight": p.weight, "detail": dict(p.detail)}
-        for p in candidate.parts
-    ]
+def score_parts_of(candidate: Candidate, explanation: str, params: MatchParams) -> list[dict]:
+    """The stored form of a candidate's score: its public parts (a distance band, rounded
+    values; others read it), then the one-line explanation."""
+    parts = public_score(candidate, params).parts
     return _jsonable([*parts, {"code": "explanation", "text": explanation}])
 
 
@@ -86,6 +92,7 @@ async def top_up_offers(session: AsyncSession, ctx: ActionContext, *, order: Ord
     users = await auth_repo.user_ids_of_volunteers(
         session=session, volunteer_ids=[c.volunteer_id for c in candidates]
     )
+    params = match_params(ctx.settings)
     for candidate, explanation in await explain(session, draft, candidates):
         rank += 1
         offer = await create_offer(
@@ -95,8 +102,8 @@ async def top_up_offers(session: AsyncSession, ctx: ActionContext, *, order: Ord
             volunteer_id=candidate.volunteer_id,
             status=OfferStatus.offered,
             reason=f"第 {rank} 顺位邀请：{explanation}",
-            score=candidate.score,
-            score_parts=score_parts_of(candidate, explanation),
+            score=public_score(candidate, params).score,
+            score_parts=score_parts_of(candidate, explanation, params),
             rank=rank,
             expires_at=expires_at,
         )

@@ -1,10 +1,18 @@
-"""The live candidate preview: how many volunteers could take an order, and the best of them."""
+"""The live candidate preview: how many volunteers could take an order, and the best of them.
+
+No location oracle (issue #12): a preview costs a slot of the person's rate limit, is given only
+for the community's own places, and shows distances as bands with rounded score parts.
+"""
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from matching.geo import geodesic_km
 from matching.ranking import count_candidates_with_relaxation
+from service.auth.throttle import Limit, ThrottleStore, enforce_rate_limit
 from service.context import ActionContext
 from service.dispatch import repository as repo
 from service.dispatch.candidates import (
@@ -17,8 +25,12 @@ from service.dispatch.candidates import (
     suggestion_for,
     volunteer_snapshots,
 )
+from service.dispatch.disclosure import band_radius_km, public_score
+from service.errors import Forbidden
 from service.masking import mask_phone
+from service.messages import text
 from service.models import Order
+from service.orders import repository as orders_repo
 from service.orders import service as orders_service
 from service.orders.geocoding import resolve_place
 from service.orders.schemas import CandidatePublic, PreviewPublic, PreviewRequest, ScorePartPublic
@@ -32,8 +44,65 @@ PART_LABELS = {
 }
 
 
+async def count_preview(throttle: ThrottleStore, ctx: ActionContext) -> None:
+    """Every preview costs one slot of the person's window (429 past the limit)."""
+    limit = Limit(
+        key=f"preview:user:{ctx.actor.user_id}", max_failures=ctx.settings.preview_max_per_window
+    )
+    await enforce_rate_limit(throttle, [limit], now=ctx.now)
+
+
+async def ensure_inside_area(session: AsyncSession, ctx: ActionContext, draft: OrderDraft) -> None:
+    """A preview only for the community's own places: a saved venue, or near its centroid.
+
+    Areas have centroids but no polygons, so "within the community" is a radius
+    (``KEPU_PREVIEW_AREA_RADIUS_KM``) around the community's centroid.
+    """
+    if draft.venue_id is not None:
+        venue = await orders_repo.get_venue(session=session, venue_id=draft.venue_id)
+        if (
+            venue is not None
+            and venue.community_id == draft.community_id
+            and (venue.lat, venue.lng) == (draft.lat, draft.lng)
+        ):
+            return
+    radius = ctx.settings.preview_area_radius_km
+    community = await orders_repo.get_area(session=session, area_id=draft.community_id)
+    if (
+        community is None
+        or geodesic_km(community.lat, community.lng, draft.lat, draft.lng) > radius
+    ):
+        raise Forbidden(
+            text("refusal.preview.outside_area", radius_km=f"{radius:g}"), code="outside_area"
+        )
+
+
+async def preview_form(
+    session: AsyncSession, ctx: ActionContext, data: PreviewRequest, *, throttle: ThrottleStore
+) -> PreviewPublic:
+    """The preview of unsaved form values (rate-limited, inside the community only)."""
+    await count_preview(throttle, ctx)
+    draft = await draft_from_form(session, ctx, data)
+    await ensure_inside_area(session, ctx, draft)
+    return await preview(session, ctx, draft)
+
+
+async def preview_order(
+    session: AsyncSession, ctx: ActionContext, order: Order, *, throttle: ThrottleStore, limit: int
+) -> PreviewPublic:
+    """The preview of a saved order (rate-limited, inside the community only)."""
+    await count_preview(throttle, ctx)
+    draft = await draft_of(session, order)
+    await ensure_inside_area(session, ctx, draft)
+    banded = replace(draft, max_distance_km=band_radius_km(draft.max_distance_km))
+    return await preview(session, ctx, banded, limit=limit)
+
+
 async def draft_from_form(session: AsyncSession, ctx: ActionContext, data: PreviewRequest):
-    """The matching view of unsaved form values (the venue is resolved like on save)."""
+    """The matching view of unsaved form values (the venue is resolved like on save).
+
+    The distance limit is rounded up to a band edge (see ``disclosure.band_radius_km``).
+    """
     await orders_service.managed_community(session, ctx, data.community_id)
     place = await resolve_place(
         session,
@@ -54,15 +123,18 @@ async def draft_from_form(session: AsyncSession, ctx: ActionContext, data: Previ
         ends_at=data.ends_at,
         skill_ids=frozenset(data.skill_ids),
         slots=data.slots,
-        max_distance_km=data.max_distance_km or ctx.settings.default_max_distance_km,
+        max_distance_km=band_radius_km(
+            data.max_distance_km or ctx.settings.default_max_distance_km
+        ),
         community_id=data.community_id,
+        venue_id=place.venue_id,
     )
 
 
 async def preview(
     session: AsyncSession, ctx: ActionContext, draft: OrderDraft, *, limit: int = 10
 ) -> PreviewPublic:
-    """Count and top candidates with score parts; a suggestion when there are none."""
+    """Count and top candidates with banded distances and rounded parts; else a suggestion."""
     volunteers = await volunteer_snapshots(session, draft, now=ctx.now)
     request = await order_request(session, draft)
     count = (
@@ -76,31 +148,30 @@ async def preview(
     people = await repo.names_and_phones(
         session=session, volunteer_ids=[c.volunteer_id for c in top]
     )
-    candidates = [
-        CandidatePublic(
-            volunteer_id=c.volunteer_id,
-            name=people[c.volunteer_id][0],
-            phone_masked=mask_phone(people[c.volunteer_id][1]),
-            distance_km=round(c.distance_km, 2),
-            score=c.score,
-            parts=[
-                ScorePartPublic(
-                    code=p.code,
-                    label=PART_LABELS.get(p.code, p.code),
-                    value=p.value,
-                    weight=p.weight,
-                )
-                for p in c.parts
-            ],
-            explanation=text,
+    params = match_params(ctx.settings)
+    candidates = []
+    for c, explanation in await explain(session, draft, top):
+        shown = public_score(c, params)
+        candidates.append(
+            CandidatePublic(
+                volunteer_id=c.volunteer_id,
+                name=people[c.volunteer_id][0],
+                phone_masked=mask_phone(people[c.volunteer_id][1]),
+                distance_band=shown.band.label,
+                score=shown.score,
+                parts=[
+                    ScorePartPublic(
+                        code=p["code"],
+                        label=PART_LABELS.get(p["code"], p["code"]),
+                        value=p["value"],
+                        weight=p["weight"],
+                    )
+                    for p in shown.parts
+                ],
+                explanation=explanation,
+            )
         )
-        for c, text in await explain(session, draft, top)
-    ]
     suggestion = None
     if count == 0:
         suggestion = await suggestion_for(session, draft, settings=ctx.settings, now=ctx.now)
     return PreviewPublic(count=count, candidates=candidates, suggestion=suggestion)
-
-
-async def preview_order(session: AsyncSession, ctx: ActionContext, order: Order, *, limit: int):
-    return await preview(session, ctx, await draft_of(session, order), limit=limit)

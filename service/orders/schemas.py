@@ -189,20 +189,22 @@ class OrderPublic(BaseModel):
 class ScorePartPublic(BaseModel):
     code: str = Field(description="skill / distance / fairness / reliability / locality")
     label: str = Field(description="中文名称")
-    value: float = Field(description="0–1")
+    value: float = Field(description="0–1，保留两位小数；距离一项按距离区间计算，不是精确距离")
     weight: float
 
 
 class CandidatePublic(BaseModel):
-    """A candidate volunteer: distance only, never the home coordinates or the full phone."""
+    """A candidate volunteer: a distance band only, never a distance, home or full phone."""
 
     volunteer_id: int
     name: str
     phone_masked: str | None = Field(description="脱敏手机号，例如 139****0001")
-    distance_km: float
-    score: float
+    distance_band: str = Field(
+        description="与活动地点的距离区间：1 km 以内、1–3 km、3–5 km、5–10 km 或 10 km 以上"
+    )
+    score: float = Field(description="各项得分（已取整）的加权和，保留两位小数")
     parts: list[ScorePartPublic]
-    explanation: str = Field(description="中文说明，如「2.3 km · 心肺复苏 ✓ · 本月尚未服务」")
+    explanation: str = Field(description="中文说明，如「1–3 km · 心肺复苏 ✓ · 本月尚未服务」")
 
 
 class PreviewPublic(BaseModel):
