@@ -49,12 +49,21 @@ ZH_CN: Mapping[str, str] = {
     "notification.demand_status.merged.body": "与相同需求「{topic}」合并处理。",
     "notification.volunteer_approved.title": "志愿者注册已通过审核",
     "notification.volunteer_approved.body": "您现在可以登录并接收活动邀请了。",
+    # One-time codes texted to a phone, and the answer that says one was sent.
+    "notification.phone_code.register.title": "验证码 {code}，用于志愿者注册",
+    "notification.phone_code.body": "{minutes} 分钟内有效，请勿告诉他人。",
+    "notification.phone_code.taken.title": "有人尝试用您的手机号注册志愿者",
+    "notification.phone_code.taken.body": "您已注册，可直接登录；如非本人操作，请忽略。",
+    "notification.phone_code.sent": (
+        "如果手机号 {phone} 可以使用，验证码已发送，请在 {minutes} 分钟内填写。"
+    ),
     # Texts that notifications and the coordinator's queue carry as their reason.
     "reason.team_declined": "志愿队「{team}」婉拒：{reason}",
     "suggestion.with_reason": "{reason}。建议：{suggestion}",
     # Refusals: ``refusal.<object>.<why>``, the detail of a 4xx problem / error page.
     # Any status machine (service/lifecycle/engine.py); {noun} is the machine's 活动/邀请/点单/….
     "refusal.throttled": "操作过于频繁，请在约 {minutes} 分钟后重试。",
+    "refusal.phone_code.wrong": "验证码错误或已失效，请重新获取。",
     "refusal.transition.illegal": "{noun}当前状态为「{current}」，不能变更为「{target}」。",
     "refusal.transition.lost_race": "{noun}状态刚刚被他人更改，请刷新后重试。",
     "refusal.transition.not_found": "未找到该{noun}。",
