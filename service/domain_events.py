@@ -45,6 +45,16 @@ class VolunteerApproved:
     user_id: int
 
 
+@dataclass(frozen=True)
+class PhoneTextReady:
+    """A short text for a number that may have no account yet (a one-time code, a warning)."""
+
+    phone: str
+    kind: str
+    title: str
+    body: str
+
+
 Handler = Callable[[AsyncSession, ActionContext, Any], Awaitable[None]]
 _handlers: defaultdict[type, list[Handler]] = defaultdict(list)
 

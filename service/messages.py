@@ -49,12 +49,26 @@ ZH_CN: Mapping[str, str] = {
     "notification.demand_status.merged.body": "与相同需求「{topic}」合并处理。",
     "notification.volunteer_approved.title": "志愿者注册已通过审核",
     "notification.volunteer_approved.body": "您现在可以登录并接收活动邀请了。",
+    # One-time codes texted to a phone, and the answer that says one was sent.
+    "notification.phone_code.register.title": "验证码 {code}，用于志愿者注册",
+    "notification.phone_code.upvote.title": "验证码 {code}，用于「我也想要」",
+    "notification.phone_code.body": "{minutes} 分钟内有效，请勿告诉他人。",
+    "notification.phone_code.taken.title": "有人尝试用您的手机号注册志愿者",
+    "notification.phone_code.taken.body": "您已注册，可直接登录；如非本人操作，请忽略。",
+    "notification.phone_code.sent": (
+        "如果手机号 {phone} 可以使用，验证码已发送，请在 {minutes} 分钟内填写。"
+    ),
+    "notification.demand_status.submitted": (
+        "点单已提交，编号 {demand_id}，查询码 {code}。查询码只显示这一次，请记下，"
+        "凭手机号和查询码查询进度。"
+    ),
     # Texts that notifications and the coordinator's queue carry as their reason.
     "reason.team_declined": "志愿队「{team}」婉拒：{reason}",
     "suggestion.with_reason": "{reason}。建议：{suggestion}",
     # Refusals: ``refusal.<object>.<why>``, the detail of a 4xx problem / error page.
     # Any status machine (service/lifecycle/engine.py); {noun} is the machine's 活动/邀请/点单/….
     "refusal.throttled": "操作过于频繁，请在约 {minutes} 分钟后重试。",
+    "refusal.phone_code.wrong": "验证码错误或已失效，请重新获取。",
     "refusal.transition.illegal": "{noun}当前状态为「{current}」，不能变更为「{target}」。",
     "refusal.transition.lost_race": "{noun}状态刚刚被他人更改，请刷新后重试。",
     "refusal.transition.not_found": "未找到该{noun}。",
@@ -143,7 +157,7 @@ ZH_CN: Mapping[str, str] = {
     "refusal.demand.community_required": "请选择一个社区或村。",
     "refusal.demand.not_found": "未找到该点单。",
     "refusal.demand.phone_for_submit": "未登录时请留下手机号，以便查询点单进度。",
-    "refusal.demand.lookup_failed": "未找到该点单，请核对点单编号和手机号。",
+    "refusal.demand.lookup_failed": "未找到该点单，请核对点单编号、手机号和查询码。",
     "refusal.demand.upvote_declined": "该点单未被采纳，不能再点「我也想要」。",
     "refusal.demand.skills_required": "点单未选择技能，请指定活动所需技能。",
     "refusal.demand.merge_into_itself": "不能把点单合并到它自己。",

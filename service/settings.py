@@ -56,6 +56,14 @@ class Settings(BaseSettings):
     password_min_length: Annotated[int, Field(ge=8, le=128)] = 8
     max_body_bytes: Annotated[int, Field(ge=1024)] = 10 * 1024 * 1024
     hsts_seconds: Annotated[int, Field(ge=0)] = 365 * 24 * 3600
+    # One-time codes sent to phones (registration, anonymous votes) and guessable look-ups:
+    # each code lives this long and dies after this many wrong tries; the sliding window of
+    # KEPU_LOGIN_WINDOW_MINUTES limits attempts per target (number, demand) and per IP.
+    phone_code_minutes: Annotated[int, Field(ge=1, le=60)] = 10
+    phone_code_max_attempts: Annotated[int, Field(ge=1, le=20)] = 5
+    phone_target_max_attempts: Annotated[int, Field(ge=1)] = 5
+    phone_ip_max_attempts: Annotated[int, Field(ge=1)] = 30
+    demand_upvote_max_attempts: Annotated[int, Field(ge=1)] = 300  # per demand and window
     # Dispatch
     offer_expiry_minutes: Annotated[int, Field(ge=1)] = 120
     travel_buffer_minutes: Annotated[int, Field(ge=0, le=600)] = 30

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import json
+import re
+
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from service.models import User
@@ -59,3 +62,24 @@ async def staffed_order(session: AsyncSession, *, starts_at, volunteers: int = 2
         people.append((volunteer, bearer(await make_api_token(session, user_id=user.id)), offer))
     await session.commit()
     return community, worker_auth, order, people
+
+
+def texted(caplog) -> list[dict]:
+    """The SMS texts the development log sender wrote (``to`` masked), oldest first.
+
+    Needs ``caplog.set_level(logging.INFO, logger="kepu.notifications")`` before the request.
+    """
+    return [
+        json.loads(record.getMessage().removeprefix("notification "))
+        for record in caplog.records
+        if record.name == "kepu.notifications" and record.getMessage().startswith("notification ")
+    ]
+
+
+def texted_code(caplog) -> str:
+    """The one-time code of the latest text that carried one."""
+    for message in reversed(texted(caplog)):
+        found = re.search(r"验证码 (\d{6})", message.get("text", ""))
+        if found:
+            return found.group(1)
+    raise AssertionError("no code was texted")

@@ -8,15 +8,18 @@ from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from service.auth import policy, repository
+from service.auth import phone_codes, policy, repository
 from service.auth.audit import AuditAction, record, record_action
 from service.auth.passwords import hash_password
+from service.auth.phone_codes import phone_limits
 from service.auth.schemas import GrantIn, UserCreate, UserUpdate, VolunteerRegistration
 from service.auth.service import check_password_strength
+from service.auth.throttle import Limit, ThrottleStore, enforce_rate_limit
 from service.context import ActionContext
-from service.domain_events import VolunteerApproved, publish
-from service.errors import Conflict, Forbidden, InvalidInput, NotFound
+from service.domain_events import PhoneTextReady, VolunteerApproved, publish
+from service.errors import AppError, Conflict, Forbidden, InvalidInput, NotFound
 from service.lifecycle.accounts import change_user_status, change_volunteer_status
+from service.messages import text
 from service.models import Area, User, Volunteer
 from service.settings import Settings
 from service.vocab import AreaLevel, Role, UserStatus, VolunteerStatus
@@ -149,27 +152,93 @@ async def reset_password(
 # ---------------------------------------------------------------- volunteer self-registration
 
 
-async def register_volunteer(
+REGISTER = "register"
+
+
+async def start_registration(
     session: AsyncSession,
+    ctx: ActionContext,
     *,
     data: VolunteerRegistration,
-    now: datetime,
     ip: str | None,
-    settings: Settings,
-) -> tuple[User, Volunteer, Area]:
-    """A pending account and volunteer profile; nothing is usable before approval."""
+    throttle: ThrottleStore,
+) -> None:
+    """Step 1: check the form, then text a code to the number, or tell its owner instead.
+
+    Every refusal comes before the number is looked up and none depends on it being known, and
+    both ways pay the same password hash: the caller answers alike whether or not it is known
+    (no phone oracle). An attempt to register someone's number changes nothing of theirs.
+    """
     if (data.home_lat is None) != (data.home_lng is None):
         raise InvalidInput("家庭位置需要同时提供纬度和经度。", code="half_location")
     area = await repository.area_by_id(session=session, area_id=data.home_community_id)
     if area is None or area.level != AreaLevel.community:
         raise InvalidInput("请选择所在的社区/村。", code="unknown_community")
-    if await repository.user_by_phone(session=session, phone=data.phone):
-        raise Conflict(PHONE_TAKEN, code="phone_taken")
+    settings = ctx.settings
     check_password_strength(data.password, settings, phone=data.phone)
+    await enforce_rate_limit(
+        throttle, phone_limits(settings, scope=REGISTER, target=data.phone, ip=ip), now=ctx.now
+    )
+    password_hash = await hash_password(data.password)
+    if await repository.user_by_phone(session=session, phone=data.phone):
+        message = PhoneTextReady(
+            phone=data.phone, kind="registration_attempt",
+            title=text("notification.phone_code.taken.title"),
+            body=text("notification.phone_code.taken.body"),
+        )  # fmt: skip
+    else:
+        code = await phone_codes.issue(
+            session, settings=settings, now=ctx.now, purpose=REGISTER, phone=data.phone,
+            payload={**data.model_dump(exclude={"password"}), "password_hash": password_hash},
+        )  # fmt: skip
+        message = PhoneTextReady(
+            phone=data.phone, kind="phone_code",
+            title=text("notification.phone_code.register.title", code=code),
+            body=text("notification.phone_code.body", minutes=settings.phone_code_minutes),
+        )  # fmt: skip
+    await publish(session, ctx, message)
+
+
+async def confirm_registration(
+    session: AsyncSession,
+    *,
+    phone: str,
+    code: str,
+    now: datetime,
+    ip: str | None,
+    settings: Settings,
+    throttle: ThrottleStore,
+) -> tuple[User, Volunteer, Area] | AppError:
+    """Step 2: the texted code creates the pending account and volunteer profile.
+
+    A wrong code is returned, not raised: its counted try must be committed.
+    """
+    if ip:
+        await enforce_rate_limit(
+            throttle, [Limit(f"{REGISTER}-ip:{ip[:64]}", settings.phone_ip_max_attempts)], now=now
+        )
+    form = await phone_codes.confirm(
+        session, settings=settings, now=now, purpose=REGISTER, phone=phone, code=code
+    )
+    if form is None:
+        return InvalidInput(text("refusal.phone_code.wrong"), code="wrong_code", field="code")
+    # Only the holder of the number gets here, so saying it is taken reveals nothing new.
+    if await repository.user_by_phone(session=session, phone=phone):
+        raise Conflict(PHONE_TAKEN, code="phone_taken")
+    area = await repository.area_by_id(session=session, area_id=form["home_community_id"])
+    if area is None or area.level != AreaLevel.community:
+        raise InvalidInput("请选择所在的社区/村。", code="unknown_community")
+    return await _create_pending_volunteer(session, form=form, area=area, now=now, ip=ip)
+
+
+async def _create_pending_volunteer(
+    session: AsyncSession, *, form: dict, area: Area, now: datetime, ip: str | None
+) -> tuple[User, Volunteer, Area]:
+    """A pending account and volunteer profile; nothing is usable before approval."""
     user = User(
-        phone=data.phone,
-        name=data.name,
-        password_hash=await hash_password(data.password),
+        phone=form["phone"],
+        name=form["name"],
+        password_hash=form["password_hash"],
         status=UserStatus.pending,
         created_at=now,
     )
@@ -182,10 +251,10 @@ async def register_volunteer(
         user_id=user.id,
         home_area_id=area.id,
         # Without an exact home the community centroid stands in (distances stay meaningful).
-        home_lat=data.home_lat if data.home_lat is not None else area.lat,
-        home_lng=data.home_lng if data.home_lng is not None else area.lng,
-        radius_km=data.radius_km,
-        bio=data.bio,
+        home_lat=form["home_lat"] if form["home_lat"] is not None else area.lat,
+        home_lng=form["home_lng"] if form["home_lng"] is not None else area.lng,
+        radius_km=form["radius_km"],
+        bio=form["bio"],
         status=VolunteerStatus.pending,
         created_at=now,
     )

@@ -20,6 +20,7 @@ from service.models import (
     LoginFailure,
     Offer,
     Order,
+    PhoneCode,
     RoleAssignment,
     Team,
     User,
@@ -419,3 +420,39 @@ async def delete_failures(
     await session.execute(sa.delete(LoginFailure).where(LoginFailure.id.in_(row_ids)))
     if keys:
         await session.execute(sa.delete(LoginFailure).where(LoginFailure.key.in_(keys)))
+
+
+async def replace_phone_code(*, session: AsyncSession, code: PhoneCode, now: datetime) -> None:
+    """Store ``code`` as the only live one for its purpose and number; expired codes go too."""
+    await session.execute(
+        sa.delete(PhoneCode).where(
+            sa.or_(
+                PhoneCode.expires_at <= now,
+                sa.and_(PhoneCode.purpose == code.purpose, PhoneCode.phone_key == code.phone_key),
+            )
+        )
+    )
+    session.add(code)
+    await session.flush()
+
+
+async def live_phone_code(
+    *, session: AsyncSession, purpose: str, phone_key: str, now: datetime
+) -> PhoneCode | None:
+    """The unexpired code for this purpose and number, locked (tries are counted on it)."""
+    return await session.scalar(
+        sa.select(PhoneCode)
+        .where(
+            PhoneCode.purpose == purpose,
+            PhoneCode.phone_key == phone_key,
+            PhoneCode.expires_at > now,
+        )
+        .order_by(PhoneCode.id.desc())
+        .limit(1)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+
+
+async def delete_phone_code(*, session: AsyncSession, code_id: int) -> None:
+    await session.execute(sa.delete(PhoneCode).where(PhoneCode.id == code_id))

@@ -12,11 +12,13 @@ from service.auth import accounts, personal_data, repository, service
 from service.auth.access import AUTHENTICATED, PUBLIC, requires
 from service.auth.dependencies import ContextDep, ThrottleDep, client_ip
 from service.auth.schemas import (
+    CodeSent,
     LoginRequest,
     MePublic,
     PasswordChange,
     PhoneRevealed,
     PhoneRevealRequest,
+    RegistrationConfirm,
     RegistrationPublic,
     SessionPublic,
     TokenCreate,
@@ -24,8 +26,9 @@ from service.auth.schemas import (
     TokenPublic,
     VolunteerRegistration,
 )
-from service.auth.views import me_public
+from service.auth.views import code_sent, me_public
 from service.auth.web import clear_session_cookie, login_from_request, set_session_cookie
+from service.errors import AppError
 from service.masking import mask_phone
 from service.vocab import Role
 from service.web.deps import ClockDep, SessionDep
@@ -161,8 +164,8 @@ def _registration(row: dict) -> RegistrationPublic:
 
 @router.post(
     "/volunteers/register",
-    response_model=RegistrationPublic,
-    status_code=status.HTTP_201_CREATED,
+    response_model=CodeSent,
+    status_code=status.HTTP_202_ACCEPTED,
     name="api_register",
 )
 async def register(
@@ -170,16 +173,46 @@ async def register(
     request: Request,
     actor: Public,
     session: SessionDep,
-    clock: ClockDep,
+    ctx: ContextDep,
+    throttle: ThrottleDep,
 ):
-    """Self-registration: the account waits for a coordinator of the home area."""
-    user, volunteer, area = await accounts.register_volunteer(
+    """Self-registration, step 1: a code is texted to the number (its owner, if it already has
+    an account, is told instead). The answer is the same either way."""
+    await accounts.start_registration(
+        session, ctx, data=body, ip=client_ip(request), throttle=throttle
+    )
+    return code_sent(ctx.settings, body.phone)
+
+
+@router.post(
+    "/volunteers/register/confirm",
+    response_model=RegistrationPublic,
+    status_code=status.HTTP_201_CREATED,
+    name="api_register_confirm",
+)
+async def confirm_registration(
+    body: RegistrationConfirm,
+    request: Request,
+    actor: Public,
+    session: SessionDep,
+    clock: ClockDep,
+    throttle: ThrottleDep,
+):
+    """Self-registration, step 2: the texted code creates the account, which then waits for a
+    coordinator of the home area."""
+    result = await accounts.confirm_registration(
         session,
-        data=body,
+        phone=body.phone,
+        code=body.code,
         now=clock.now(),
         ip=client_ip(request),
         settings=request.app.state.settings,
+        throttle=throttle,
     )
+    if isinstance(result, AppError):
+        # Returned, not raised: the wrong try counted on the code must be committed.
+        return app_error_response(request, result)
+    user, volunteer, area = result
     return _registration(
         {
             "volunteer_id": volunteer.id,

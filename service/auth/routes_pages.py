@@ -11,8 +11,13 @@ from service.actor import Actor
 from service.auth import accounts, personal_data, repository, service
 from service.auth.access import AUTHENTICATED, PUBLIC, requires
 from service.auth.dependencies import ContextDep, ThrottleDep, client_ip
-from service.auth.schemas import LoginRequest, PasswordChange, VolunteerRegistration
-from service.auth.views import me_public
+from service.auth.schemas import (
+    LoginRequest,
+    PasswordChange,
+    RegistrationConfirm,
+    VolunteerRegistration,
+)
+from service.auth.views import code_sent, me_public
 from service.auth.web import (
     clear_session_cookie,
     form_errors,
@@ -106,8 +111,10 @@ async def _register_context(request, session, form: dict, errors: dict) -> dict:
 
 
 @router.post("/register", name="register_submit")
-async def register_submit(request: Request, actor: Public, session: SessionDep, clock: ClockDep):
-    """Create the pending account; errors are shown next to their fields."""
+async def register_submit(
+    request: Request, actor: Public, session: SessionDep, ctx: ContextDep, throttle: ThrottleDep
+):
+    """Step 1: check the form and text a code; errors are shown next to their fields."""
     fields = form_fields(await request.form())
     fields.pop("csrf_token", None)
     form = {
@@ -118,21 +125,60 @@ async def register_submit(request: Request, actor: Public, session: SessionDep, 
         data = VolunteerRegistration.model_validate(
             {**{k: v for k, v in fields.items() if v != "" or k == "bio"}}
         )
-        user, _volunteer, _area = await accounts.register_volunteer(
-            session,
-            data=data,
-            now=clock.now(),
-            ip=client_ip(request),
-            settings=request.app.state.settings,
+        await accounts.start_registration(
+            session, ctx, data=data, ip=client_ip(request), throttle=throttle
         )
     except ValidationError as error:
         context = await _register_context(request, session, form, form_errors(error))
         return render(request, "auth/register.html", context, status_code=422)
     except AppError as error:
-        field = "phone" if error.code == "phone_taken" else "password"
-        field = "home_community_id" if error.code == "unknown_community" else field
+        field = "home_community_id" if error.code == "unknown_community" else "password"
+        field = "phone" if error.code == "too_many_requests" else field
         context = await _register_context(request, session, form, {field: error.detail})
-        return render(request, "auth/register.html", context, status_code=error.status_code)
+        response = render(request, "auth/register.html", context, status_code=error.status_code)
+        response.headers.update(retry_after_headers(error) or {})
+        return response
+    return _code_page(request, data.phone, status_code=202)
+
+
+def _code_page(request: Request, phone: str, *, status_code: int, error: str | None = None):
+    sent = code_sent(request.app.state.settings, phone)
+    context = {"phone": phone, "message": sent.message, "error": error}
+    return render(request, "auth/register_code.html", context, status_code=status_code)
+
+
+@router.post("/register/confirm", name="register_confirm")
+async def register_confirm(
+    request: Request, actor: Public, session: SessionDep, clock: ClockDep, throttle: ThrottleDep
+):
+    """Step 2: the texted code creates the pending account."""
+    fields = form_fields(await request.form())
+    try:
+        data = RegistrationConfirm(phone=fields.get("phone", ""), code=fields.get("code", ""))
+    except ValidationError as error:
+        phone = fields.get("phone", "")
+        if "phone" in form_errors(error):
+            return redirect(request, str(request.url_for("register_form").path))
+        return _code_page(request, phone, status_code=422, error=form_errors(error)["code"])
+    try:
+        result = await accounts.confirm_registration(
+            session,
+            phone=data.phone,
+            code=data.code,
+            now=clock.now(),
+            ip=client_ip(request),
+            settings=request.app.state.settings,
+            throttle=throttle,
+        )
+    except AppError as error:
+        response = _code_page(
+            request, data.phone, status_code=error.status_code, error=error.detail
+        )
+        response.headers.update(retry_after_headers(error) or {})
+        return response
+    if isinstance(result, AppError):  # rendered, not raised: the counted try must be committed
+        return _code_page(request, data.phone, status_code=result.status_code, error=result.detail)
+    user, _volunteer, _area = result
     return render(
         request, "auth/registered.html", {"name": user.name, "phone": user.phone}, status_code=201
     )

@@ -5,7 +5,8 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, WithJsonSchema
+from pydantic_core import PydanticCustomError
 
 from service.schemas_common import MAX_ID, Name, Password, PhoneNumber, Text
 from service.vocab import Role, UserStatus
@@ -15,6 +16,25 @@ Id = Annotated[int, Field(ge=1, le=MAX_ID)]
 
 class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid")
+
+
+def DigitCode(length: int):  # a type-like name: used in annotations
+    """A code of ``length`` digits as texted or shown (spaces people type are dropped)."""
+
+    def check(value: str) -> str:
+        if len(value) != length or not value.isascii() or not value.isdigit():
+            raise PydanticCustomError("code", "请输入 {length} 位数字验证码", {"length": length})
+        return value
+
+    return Annotated[
+        str,
+        BeforeValidator(lambda v: v.replace(" ", "") if isinstance(v, str) else v),
+        AfterValidator(check),
+        WithJsonSchema({"type": "string", "pattern": f"^[0-9]{{{length}}}$"}),
+    ]
+
+
+PHONE_CODE_LENGTH = 6
 
 
 # ---------------------------------------------------------------- sessions and tokens
@@ -148,6 +168,21 @@ class VolunteerRegistration(Strict):
     home_lng: Annotated[float, Field(ge=-180, le=180, allow_inf_nan=False)] | None = None
     radius_km: Annotated[float, Field(gt=0, le=200, allow_inf_nan=False)] = 5.0
     bio: Text(500) = ""
+
+
+class RegistrationConfirm(Strict):
+    """Step 2 of self-registration: the code texted to the number of step 1."""
+
+    phone: PhoneNumber
+    code: DigitCode(PHONE_CODE_LENGTH)
+
+
+class CodeSent(BaseModel):
+    """The same answer whether or not the number is known (no phone oracle)."""
+
+    message: str = Field(description="给申请人的提示")
+    phone_masked: str
+    expires_in_minutes: int
 
 
 class RegistrationPublic(BaseModel):

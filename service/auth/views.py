@@ -7,9 +7,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from service.actor import Actor
 from service.auth import repository
 from service.auth.audit import AUDIT_LABELS
-from service.auth.schemas import AuditEntryPublic, GrantPublic, MePublic, UserPublic
+from service.auth.schemas import AuditEntryPublic, CodeSent, GrantPublic, MePublic, UserPublic
 from service.masking import mask_phone
+from service.messages import text
 from service.models import AuditEntry, User
+from service.settings import Settings
 from service.vocab import ROLE_LABELS, Role
 
 
@@ -59,4 +61,15 @@ def audit_public(entry: AuditEntry) -> AuditEntryPublic:
         target_user_id=entry.target_user_id,
         ip=entry.ip,
         detail=entry.detail,
+    )
+
+
+def code_sent(settings: Settings, phone: str) -> CodeSent:
+    """The one answer to step 1, known number or not."""
+    minutes = settings.phone_code_minutes
+    masked = mask_phone(phone)
+    return CodeSent(
+        message=text("notification.phone_code.sent", phone=masked, minutes=minutes),
+        phone_masked=masked,
+        expires_in_minutes=minutes,
     )

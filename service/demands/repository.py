@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from service.models import Area, Demand, DemandUpvote, Order
+from service.models import Area, Demand, DemandUpvote, Order, User
 from service.vocab import DemandStatus
 
 
@@ -132,3 +132,18 @@ async def voter_keys(*, session: AsyncSession, demand_id: int) -> list[str]:
         sa.select(DemandUpvote.voter_key).where(DemandUpvote.demand_id == demand_id)
     )
     return list(rows.all())
+
+
+async def has_upvote(*, session: AsyncSession, demand_id: int, voter_keys: Sequence[str]) -> bool:
+    if not voter_keys:
+        return False
+    found = await session.scalar(
+        sa.select(DemandUpvote.id)
+        .where(DemandUpvote.demand_id == demand_id, DemandUpvote.voter_key.in_(list(voter_keys)))
+        .limit(1)
+    )
+    return found is not None
+
+
+async def user_phone(*, session: AsyncSession, user_id: int) -> str | None:
+    return await session.scalar(sa.select(User.phone).where(User.id == user_id))

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends, Query, status
-from pydantic import BaseModel
+from fastapi import APIRouter, Depends, Query, Request, status
+from fastapi.responses import JSONResponse
 
 from service.actor import Actor
 from service.auth.access import PUBLIC, requires
-from service.auth.dependencies import ContextDep
+from service.auth.dependencies import ContextDep, ThrottleDep, client_ip
+from service.auth.schemas import CodeSent
+from service.auth.views import code_sent
 from service.demands import presenters, service
 from service.demands.repository import DemandFilters
 from service.demands.schemas import (
@@ -22,12 +24,16 @@ from service.demands.schemas import (
     DemandPublic,
     DemandSubmitted,
     MergeDemand,
+    ProgressLookup,
     UpvoteRequest,
     UpvoteResult,
 )
-from service.schemas_common import MAX_ID, PhoneNumber, Text
+from service.errors import AppError
+from service.messages import text
+from service.schemas_common import MAX_ID, Text
 from service.vocab import DemandStatus, Role, TargetGroup
 from service.web.deps import SessionDep
+from service.web.errors import app_error_response
 from service.web.pagination import Page, PageDep
 from service.web.params import IdPath
 
@@ -68,11 +74,13 @@ FiltersDep = Annotated[DemandFilters, Depends(_filters)]
 async def submit_demand(
     body: DemandCreate, session: SessionDep, ctx: ContextDep, actor: Anyone
 ) -> DemandSubmitted:
-    """A resident (or a worker on their behalf) asks for an activity."""
-    demand = await service.submit(session, ctx, data=body)
+    """A resident (or a worker on their behalf) asks for an activity; the follow-up code is
+    shown only in this answer."""
+    demand, code = await service.submit(session, ctx, data=body)
     return DemandSubmitted(
         demand=presenters.public(demand),
-        message=f"点单已提交，编号 {demand.id}。可凭编号和手机号查询进度。",
+        follow_up_code=code,
+        message=text("notification.demand_status.submitted", demand_id=demand.id, code=code),
     )
 
 
@@ -120,29 +128,54 @@ async def get_demand(demand_id: IdPath, session: SessionDep, actor: Anyone) -> D
     return presenters.public(demand, orders.get(demand.id))
 
 
-class ProgressLookup(BaseModel):
-    phone: PhoneNumber
-
-
-@router.post("/{demand_id}/lookup", summary="凭手机号查询点单进度")
+@router.post("/{demand_id}/lookup", summary="凭手机号和查询码查询点单进度")
 async def look_up_progress(
-    demand_id: IdPath, body: ProgressLookup, session: SessionDep, actor: Anyone
+    demand_id: IdPath,
+    body: ProgressLookup,
+    request: Request,
+    session: SessionDep,
+    ctx: ContextDep,
+    throttle: ThrottleDep,
+    actor: Anyone,
 ) -> DemandProgress:
-    """The submitter sees the status and, if declined, the reason (phone in the body, not the URL)."""
-    demand = await service.progress(session, demand_id=demand_id, phone=body.phone)
+    """The submitter sees the status and, if declined, the reason (phone and code in the body).
+    Without the right pair the answer is the same 404, whether or not the phone is known."""
+    demand = await service.progress(
+        session, ctx, demand_id=demand_id, phone=body.phone, code=body.code,
+        ip=client_ip(request), throttle=throttle,
+    )  # fmt: skip
+    if isinstance(demand, AppError):  # returned, not raised: the counted try is committed
+        return app_error_response(request, demand)
     orders = await service.orders_for(session, [demand])
     return presenters.progress(demand, orders.get(demand.id))
 
 
-@router.post("/{demand_id}/upvotes", summary="我也想要")
+@router.post(
+    "/{demand_id}/upvotes",
+    summary="我也想要",
+    responses={202: {"model": CodeSent, "description": "未登录：验证码已发送"}},
+)
 async def upvote_demand(
-    demand_id: IdPath, body: UpvoteRequest, session: SessionDep, ctx: ContextDep, actor: Anyone
+    demand_id: IdPath,
+    body: UpvoteRequest,
+    request: Request,
+    session: SessionDep,
+    ctx: ContextDep,
+    throttle: ThrottleDep,
+    actor: Anyone,
 ) -> UpvoteResult:
-    """Counted once per person; voting again answers 200 with ``counted: false``."""
-    counted_on, upvotes, counted = await service.upvote(
-        session, ctx, demand_id=demand_id, phone=body.phone
-    )
-    return UpvoteResult(demand_id=counted_on, upvotes=upvotes, counted=counted)
+    """Counted once per person; voting again answers 200 with ``counted: false``. Anonymous:
+    the phone alone texts a code (202), the phone with the code casts the vote."""
+    result = await service.upvote(
+        session, ctx, demand_id=demand_id, phone=body.phone, code=body.code,
+        ip=client_ip(request), throttle=throttle,
+    )  # fmt: skip
+    if isinstance(result, AppError):  # returned, not raised: the counted try is committed
+        return app_error_response(request, result)
+    if result is None:
+        sent = code_sent(ctx.settings, body.phone or "")
+        return JSONResponse(sent.model_dump(), status_code=status.HTTP_202_ACCEPTED)
+    return UpvoteResult(demand_id=result.demand_id, upvotes=result.upvotes, counted=result.counted)
 
 
 @router.post("/{demand_id}/adopt", status_code=status.HTTP_201_CREATED, summary="采纳点单")

@@ -7,10 +7,12 @@ from typing import Annotated
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
 
+from service.auth.schemas import PHONE_CODE_LENGTH, DigitCode
 from service.schemas_common import MAX_ID, PhoneNumber, Text
 from service.vocab import DemandStatus, TargetGroup
 
 Id = Annotated[int, Field(ge=1, le=MAX_ID)]
+FOLLOW_UP_CODE_LENGTH = 8
 
 
 class DemandBase(BaseModel):
@@ -88,7 +90,15 @@ class DemandForWorker(DemandPublic):
 
 class DemandSubmitted(BaseModel):
     demand: DemandPublic
+    follow_up_code: str = Field(description="查询码：只显示这一次，凭手机号和查询码查询进度")
     message: str = Field(description="给提交人的提示")
+
+
+class ProgressLookup(BaseModel):
+    """Both the contact phone and the follow-up code given at submission."""
+
+    phone: PhoneNumber
+    code: DigitCode(FOLLOW_UP_CODE_LENGTH) = Field(description="提交点单时显示的查询码")
 
 
 class DemandProgress(BaseModel):
@@ -107,9 +117,13 @@ class DemandProgress(BaseModel):
 
 
 class UpvoteRequest(BaseModel):
-    """「我也想要」: a logged-in user needs nothing; an anonymous resident gives a phone."""
+    """「我也想要」: a logged-in user needs nothing; an anonymous resident gives a phone, is
+    texted a code, and sends the phone again with the code."""
 
     phone: PhoneNumber | None = Field(default=None, description="未登录时必填：每个手机号只计一次")
+    code: DigitCode(PHONE_CODE_LENGTH) | None = Field(
+        default=None, description="未登录时：短信收到的验证码（不填则发送验证码）"
+    )
 
     model_config = ConfigDict(json_schema_extra={"examples": [{"phone": "13912345678"}]})
 

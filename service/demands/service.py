@@ -4,17 +4,23 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import secrets
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from pydantic import ValidationError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from service.auth import phone_codes
+from service.auth.phone_codes import phone_limits
+from service.auth.throttle import Limit, ThrottleStore, enforce_rate_limit
 from service.context import ActionContext
 from service.demands import repository
 from service.demands.repository import DemandFilters
-from service.demands.schemas import AdoptDemand, DemandCreate
+from service.demands.schemas import FOLLOW_UP_CODE_LENGTH, AdoptDemand, DemandCreate
 from service.demands.scope import ensure_manages_community
-from service.errors import Conflict, InvalidInput, NotFound
+from service.domain_events import PhoneTextReady, publish
+from service.errors import AppError, Conflict, InvalidInput, NotFound
 from service.lifecycle.demands import change_demand_status
 from service.lifecycle.machine import record_event
 from service.messages import text
@@ -22,18 +28,19 @@ from service.models import Area, Demand, Order
 from service.notifications.outbox import notify
 from service.orders import service as orders_service
 from service.orders.schemas import OrderCreate
+from service.tokens import keyed_hash
 from service.vocab import AreaLevel, DemandStatus, Role
 
 DEFAULT_LEAD_DAYS = 7  # an adopted demand with no preferred time is drafted a week ahead
 DEFAULT_HOURS = 2
 
 
-def voter_key(ctx: ActionContext, phone: str | None) -> str:
-    """One vote per person: the user id, or a keyed hash of the phone (the number is not stored)."""
-    if ctx.actor.user_id is not None:
-        return f"u:{ctx.actor.user_id}"
-    if not phone:
-        raise InvalidInput(text("refusal.demand.phone_for_upvote"))
+def person_key(ctx: ActionContext, phone: str) -> str:
+    """One vote per person: a keyed hash of the phone (the number is not stored).
+
+    Logged-in users vote under their account's phone too, so voting logged in and then
+    anonymously with the same number counts once.
+    """
     return "p:" + phone_digest(ctx, phone)
 
 
@@ -56,8 +63,14 @@ async def _demand(session: AsyncSession, demand_id: int, *, lock: bool = False) 
     return demand
 
 
-async def submit(session: AsyncSession, ctx: ActionContext, *, data: DemandCreate) -> Demand:
-    """Record a new demand; anonymous residents must leave a phone to follow it up."""
+async def submit(
+    session: AsyncSession, ctx: ActionContext, *, data: DemandCreate
+) -> tuple[Demand, str]:
+    """Record a new demand; (demand, follow-up code): the code is shown once, stored hashed.
+
+    Anonymous residents must leave a phone; the phone *and* the code are needed to follow the
+    demand up, so a number seen in a worker's inbox is not enough.
+    """
     if ctx.actor.is_anonymous and not data.contact_phone:
         raise InvalidInput(text("refusal.demand.phone_for_submit"), field="contact_phone")
     await _community(session, data.community_id)
@@ -83,7 +96,14 @@ async def submit(session: AsyncSession, ctx: ActionContext, *, data: DemandCreat
         # An anonymous resident is not "the system": say who it was.
         role=Role.resident.value if ctx.actor.is_anonymous else None,
     )
-    return demand
+    code = f"{secrets.randbelow(10**FOLLOW_UP_CODE_LENGTH):0{FOLLOW_UP_CODE_LENGTH}d}"
+    demand.follow_up_code_hash = _follow_up_hash(ctx, demand.id, code)
+    await session.flush()
+    return demand, code
+
+
+def _follow_up_hash(ctx: ActionContext, demand_id: int, code: str) -> str:
+    return keyed_hash(ctx.settings.secret_key, f"follow-up:{demand_id}:{code}")
 
 
 async def public_page(
@@ -125,25 +145,92 @@ async def get(session: AsyncSession, *, demand_id: int) -> Demand:
     return await _demand(session, demand_id)
 
 
-async def progress(session: AsyncSession, *, demand_id: int, phone: str) -> Demand:
-    """The demand, if ``phone`` is its contact number; otherwise the same "not found" answer."""
+async def progress(
+    session: AsyncSession,
+    ctx: ActionContext,
+    *,
+    demand_id: int,
+    phone: str,
+    code: str,
+    ip: str | None,
+    throttle: ThrottleStore,
+) -> Demand | AppError:
+    """The demand, if ``phone`` is its contact number and ``code`` its follow-up code.
+
+    Any other combination (no such demand, wrong phone, wrong code) gets one and the same
+    "not found", and every try counts per IP, per demand and per phone: returned, not raised,
+    so the counts are committed.
+    """
+    limits = phone_limits(ctx.settings, scope="lookup", target=f"demand:{demand_id}", ip=ip)
+    limits += phone_limits(ctx.settings, scope="lookup", target=f"phone:{phone}", ip=None)
+    await enforce_rate_limit(throttle, limits, now=ctx.now)
     demand = await repository.get(session=session, demand_id=demand_id)
-    if demand is None or not demand.contact_phone or demand.contact_phone != phone:
-        raise NotFound(text("refusal.demand.lookup_failed"))
+    expected = demand.follow_up_code_hash if demand else None
+    code_ok = hmac.compare_digest(expected or "", _follow_up_hash(ctx, demand_id, code))
+    phone_ok = bool(demand and demand.contact_phone) and hmac.compare_digest(
+        demand.contact_phone.encode(), phone.encode()
+    )
+    if not (expected and code_ok and phone_ok):
+        return NotFound(text("refusal.demand.lookup_failed"))
     return demand
 
 
+@dataclass(frozen=True)
+class Upvoted:
+    demand_id: int  # the demand counted on (the target of a merged one)
+    upvotes: int
+    counted: bool
+
+
 async def upvote(
-    session: AsyncSession, ctx: ActionContext, *, demand_id: int, phone: str | None
-) -> tuple[int, int, bool]:
-    """「我也想要」: (demand id counted on, upvotes, counted now); a second vote changes nothing."""
-    key = voter_key(ctx, phone)
+    session: AsyncSession,
+    ctx: ActionContext,
+    *,
+    demand_id: int,
+    phone: str | None,
+    code: str | None,
+    ip: str | None,
+    throttle: ThrottleStore,
+) -> Upvoted | AppError | None:
+    """「我也想要」: one vote per person, counted on the demand (or the one it was merged into).
+
+    Only votes from a number its holder proved count: a logged-in user's account phone, or an
+    anonymous phone confirmed by a texted one-time code (None: the code was sent; an AppError:
+    a wrong code, returned so its counted try is committed). Made-up numbers cannot vote, and
+    a user and an anonymous vote with the same phone are one person. Every attempt counts per
+    IP and per demand.
+    """
+    limits = [Limit(f"vote:demand:{demand_id}", ctx.settings.demand_upvote_max_attempts)]
+    if ip:
+        limits.append(Limit(f"vote-ip:{ip[:64]}", ctx.settings.phone_ip_max_attempts))
+    await enforce_rate_limit(throttle, limits, now=ctx.now)
+    if ctx.actor.is_anonymous and not phone:
+        raise InvalidInput(text("refusal.demand.phone_for_upvote"), field="phone")
     demand = await _demand(session, demand_id)
     if demand.status == DemandStatus.merged and demand.merged_into_id:
         demand = await _demand(session, demand.merged_into_id)
     if demand.status == DemandStatus.declined:
         raise Conflict(text("refusal.demand.upvote_declined"), code="demand_declined")
-    counted = await repository.add_upvote(
+    if ctx.actor.is_anonymous:
+        purpose = f"upvote:{demand.id}"
+        if code is None:
+            await _text_vote_code(
+                session, ctx, purpose=purpose, phone=phone, ip=ip, throttle=throttle
+            )
+            return None
+        confirmed = await phone_codes.confirm(
+            session, settings=ctx.settings, now=ctx.now, purpose=purpose, phone=phone, code=code
+        )
+        if confirmed is None:
+            return InvalidInput(text("refusal.phone_code.wrong"), code="wrong_code", field="code")
+        key = person_key(ctx, phone)
+    else:
+        key = person_key(ctx, ctx.actor.phone) if ctx.actor.phone else f"u:{ctx.actor.user_id}"
+    # Votes recorded under the account id (before votes were keyed by phone) still count once.
+    legacy = [f"u:{ctx.actor.user_id}"] if ctx.actor.user_id is not None else []
+    counted = not await repository.has_upvote(
+        session=session, demand_id=demand.id, voter_keys=legacy
+    ) and await repository.add_upvote(
         session=session, demand_id=demand.id, voter_key=key, now=ctx.now
     )
     total = (
@@ -151,7 +238,32 @@ async def upvote(
         if counted
         else demand.upvotes
     )
-    return demand.id, total, counted
+    return Upvoted(demand_id=demand.id, upvotes=total, counted=counted)
+
+
+async def _text_vote_code(
+    session: AsyncSession,
+    ctx: ActionContext,
+    *,
+    purpose: str,
+    phone: str,
+    ip: str | None,
+    throttle: ThrottleStore,
+) -> None:
+    """Text a one-time code to ``phone`` (sends count per number and per IP)."""
+    await enforce_rate_limit(
+        throttle, phone_limits(ctx.settings, scope="vote-code", target=phone, ip=ip), now=ctx.now
+    )
+    code = await phone_codes.issue(
+        session, settings=ctx.settings, now=ctx.now, purpose=purpose, phone=phone
+    )
+    await publish(
+        session, ctx, PhoneTextReady(
+            phone=phone, kind="phone_code",
+            title=text("notification.phone_code.upvote.title", code=code),
+            body=text("notification.phone_code.body", minutes=ctx.settings.phone_code_minutes),
+        ),
+    )  # fmt: skip
 
 
 async def _change(
@@ -291,7 +403,7 @@ async def merge(
     )
     # Everyone who wanted the duplicate (its submitter included) now wants the target.
     keys = await repository.voter_keys(session=session, demand_id=demand.id)
-    submitter = _submitter_key(ctx, demand)
+    submitter = await _submitter_key(session, ctx, demand)
     for key in [*keys, *([submitter] if submitter else [])]:
         await repository.add_upvote(
             session=session, demand_id=target.id, voter_key=key, now=ctx.now
@@ -307,9 +419,11 @@ async def merge(
     return demand
 
 
-def _submitter_key(ctx: ActionContext, demand: Demand) -> str | None:
+async def _submitter_key(session: AsyncSession, ctx: ActionContext, demand: Demand) -> str | None:
+    """The submitter as a voter: their account's phone, else the contact phone they left."""
     if demand.submitter_user_id is not None:
-        return f"u:{demand.submitter_user_id}"
+        phone = await repository.user_phone(session=session, user_id=demand.submitter_user_id)
+        return person_key(ctx, phone) if phone else f"u:{demand.submitter_user_id}"
     if demand.contact_phone:
-        return "p:" + phone_digest(ctx, demand.contact_phone)
+        return person_key(ctx, demand.contact_phone)
     return None

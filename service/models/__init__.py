@@ -11,6 +11,7 @@ from service.models.users import (
     AuditEntry,
     AuthSession,
     LoginFailure,
+    PhoneCode,
     RoleAssignment,
     User,
 )
@@ -39,6 +40,7 @@ __all__ = [
     "Offer",
     "Order",
     "OrderSkill",
+    "PhoneCode",
     "RatingCode",
     "RoleAssignment",
     "ServiceRecord",

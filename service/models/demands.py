@@ -38,6 +38,8 @@ class Demand(SQLModel, table=True):
     # Erased (set NULL) after the retention period; statistics do not need it.
     contact_phone: str | None = Field(default=None, max_length=11)
     submitter_user_id: int | None = Field(default=None, foreign_key="users.id")
+    # Keyed hash of the follow-up code shown once at submission (lookup needs phone + code).
+    follow_up_code_hash: str | None = Field(default=None, max_length=64)
     status: str = Field(default=DemandStatus.new, max_length=16)
     decline_reason: str | None = Field(default=None, max_length=500)
     merged_into_id: int | None = Field(default=None, foreign_key="demands.id")

@@ -87,6 +87,26 @@ class LoginFailure(SQLModel, table=True):
     at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
 
 
+class PhoneCode(SQLModel, table=True):
+    """A one-time code sent to a phone number (registration, an anonymous vote); only hashed.
+
+    ``payload`` is what the code unlocks once confirmed (a registration form, its password
+    already hashed). A code dies after its expiry or too many wrong tries.
+    """
+
+    __tablename__ = "phone_codes"
+    __table_args__ = (sa.Index("ix_phone_codes_purpose_phone", "purpose", "phone_key"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    purpose: str = Field(max_length=32)  # "register", "upvote:<demand id>"
+    phone_key: str = Field(max_length=64)  # keyed hash of the number
+    code_hash: str = Field(max_length=64)
+    payload: dict = Field(default_factory=dict, sa_type=JSONType)
+    attempts: int = 0
+    expires_at: datetime = Field(sa_type=UTCDateTime, index=True)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
 class AuditEntry(SQLModel, table=True):
     """Who did what to whom, when and from where (logins, role changes, phone reveals)."""
 

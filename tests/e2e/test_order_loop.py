@@ -5,6 +5,7 @@ database; every step of the loop is a request by the role who would make it.
 """
 
 import json
+import logging
 from datetime import timedelta
 
 from service.notifications.senders import sign
@@ -18,7 +19,7 @@ from tests.factories import (
     make_user,
     make_volunteer,
 )
-from tests.loop_helpers import user_with_token
+from tests.loop_helpers import texted_code, user_with_token
 
 RESIDENT_PHONE = "13812345678"
 
@@ -78,7 +79,8 @@ async def my_offers(client, volunteer, status="offered"):
     return page["items"]
 
 
-async def test_the_whole_order_loop(client, session, clock):
+async def test_the_whole_order_loop(client, session, clock, caplog):
+    caplog.set_level(logging.INFO, logger="kepu.notifications")
     community, skill, worker, coordinator, vols = await arrange_world(session)
     start = (clock.now() + timedelta(days=2)).replace(hour=1, minute=0)
 
@@ -100,8 +102,11 @@ async def test_the_whole_order_loop(client, session, clock):
         201,
     )
     demand_id = submitted["demand"]["id"]
+    # A neighbour wants it too: the phone gets a code by SMS, the phone with the code votes.
+    upvotes = f"/api/v1/demands/{demand_id}/upvotes"
+    await ok(await client.post(upvotes, json={"phone": "13900000001"}), 202)
     vote = await ok(
-        await client.post(f"/api/v1/demands/{demand_id}/upvotes", json={"phone": "13900000001"})
+        await client.post(upvotes, json={"phone": "13900000001", "code": texted_code(caplog)})
     )
     assert vote["upvotes"] == 1
 
@@ -167,10 +172,9 @@ async def test_the_whole_order_loop(client, session, clock):
     order = await ok(await client.get(f"/api/v1/orders/{order_id}", headers=worker))
     assert (order["status"], order["accepted_count"]) == ("staffed", 2)
 
-    # The resident follows up with the phone number they left.
-    progress = await ok(
-        await client.post(f"/api/v1/demands/{demand_id}/lookup", json={"phone": RESIDENT_PHONE})
-    )
+    # The resident follows up with the phone number they left and the code shown at submission.
+    follow_up = {"phone": RESIDENT_PHONE, "code": submitted["follow_up_code"]}
+    progress = await ok(await client.post(f"/api/v1/demands/{demand_id}/lookup", json=follow_up))
     assert progress["status"] == "adopted" and progress["order_id"] == order_id
 
     # Activity day — 钱 checks in at the venue, 孙 without location; 钱 checks out, 孙 forgets.

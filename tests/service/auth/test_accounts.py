@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import logging
+
 import sqlalchemy as sa
 
 from service.models import AuditEntry, Notification, Volunteer
+from tests.loop_helpers import texted_code
 from tests.service.auth.helpers import PASSWORD, browser, client_for, open_session_for
 from tests.service.auth.world import build_world
 
@@ -110,26 +113,24 @@ async def test_disabling_a_user_ends_their_access(app, settings, session, clock)
 
 
 async def test_volunteers_register_and_a_coordinator_of_their_area_approves(
-    app, settings, session, clock
+    app, settings, session, clock, caplog
 ):
+    caplog.set_level(logging.INFO, logger="kepu.notifications")
     world = await build_world(session, now=clock.now())
     async with client_for(app) as anonymous:
-        registered = await anonymous.post(
+        started = await anonymous.post(
             "/api/v1/volunteers/register",
             json={
                 "phone": "135 1234 5678", "name": "新志愿者", "password": "Kepu-2026-x",
                 "home_community_id": world.ids["community"], "bio": "急救培训师",
             },
         )  # fmt: skip
+        assert started.status_code == 202, started.text
+        confirm = {"phone": "13512345678", "code": texted_code(caplog)}
+        registered = await anonymous.post("/api/v1/volunteers/register/confirm", json=confirm)
         assert registered.status_code == 201, registered.text
-        again = await anonymous.post(
-            "/api/v1/volunteers/register",
-            json={
-                "phone": "13512345678", "name": "重复", "password": "Kepu-2026-x",
-                "home_community_id": world.ids["community"],
-            },
-        )  # fmt: skip
-        assert again.status_code == 409
+        used = await anonymous.post("/api/v1/volunteers/register/confirm", json=confirm)
+        assert used.status_code == 422  # a code is used once
     volunteer_id = registered.json()["volunteer_id"]
     pending = await _login(app, "13512345678", "Kepu-2026-x")
     assert pending.status_code == 403 and "审核" in pending.json()["detail"]

@@ -138,5 +138,6 @@ async def test_registration_never_fails_with_a_500_whatever_the_input(app, sessi
         for n, case in enumerate(cases):
             body = {**base, "phone": f"135{n:08d}", **case}
             response = await http.post("/api/v1/volunteers/register", json=body)
-            assert response.status_code in {201, 422}, (case, response.text[:200])
+            # 202: a code was texted; 429: this IP asked for too many codes (both fine here).
+            assert response.status_code in {202, 422, 429}, (case, response.text[:200])
             assert "{{" not in response.text or "7*7" in response.text  # no template evaluation

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import logging
 import re
 
 import sqlalchemy as sa
 
 from service.demo.accounts import DEMO_PASSWORD
 from service.models import User
+from tests.loop_helpers import texted_code
 from tests.service.auth.helpers import PASSWORD, browser, client_for, open_session_for
 from tests.service.auth.world import build_world
 
@@ -58,7 +60,8 @@ async def test_htmx_login_answers_with_hx_redirect(app, member):
     assert response.status_code == 204 and response.headers["HX-Redirect"] == "/me"
 
 
-async def test_register_page_creates_a_pending_volunteer(app, session, clock):
+async def test_register_page_creates_a_pending_volunteer(app, session, clock, caplog):
+    caplog.set_level(logging.INFO, logger="kepu.notifications")
     world = await build_world(session, now=clock.now())
     async with client_for(app) as http:
         page = await http.get("/register")
@@ -70,7 +73,12 @@ async def test_register_page_creates_a_pending_volunteer(app, session, clock):
         }  # fmt: skip
         short = await http.post("/register", data=form)
         assert short.status_code == 422 and "密码至少需要" in short.text
-        done = await http.post("/register", data={**form, "password": "Kepu-2026-x"})
+        sent = await http.post("/register", data={**form, "password": "Kepu-2026-x"})
+        assert sent.status_code == 202 and "135****7777" in sent.text and "验证码" in sent.text
+        code = {"phone": "13566667777", "csrf_token": _token(page)}
+        wrong = await http.post("/register/confirm", data={**code, "code": "12345"})
+        assert wrong.status_code == 422 and "6 位数字验证码" in wrong.text
+        done = await http.post("/register/confirm", data={**code, "code": texted_code(caplog)})
     assert (done.status_code == 201 and "等待" not in done.text) or "审核" in done.text
     assert "135****7777" in done.text
     user = await session.scalar(sa.select(User).where(User.phone == "13566667777"))

@@ -1,15 +1,23 @@
 """点单 through the API: submit, browse, upvote once, follow up, adopt, decline, merge."""
 
 import asyncio
+import logging
 
+import pytest
 import sqlalchemy as sa
 
 from service.models import Demand, DemandUpvote, Event, Notification, Order, OrderSkill
 from service.vocab import Role
 from tests.factories import make_area, make_area_tree, make_skill
-from tests.loop_helpers import user_with_token
+from tests.loop_helpers import texted_code, user_with_token
 
 PHONE = "13812345678"
+
+
+@pytest.fixture(autouse=True)
+def _texts(caplog):
+    """Texted codes reach the log sender; tests read them from there."""
+    caplog.set_level(logging.INFO, logger="kepu.notifications")
 
 
 async def arrange(session):
@@ -37,7 +45,15 @@ async def submit(client, community_id, headers=None, **fields):
         "/api/v1/demands", json=demand_body(community_id, **fields), headers=headers or {}
     )
     assert response.status_code == 201, response.text
-    return response.json()["demand"]
+    return {**response.json()["demand"], "follow_up_code": response.json()["follow_up_code"]}
+
+
+async def vote(client, caplog, demand_id, phone):
+    """An anonymous 「我也想要」: the phone gets a code, the phone with the code votes."""
+    url = f"/api/v1/demands/{demand_id}/upvotes"
+    sent = await client.post(url, json={"phone": phone})
+    assert sent.status_code == 202, sent.text
+    return await client.post(url, json={"phone": phone, "code": texted_code(caplog)})
 
 
 async def test_anonymous_resident_submits_and_sees_it_listed(client, session):
@@ -81,13 +97,13 @@ async def test_a_demand_must_name_a_community(client, session):
     assert response.status_code == 422 and "社区" in response.json()["detail"]
 
 
-async def test_upvote_counts_once_per_phone_and_per_user(client, session):
+async def test_upvote_counts_once_per_phone_and_per_user(client, session, caplog):
     community, _, _, worker_auth = await arrange(session)
     demand = await submit(client, community.id)
     url = f"/api/v1/demands/{demand['id']}/upvotes"
-    first = await client.post(url, json={"phone": "13900000001"})
-    again = await client.post(url, json={"phone": "139 0000 0001"})  # same number, typed loosely
-    other = await client.post(url, json={"phone": "13900000002"})
+    first = await vote(client, caplog, demand["id"], "13900000001")
+    again = await vote(client, caplog, demand["id"], "139 0000 0001")  # same number, typed loosely
+    other = await vote(client, caplog, demand["id"], "13900000002")
     user_vote = await client.post(url, json={}, headers=worker_auth)
     user_again = await client.post(url, json={"phone": "13900000003"}, headers=worker_auth)
     assert first.json() == {"demand_id": demand["id"], "upvotes": 1, "counted": True}
@@ -98,12 +114,45 @@ async def test_upvote_counts_once_per_phone_and_per_user(client, session):
     assert not any("1390000000" in key for key in keys)  # phones are stored only as a hash
 
 
-async def test_concurrent_upvotes_are_all_counted(client, session):
+async def test_a_user_and_an_anonymous_vote_with_the_same_phone_count_once(client, session, caplog):
+    community, _, worker, worker_auth = await arrange(session)
+    demand = await submit(client, community.id)
+    url = f"/api/v1/demands/{demand['id']}/upvotes"
+    logged_in = await client.post(url, json={}, headers=worker_auth)
+    anonymous = await vote(client, caplog, demand["id"], worker.phone)
+    assert logged_in.json()["counted"] is True
+    assert anonymous.json() == {"demand_id": demand["id"], "upvotes": 1, "counted": False}
+
+
+async def test_made_up_numbers_cannot_stuff_the_votes(client, session, settings):
     community, *_ = await arrange(session)
     demand = await submit(client, community.id)
     url = f"/api/v1/demands/{demand['id']}/upvotes"
-    phones = [f"1390000{n:04d}" for n in range(12)] * 2  # everyone votes twice, at once
-    responses = await asyncio.gather(*(client.post(url, json={"phone": p}) for p in phones))
+    answers = [
+        await client.post(url, json={"phone": f"1390000{n:04d}", "code": "123456"})
+        for n in range(50)
+    ]
+    statuses = [answer.status_code for answer in answers]
+    assert 200 not in statuses and set(statuses) <= {422, 429}
+    # Past the per-IP limit the attempts are refused outright, with a Chinese reason.
+    assert statuses.count(422) == settings.phone_ip_max_attempts and statuses[-1] == 429
+    assert "Retry-After" in answers[-1].headers and "频繁" in answers[-1].json()["detail"]
+    assert (await client.get(f"/api/v1/demands/{demand['id']}")).json()["upvotes"] == 0
+
+
+async def test_concurrent_upvotes_are_all_counted(client, session):
+    community, *_ = await arrange(session)
+    voters = [
+        (await user_with_token(session, (Role.resident, None, None), name=f"居民{n}"))[1]
+        for n in range(12)
+    ]
+    await session.commit()
+    demand = await submit(client, community.id)
+    url = f"/api/v1/demands/{demand['id']}/upvotes"
+    everyone_twice = voters * 2  # everyone votes twice, at once
+    responses = await asyncio.gather(
+        *(client.post(url, json={}, headers=auth) for auth in everyone_twice)
+    )
     assert {r.status_code for r in responses} == {200}
     assert sum(r.json()["counted"] for r in responses) == 12
     assert (await client.get(f"/api/v1/demands/{demand['id']}")).json()["upvotes"] == 12
@@ -176,13 +225,12 @@ async def test_declined_demand_shows_the_reason_to_its_submitter_only(client, se
         headers=worker_auth,
     )
     assert response.status_code == 200 and response.json()["status"] == "declined"
-    lookup = await client.post(f"/api/v1/demands/{demand['id']}/lookup", json={"phone": PHONE})
+    url = f"/api/v1/demands/{demand['id']}/lookup"
+    lookup = await client.post(url, json={"phone": PHONE, "code": demand["follow_up_code"]})
     assert lookup.status_code == 200
     assert lookup.json()["status_label"] == "未采纳"
     assert lookup.json()["decline_reason"].startswith("本月已安排")
-    wrong = await client.post(
-        f"/api/v1/demands/{demand['id']}/lookup", json={"phone": "13900000009"}
-    )
+    wrong = await client.post(url, json={"phone": "13900000009", "code": demand["follow_up_code"]})
     assert wrong.status_code == 404
     public = (await client.get(f"/api/v1/demands/{demand['id']}")).json()
     assert "decline_reason" not in public
@@ -190,6 +238,50 @@ async def test_declined_demand_shows_the_reason_to_its_submitter_only(client, se
         f"/api/v1/demands/{demand['id']}/upvotes", json={"phone": "13900000001"}
     )
     assert upvote.status_code == 409
+
+
+def _answer(response) -> tuple:
+    body = response.json()
+    for key in ("instance", "request_id"):
+        body.pop(key, None)
+    variable = {"date", "x-request-id", "content-length"}  # the instance path differs
+    return (
+        response.status_code,
+        {k: v for k, v in response.headers.items() if k not in variable},
+        body,
+    )
+
+
+async def test_lookup_without_the_code_answers_alike_for_known_and_unknown_phones(client, session):
+    community, *_ = await arrange(session)
+    demand = await submit(client, community.id)
+    url = f"/api/v1/demands/{demand['id']}/lookup"
+    guess = "00000000" if demand["follow_up_code"] != "00000000" else "11111111"
+    known = await client.post(url, json={"phone": PHONE, "code": guess})
+    unknown = await client.post(url, json={"phone": "13900000009", "code": guess})
+    nowhere = await client.post(
+        "/api/v1/demands/999999/lookup", json={"phone": PHONE, "code": guess}
+    )
+    assert known.status_code == 404
+    assert _answer(known) == _answer(unknown) == _answer(nowhere)
+    assert known.content == unknown.content  # byte for byte
+    bare = await client.post(url, json={"phone": PHONE})  # the phone alone is not enough
+    assert bare.status_code == 422
+
+
+async def test_lookups_are_throttled_per_demand(client, session, settings):
+    community, *_ = await arrange(session)
+    demand = await submit(client, community.id)
+    url = f"/api/v1/demands/{demand['id']}/lookup"
+    tries = [
+        await client.post(url, json={"phone": f"1390000{n:04d}", "code": "00000000"})
+        for n in range(settings.phone_target_max_attempts + 1)
+    ]
+    assert [t.status_code for t in tries[:-1]] == [404] * settings.phone_target_max_attempts
+    assert tries[-1].status_code == 429 and int(tries[-1].headers["Retry-After"]) > 0
+    # Even the right pair waits now: the limit is on the demand, not on being wrong.
+    right = await client.post(url, json={"phone": PHONE, "code": demand["follow_up_code"]})
+    assert right.status_code == 429
 
 
 async def test_logged_in_submitter_is_notified_of_the_decision(client, session):
@@ -208,13 +300,13 @@ async def test_logged_in_submitter_is_notified_of_the_decision(client, session):
     assert note.title == "您的点单未被采纳" and note.body == "暂无场地"
 
 
-async def test_merging_moves_votes_and_the_submitter_to_the_target(client, session):
+async def test_merging_moves_votes_and_the_submitter_to_the_target(client, session, caplog):
     community, other, _, worker_auth = await arrange(session)
     target = await submit(client, community.id)
     duplicate = await submit(client, community.id, contact_phone="13700000000")
     for phone in ("13900000001", "13900000002"):
-        await client.post(f"/api/v1/demands/{duplicate['id']}/upvotes", json={"phone": phone})
-    await client.post(f"/api/v1/demands/{target['id']}/upvotes", json={"phone": "13900000001"})
+        await vote(client, caplog, duplicate["id"], phone)
+    await vote(client, caplog, target["id"], "13900000001")
     response = await client.post(
         f"/api/v1/demands/{duplicate['id']}/merge",
         json={"into_demand_id": target["id"]},
@@ -226,9 +318,7 @@ async def test_merging_moves_votes_and_the_submitter_to_the_target(client, sessi
     # 13900000001 voted on both (counted once), 13900000002, and the duplicate's submitter.
     assert merged_target["upvotes"] == 3
     # A vote on the merged duplicate lands on the target.
-    late = await client.post(
-        f"/api/v1/demands/{duplicate['id']}/upvotes", json={"phone": "13900000004"}
-    )
+    late = await vote(client, caplog, duplicate["id"], "13900000004")
     assert late.json() == {"demand_id": target["id"], "upvotes": 4, "counted": True}
     elsewhere = await submit(client, other.id)
     refused = await client.post(
@@ -262,11 +352,11 @@ async def test_coordinator_inbox_covers_their_street(client, session):
     assert [item["id"] for item in inbox["items"]] == [near["id"]]
 
 
-async def test_list_filters_and_sorts_by_popularity(client, session):
+async def test_list_filters_and_sorts_by_popularity(client, session, caplog):
     community, *_ = await arrange(session)
     quiet = await submit(client, community.id, topic="天文观测", target_group="youth")
     popular = await submit(client, community.id)
-    await client.post(f"/api/v1/demands/{popular['id']}/upvotes", json={"phone": "13900000001"})
+    await vote(client, caplog, popular["id"], "13900000001")
     listed = (await client.get("/api/v1/demands")).json()
     assert [item["id"] for item in listed["items"]] == [popular["id"], quiet["id"]]
     youth = (await client.get("/api/v1/demands", params={"target_group": "youth"})).json()
