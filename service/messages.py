@@ -73,6 +73,7 @@ ZH_CN: Mapping[str, str] = {
     "refusal.order.geocode_failed": "无法定位地址「{query}」，请检查地址或直接填写坐标。",
     "refusal.community.not_yours": "您不负责「{community}」，不能处理该社区的事务。",
     "refusal.order.community_not_found": "所选社区不存在。",
+    "refusal.order.demand_not_found": "来源点单不存在，或不是本活动所属社区的点单。",
     "refusal.order.skill_not_found": "技能不存在：{skills}",
     "refusal.order.team_required": "按队派单需要选择志愿队。",
     "refusal.order.team_not_found": "所选志愿队不存在或已停用。",
