@@ -67,6 +67,8 @@ class Settings(BaseSettings):
     confirm_grace_minutes: Annotated[int, Field(ge=0, le=1440)] = 60
     geofence_meters: Annotated[float, Field(gt=0)] = 500.0
     check_in_opens_minutes_before: Annotated[int, Field(ge=0, le=1440)] = 120
+    # Rating-code look-ups and ratings per IP within the login window (codes are guessable).
+    rating_code_max_attempts: Annotated[int, Field(ge=1)] = 30
     worker_interval_seconds: Annotated[float, Field(gt=0)] = 30.0
     run_worker_in_process: bool = True
     # Personal data (PIPL): inactive residents' phone numbers are erased after this many days.
