@@ -91,6 +91,8 @@ class Settings(BaseSettings):
     # A claimed row is retried by another process if its sender has not reported by then.
     notification_claim_seconds: Annotated[float, Field(gt=0)] = 300.0
     notification_batch_size: Annotated[int, Field(ge=1, le=1000)] = 50
+    # At most one notification per (order, volunteer, kind) within this many minutes; 0 = off.
+    notification_dedupe_minutes: Annotated[int, Field(ge=0, le=1440)] = 30
     # Test-only: switches off the slot guard so the race test can prove it detects overbooking.
     unsafe_disable_slot_guard: bool = False
 
