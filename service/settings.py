@@ -66,7 +66,18 @@ class Settings(BaseSettings):
     # before the community is told; see service.background.worker.send_reminders.
     confirm_grace_minutes: Annotated[int, Field(ge=0, le=1440)] = 60
     geofence_meters: Annotated[float, Field(gt=0)] = 500.0
-    check_in_opens_minutes_before: Annotated[int, Field(ge=0, le=1440)] = 120
+    check_in_opens_minutes_before: Annotated[
+        int,
+        Field(
+            ge=0,
+            le=1440,
+            validation_alias=AliasChoices(
+                "KEPU_CHECKIN_OPENS_MINUTES",
+                "KEPU_CHECK_IN_OPENS_MINUTES_BEFORE",  # the earlier name still works
+                "check_in_opens_minutes_before",
+            ),
+        ),
+    ] = 30
     # Rating-code look-ups and ratings per IP within the login window (codes are guessable).
     rating_code_max_attempts: Annotated[int, Field(ge=1)] = 30
     worker_interval_seconds: Annotated[float, Field(gt=0)] = 30.0
