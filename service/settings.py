@@ -79,7 +79,20 @@ class Settings(BaseSettings):
     # before the community is told; see service.background.worker.send_reminders.
     confirm_grace_minutes: Annotated[int, Field(ge=0, le=1440)] = 60
     geofence_meters: Annotated[float, Field(gt=0)] = 500.0
-    check_in_opens_minutes_before: Annotated[int, Field(ge=0, le=1440)] = 120
+    check_in_opens_minutes_before: Annotated[
+        int,
+        Field(
+            ge=0,
+            le=1440,
+            validation_alias=AliasChoices(
+                "KEPU_CHECKIN_OPENS_MINUTES",
+                "KEPU_CHECK_IN_OPENS_MINUTES_BEFORE",  # the earlier name still works
+                "check_in_opens_minutes_before",
+            ),
+        ),
+    ] = 30
+    # Rating-code look-ups and ratings per IP within the login window (codes are guessable).
+    rating_code_max_attempts: Annotated[int, Field(ge=1)] = 30
     worker_interval_seconds: Annotated[float, Field(gt=0)] = 30.0
     run_worker_in_process: bool = True
     # Personal data (PIPL): inactive residents' phone numbers are erased after this many days.
@@ -102,6 +115,8 @@ class Settings(BaseSettings):
     # A claimed row is retried by another process if its sender has not reported by then.
     notification_claim_seconds: Annotated[float, Field(gt=0)] = 300.0
     notification_batch_size: Annotated[int, Field(ge=1, le=1000)] = 50
+    # At most one notification per (order, volunteer, kind) within this many minutes; 0 = off.
+    notification_dedupe_minutes: Annotated[int, Field(ge=0, le=1440)] = 30
     # Test-only: switches off the slot guard so the race test can prove it detects overbooking.
     unsafe_disable_slot_guard: bool = False
 

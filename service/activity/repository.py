@@ -29,6 +29,24 @@ async def stamp_checkout(
     return result.rowcount == 1
 
 
+async def record_pending_check_in(
+    *,
+    session: AsyncSession,
+    offer_id: int,
+    at: datetime,
+    lat: float | None,
+    lng: float | None,
+    flags: list,
+) -> bool:
+    """Keep a check-in that awaits a worker's confirmation (the offer stays accepted)."""
+    result = await session.execute(
+        sa.update(_offers)
+        .where(_offers.c.id == offer_id, _offers.c.status == OfferStatus.accepted.value)
+        .values(checked_in_at=at, check_in_lat=lat, check_in_lng=lng, flags=flags, updated_at=at)
+    )
+    return result.rowcount == 1
+
+
 async def forgotten_checkouts(
     *, session: AsyncSession, now: datetime, order_id: int | None = None, limit: int = 500
 ) -> list[tuple[Offer, datetime]]:

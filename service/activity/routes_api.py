@@ -58,17 +58,24 @@ def _attendance(offer: Offer, name: str = "") -> dict:
 async def check_in(
     offer_id: IdPath, body: CheckInRequest, session: SessionDep, ctx: ContextDep, actor: Volunteer
 ) -> CheckInResult:
-    """Server time is the check-in time; far away or without location is allowed but flagged."""
+    """Server time is the check-in time; far away or without location it waits for a worker."""
     result = await service.check_in(session, ctx, offer_id=offer_id, lat=body.lat, lng=body.lng)
-    if result.already:
+    if result.pending:
+        message = "签到已记录，但无法确认您在活动地点，社区工作者确认后才计入服务时长。"
+    elif result.already:
         message = "您已签到。"
-    elif service.OUTSIDE_GEOFENCE in (result.offer.flags or []):
-        message = "签到成功，但您不在活动地点附近，社区将核实。"
-    elif service.NO_LOCATION in (result.offer.flags or []):
-        message = "签到成功（未获取到定位）。"
     else:
         message = "签到成功。"
     return CheckInResult(**_attendance(result.offer), distance_m=result.distance_m, message=message)
+
+
+@offers_router.post("/{offer_id}/confirm-check-in", summary="确认签到（超出范围或无定位）")
+async def confirm_check_in(
+    offer_id: IdPath, session: SessionDep, ctx: ContextDep, actor: Staff
+) -> Attendance:
+    """A worker of the order's community vouches for a pending check-in; then it counts."""
+    offer = await service.confirm_check_in(session, ctx, offer_id=offer_id)
+    return Attendance(**_attendance(offer))
 
 
 @offers_router.post("/{offer_id}/check-out", summary="签退")

@@ -38,6 +38,7 @@ class Attendance(BaseModel):
     checked_out_at: datetime | None = Field(description="签退时间（服务器时间）")
     flags: list[str] = Field(
         description="标记：outside_geofence 签到超出范围；no_location 无定位；"
+        "pending_confirmation 签到待社区确认（确认前不计时长）；check_in_confirmed 社区已确认签到；"
         "auto_checkout 未签退由系统按结束时间补签；confirmed_without_checkin 社区补录"
     )
 

@@ -14,6 +14,7 @@ from service.context import ActionContext
 from service.errors import Conflict, Forbidden, InvalidInput, NotFound
 from service.evaluations.service import issue_rating_codes
 from service.lifecycle.machine import change_offer_status, change_order_status
+from service.localtime import local_text
 from service.messages import text
 from service.models import Offer, Order, ServiceRecord
 from service.notifications.outbox import notify
@@ -24,6 +25,11 @@ from service.vocab import OfferStatus, OrderStatus
 
 OUTSIDE_GEOFENCE = "outside_geofence"
 NO_LOCATION = "no_location"
+# A check-in the venue cannot vouch for (too far, or no location) waits for a worker: until
+# then the offer stays accepted, the order does not start, and no hours are counted.
+PENDING_CONFIRMATION = "pending_confirmation"
+CHECK_IN_CONFIRMED = "check_in_confirmed"
+_WHERE_FLAGS = (OUTSIDE_GEOFENCE, NO_LOCATION, PENDING_CONFIRMATION)
 AUTO_CHECKOUT = "auto_checkout"
 MANUAL_ATTENDANCE = "confirmed_without_checkin"
 # An order that has not started yet goes in_progress on the first check-in (or at completion).
@@ -36,6 +42,11 @@ class CheckIn:
     offer: Offer
     distance_m: float | None
     already: bool
+    pending: bool = False  # recorded, but a worker must confirm it before it counts
+
+
+def is_pending(offer: Offer) -> bool:
+    return offer.status == OfferStatus.accepted and PENDING_CONFIRMATION in (offer.flags or [])
 
 
 def distance_to_venue(order: Order, lat: float, lng: float) -> float:
@@ -67,32 +78,46 @@ async def check_in(
     lat: float | None,
     lng: float | None,
 ) -> CheckIn:
-    """签到 at server time; far from the venue or without a location it is allowed but flagged."""
+    """签到 at server time, from ``KEPU_CHECKIN_OPENS_MINUTES`` before the start.
+
+    Within ``KEPU_GEOFENCE_METERS`` of the venue it counts at once; farther away or without a
+    location it is recorded as pending until a worker of the community confirms it.
+    """
     offer = await _own_offer(session, ctx, offer_id)
     order = await orders_repo.lock_order(session=session, order_id=offer.order_id)
     if offer.status in (OfferStatus.checked_in, OfferStatus.completed):
         return CheckIn(offer=offer, distance_m=None, already=True)
     if offer.status != OfferStatus.accepted:
         raise Conflict(text("refusal.activity.check_in_not_accepted"), code="not_accepted")
-    opens = order.starts_at - timedelta(minutes=ctx.settings.check_in_opens_minutes_before)
+    minutes = ctx.settings.check_in_opens_minutes_before
+    opens = order.starts_at - timedelta(minutes=minutes)
     if ctx.now < opens:
         raise Conflict(
             text(
                 "refusal.activity.check_in_not_open",
-                minutes=ctx.settings.check_in_opens_minutes_before,
+                opens_at=local_text(opens, ctx.settings.timezone),
+                minutes=minutes,
             ),
             code="check_in_not_open",
         )
     if ctx.now >= order.ends_at or order.status not in CHECK_IN_ALLOWED:
         raise Conflict(text("refusal.activity.check_in_closed"), code="check_in_closed")
-    flags = list(offer.flags or [])
-    distance = None
-    if lat is None or lng is None:
-        flags.append(NO_LOCATION)
-    else:
-        distance = distance_to_venue(order, lat, lng)
-        if distance > ctx.settings.geofence_meters:
-            flags.append(OUTSIDE_GEOFENCE)
+    flags = [flag for flag in offer.flags or [] if flag not in _WHERE_FLAGS]
+    distance = None if lat is None or lng is None else distance_to_venue(order, lat, lng)
+    if distance is None or distance > ctx.settings.geofence_meters:
+        if is_pending(offer):  # already waiting: the first attempt's time and place stand
+            return CheckIn(offer=offer, distance_m=distance, already=True, pending=True)
+        where = NO_LOCATION if distance is None else OUTSIDE_GEOFENCE
+        await repository.record_pending_check_in(
+            session=session,
+            offer_id=offer.id,
+            at=ctx.now,
+            lat=lat,
+            lng=lng,
+            flags=[*flags, where, PENDING_CONFIRMATION],
+        )
+        offer = await offers_repo.get_offer(session=session, offer_id=offer.id)
+        return CheckIn(offer=offer, distance_m=distance, already=False, pending=True)
     await change_offer_status(
         session,
         ctx,
@@ -104,11 +129,43 @@ async def check_in(
     return CheckIn(offer=offer, distance_m=distance, already=False)
 
 
+async def confirm_check_in(session: AsyncSession, ctx: ActionContext, *, offer_id: int) -> Offer:
+    """A worker of the order's community vouches for a pending check-in: it counts from then.
+
+    The recorded check-in time stands; confirming again returns the same check-in.
+    """
+    offer = await offers_repo.get_offer(session=session, offer_id=offer_id)
+    if offer is None:
+        raise NotFound(text("refusal.offer.not_found"))
+    order = await managed_order(session, ctx, offer.order_id)
+    order = await orders_repo.lock_order(session=session, order_id=order.id)
+    offer = await offers_repo.get_offer(session=session, offer_id=offer_id)
+    if CHECK_IN_CONFIRMED in (offer.flags or []) and offer.status != OfferStatus.accepted:
+        return offer
+    if not is_pending(offer):
+        raise Conflict(text("refusal.activity.no_pending_check_in"), code="no_pending_check_in")
+    if order.status not in CHECK_IN_ALLOWED:
+        raise Conflict(text("refusal.activity.check_in_closed"), code="check_in_closed")
+    flags = [flag for flag in offer.flags if flag != PENDING_CONFIRMATION]
+    await change_offer_status(
+        session,
+        ctx,
+        offer_id=offer.id,
+        to=OfferStatus.checked_in,
+        reason="社区确认签到",
+        values={"flags": [*flags, CHECK_IN_CONFIRMED]},
+    )
+    await _start_if_needed(session, ctx, order, "社区确认签到，活动开始")
+    return await offers_repo.get_offer(session=session, offer_id=offer.id)
+
+
 async def check_out(session: AsyncSession, ctx: ActionContext, *, offer_id: int) -> Offer:
     """签退 at server time; checking out again keeps the first time."""
     offer = await _own_offer(session, ctx, offer_id)
     if offer.checked_out_at is not None:
         return offer
+    if is_pending(offer):
+        raise Conflict(text("refusal.activity.check_in_pending"), code="check_in_pending")
     if offer.status != OfferStatus.checked_in:
         raise Conflict(text("refusal.activity.not_checked_in"), code="not_checked_in")
     await repository.stamp_checkout(
@@ -162,6 +219,16 @@ class Completion:
     rating_codes: list[str] = field(default_factory=list)
 
 
+def served_span(order: Order, checked_in: datetime, checked_out: datetime):
+    """The part of the scheduled time the volunteer was there: max(in, start)–min(out, end).
+
+    Arriving early or leaving late earns nothing extra; a span that misses the activity is
+    empty (its end is its start), never negative.
+    """
+    started = max(checked_in, order.starts_at)
+    return started, max(min(checked_out, order.ends_at), started)
+
+
 def _hours(started: datetime, ended: datetime) -> float:
     return round(min(max((ended - started).total_seconds() / 3600, 0.0), 24.0), 2)
 
@@ -202,9 +269,14 @@ async def confirm_completion(
     result = Completion(order=order)
     for offer in offers:
         if offer.status == OfferStatus.checked_in:
-            ended = offer.checked_out_at or min(ctx.now, order.ends_at)
+            checked_out = offer.checked_out_at or max(
+                min(ctx.now, order.ends_at), offer.checked_in_at
+            )
+            started, ended = served_span(order, offer.checked_in_at, checked_out)
             result.records.append(
-                await _complete(session, ctx, offer, offer.checked_in_at, ended, [*offer.flags])
+                await _complete(
+                    session, ctx, offer, started, ended, [*offer.flags], checked_out=checked_out
+                )
             )
         elif offer.volunteer_id in present_volunteer_ids:
             result.records.append(
@@ -230,8 +302,10 @@ async def _complete(
     started: datetime,
     ended: datetime,
     flags: list,
+    *,
+    checked_out: datetime | None = None,
 ) -> ServiceRecord:
-    values = {"checked_out_at": ended} if offer.status == OfferStatus.checked_in else {}
+    values = {"checked_out_at": checked_out} if offer.status == OfferStatus.checked_in else {}
     await change_offer_status(
         session, ctx, offer_id=offer.id, to=OfferStatus.completed, values=values
     )

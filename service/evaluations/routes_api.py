@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, status
+from fastapi import APIRouter, Request, status
 
 from service.actor import Actor
 from service.auth.access import PUBLIC, requires
-from service.auth.dependencies import ContextDep
+from service.auth.dependencies import ContextDep, ThrottleDep, client_ip
 from service.errors import Conflict
 from service.evaluations import service
 from service.evaluations.schemas import (
@@ -28,12 +28,17 @@ from service.orders.service import managed_order
 from service.schemas_common import Text
 from service.vocab import RaterKind, Role
 from service.web.deps import SessionDep
+from service.web.errors import app_error_response
 from service.web.params import IdPath
 
 ratings_router = APIRouter(
     prefix="/ratings",
     tags=["evaluations 评单"],
-    responses={404: {"description": "评价码无效"}, 409: {"description": "评价码已使用"}},
+    responses={
+        404: {"description": "评价码无效"},
+        409: {"description": "评价码已使用"},
+        429: {"description": "尝试过于频繁（按 IP 限制）"},
+    },
 )
 orders_router = APIRouter(
     prefix="/orders",
@@ -49,9 +54,19 @@ Staff = Annotated[Actor, requires(Role.worker, Role.coordinator)]
 
 @ratings_router.get("/{code}", summary="查看评价码")
 async def rating_code(
-    code: Text(20, min_len=1), session: SessionDep, actor: Anyone
+    code: Text(20, min_len=1),
+    request: Request,
+    session: SessionDep,
+    ctx: ContextDep,
+    throttle: ThrottleDep,
+    actor: Anyone,
 ) -> RatingCodeInfo:
-    info = await service.look_up_code(session, raw_code=code)
+    """Every look-up counts against the IP's limit, so codes cannot be guessed quickly."""
+    info = await service.look_up_code(
+        session, ctx, raw_code=code, throttle=throttle, ip=client_ip(request)
+    )
+    if isinstance(info, service.CodeRefused):  # returned, so the attempt's count is committed
+        return app_error_response(request, info.error)
     return RatingCodeInfo(
         code=info.code,
         used=info.used,
@@ -64,12 +79,25 @@ async def rating_code(
 
 @ratings_router.post("", status_code=status.HTTP_201_CREATED, summary="居民凭评价码评价活动")
 async def rate_activity(
-    body: ResidentRating, session: SessionDep, ctx: ContextDep, actor: Anyone
+    body: ResidentRating,
+    request: Request,
+    session: SessionDep,
+    ctx: ContextDep,
+    throttle: ThrottleDep,
+    actor: Anyone,
 ) -> RatingThanks:
-    """One rating per code; a second use of the same code is a 409."""
+    """One rating per code; a second use of the same code is a 409; attempts are limited per IP."""
     evaluation = await service.rate_with_code(
-        session, ctx, raw_code=body.code, stars=body.stars, comment=body.comment
+        session,
+        ctx,
+        raw_code=body.code,
+        stars=body.stars,
+        comment=body.comment,
+        throttle=throttle,
+        ip=client_ip(request),
     )
+    if isinstance(evaluation, service.CodeRefused):
+        return app_error_response(request, evaluation.error)
     return RatingThanks(
         evaluation=EvaluationPublic.model_validate(evaluation), message="感谢您的评价！"
     )

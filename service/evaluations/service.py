@@ -6,8 +6,9 @@ from dataclasses import dataclass
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from service.auth.throttle import Limit, ThrottleStore, enforce_rate_limit
 from service.context import ActionContext
-from service.errors import Conflict, InvalidInput, NotFound
+from service.errors import AppError, Conflict, InvalidInput, NotFound
 from service.evaluations import codes as rating_codes
 from service.evaluations import repository
 from service.lifecycle.machine import change_order_status
@@ -46,8 +47,33 @@ class CodeInfo:
     order: Order
 
 
-async def look_up_code(session: AsyncSession, *, raw_code: str) -> CodeInfo:
+@dataclass(frozen=True)
+class CodeRefused:
+    """A refused code, returned (not raised) so the unit of work commits the attempt's count."""
+
+    error: AppError
+
+
+async def _count_code_attempt(ctx: ActionContext, throttle: ThrottleStore, ip: str | None) -> None:
+    """Every look-up or rating with a code costs one slot per IP (429 past the limit).
+
+    Six characters of a 31-letter alphabet are only safe if nobody can try them quickly.
+    """
+    key = f"rating-code:ip:{(ip or 'unknown')[:64]}"
+    limit = Limit(key=key, max_failures=ctx.settings.rating_code_max_attempts)
+    await enforce_rate_limit(throttle, [limit], now=ctx.now)
+
+
+async def look_up_code(
+    session: AsyncSession,
+    ctx: ActionContext,
+    *,
+    raw_code: str,
+    throttle: ThrottleStore,
+    ip: str | None,
+) -> CodeInfo | CodeRefused:
     """What a rating link shows before the resident rates: which activity, still usable or not."""
+    await _count_code_attempt(ctx, throttle, ip)
     code = rating_codes.normalize(raw_code)
     row = (
         await repository.code(session=session, code=code)
@@ -55,23 +81,31 @@ async def look_up_code(session: AsyncSession, *, raw_code: str) -> CodeInfo:
         else None
     )
     if row is None:
-        raise NotFound(text("refusal.evaluation.code_invalid"))
+        return CodeRefused(NotFound(text("refusal.evaluation.code_invalid")))
     order = await repository.get_order(session=session, order_id=row.order_id)
     return CodeInfo(code=row.code, used=row.used_at is not None, order=order)
 
 
 async def rate_with_code(
-    session: AsyncSession, ctx: ActionContext, *, raw_code: str, stars: int, comment: str
-) -> Evaluation:
+    session: AsyncSession,
+    ctx: ActionContext,
+    *,
+    raw_code: str,
+    stars: int,
+    comment: str,
+    throttle: ThrottleStore,
+    ip: str | None,
+) -> Evaluation | CodeRefused:
     """A resident rates the activity; each code counts once, whoever holds it (no login)."""
+    await _count_code_attempt(ctx, throttle, ip)
     code = rating_codes.normalize(raw_code)
     if not rating_codes.looks_valid(code):
-        raise NotFound(text("refusal.evaluation.code_invalid"))
+        return CodeRefused(NotFound(text("refusal.evaluation.code_invalid")))
     spent = await repository.use_code(session=session, code=code, now=ctx.now)
     if spent is None:
         if await repository.code(session=session, code=code) is None:
-            raise NotFound(text("refusal.evaluation.code_invalid"))
-        raise Conflict(text("refusal.evaluation.code_used"), code="code_used")
+            return CodeRefused(NotFound(text("refusal.evaluation.code_invalid")))
+        return CodeRefused(Conflict(text("refusal.evaluation.code_used"), code="code_used"))
     code_id, order_id = spent
     return await repository.add_evaluation(
         session=session,

@@ -50,6 +50,7 @@ class Notification(SQLModel, table=True):
         sa.CheckConstraint("attempts >= 0", name="attempts_positive"),
         sa.Index("ix_notifications_status_next", "status", "next_attempt_at"),
         sa.Index("ix_notifications_user_read", "user_id", "read_at"),
+        sa.Index("ix_notifications_user_dedupe", "user_id", "dedupe_key", "created_at"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -66,3 +67,6 @@ class Notification(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     sent_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     read_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    # Repeats of the same news (e.g. one volunteer withdrawing again and again) within the
+    # debounce window are not queued twice: see notifications.outbox.notify.
+    dedupe_key: str | None = Field(default=None, max_length=120)

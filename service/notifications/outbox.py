@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from service.models import Notification
-from service.notifications.repository import worker_user_ids
+from service.notifications.repository import queued_since, worker_user_ids
 from service.vocab import NotificationStatus
 
 
@@ -21,8 +21,23 @@ async def notify(
     payload: dict | None = None,
     now: datetime,
     channel: str = "inapp",
-) -> Notification:
-    """Queue one message to one user; it commits (or not) with the change that caused it."""
+    dedupe_key: str | None = None,
+    dedupe_window: timedelta | None = None,
+) -> Notification | None:
+    """Queue one message to one user; it commits (or not) with the change that caused it.
+
+    With a ``dedupe_key`` (e.g. kind, order and volunteer) the message is skipped, and None
+    returned, when the user was already sent one with that key within ``dedupe_window``: a
+    person who repeats an action cannot make anyone's phone ring without end.
+    """
+    if (
+        dedupe_key is not None
+        and dedupe_window
+        and await queued_since(
+            session, user_id=user_id, dedupe_key=dedupe_key, since=now - dedupe_window
+        )
+    ):
+        return None
     notification = Notification(
         user_id=user_id,
         channel=channel,
@@ -33,6 +48,7 @@ async def notify(
         status=NotificationStatus.pending,
         next_attempt_at=now,
         created_at=now,
+        dedupe_key=dedupe_key,
     )
     session.add(notification)
     await session.flush()
@@ -48,9 +64,19 @@ async def notify_workers(
     body: str,
     payload: dict,
     now: datetime,
+    dedupe_key: str | None = None,
+    dedupe_window: timedelta | None = None,
 ) -> None:
     """Queue the same message to every worker of a community (they follow up its orders)."""
     for user_id in await worker_user_ids(session=session, community_id=community_id):
         await notify(
-            session, user_id=user_id, kind=kind, title=title, body=body, payload=payload, now=now
+            session,
+            user_id=user_id,
+            kind=kind,
+            title=title,
+            body=body,
+            payload=payload,
+            now=now,
+            dedupe_key=dedupe_key,
+            dedupe_window=dedupe_window,
         )

@@ -134,6 +134,22 @@ async def _newest_first(
     return list(rows.all()), int(total or 0)
 
 
+async def queued_since(
+    session: AsyncSession, *, user_id: int, dedupe_key: str, since: datetime
+) -> bool:
+    """Whether the user was queued a notification with this key at or after ``since``."""
+    found = await session.scalar(
+        sa.select(Notification.id)
+        .where(
+            Notification.user_id == user_id,
+            Notification.dedupe_key == dedupe_key,
+            Notification.created_at >= since,
+        )
+        .limit(1)
+    )
+    return found is not None
+
+
 async def worker_user_ids(*, session: AsyncSession, community_id: int) -> list[int]:
     """Users who work for a community (they hear about its unfilled orders)."""
     rows = await session.scalars(

@@ -245,6 +245,7 @@ async def withdraw_offer(
         order,
         text("notification.order_changed.withdrawn.title", order_title=order.title),
         reason,
+        dedupe_key=f"order_changed:withdrawn:{order.id}:{offer.volunteer_id}",
     )
     await top_up_offers(session, ctx, order=order)
     return offer
@@ -279,7 +280,9 @@ async def confirm_offer(session: AsyncSession, ctx: ActionContext, *, offer_id: 
     return offer
 
 
-async def _tell_workers(session: AsyncSession, ctx: ActionContext, order: Order, title, body):
+async def _tell_workers(
+    session: AsyncSession, ctx: ActionContext, order: Order, title, body, *, dedupe_key=None
+):
     await notify_workers(
         session,
         community_id=order.community_id,
@@ -288,4 +291,6 @@ async def _tell_workers(session: AsyncSession, ctx: ActionContext, order: Order,
         body=body,
         payload={"order_id": order.id},
         now=ctx.now,
+        dedupe_key=dedupe_key,
+        dedupe_window=timedelta(minutes=ctx.settings.notification_dedupe_minutes),
     )

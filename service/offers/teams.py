@@ -119,13 +119,13 @@ async def team_accept(
         await repo.lock_volunteer(session=session, volunteer_id=volunteer_id)
     order = await _led_team_order(session, ctx, order_id)
     team_members = await repo.team_member_ids(session=session, team_id=order.team_id)
-    names = await repo.volunteer_names(session=session, volunteer_ids=member_ids)
     if outsiders := sorted(set(member_ids) - team_members):
-        listed = "、".join(
-            names[v] if v in names else text("name.unknown_volunteer", volunteer_id=v)
-            for v in outsiders
+        # Only the ids the leader sent: a leader may not learn who an outsider is.
+        listed = "、".join(str(v) for v in outsiders)
+        raise InvalidInput(
+            text("refusal.team.not_members", volunteer_ids=listed), code="not_team_member"
         )
-        raise InvalidInput(text("refusal.team.not_members", members=listed), code="not_team_member")
+    names = await repo.volunteer_names(session=session, volunteer_ids=member_ids)
     offers = {
         o.volunteer_id: o for o in await repo.offers_of_order(session=session, order_id=order.id)
     }

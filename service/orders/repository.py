@@ -7,7 +7,18 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from service.models import Area, Event, Offer, Order, OrderSkill, Skill, Team, Venue, Volunteer
+from service.models import (
+    Area,
+    Demand,
+    Event,
+    Offer,
+    Order,
+    OrderSkill,
+    Skill,
+    Team,
+    Venue,
+    Volunteer,
+)
 from service.pagination import PageParams
 from service.vocab import OfferStatus, OrderStatus
 
@@ -32,6 +43,11 @@ async def lock_order(*, session: AsyncSession, order_id: int) -> Order | None:
 
 async def get_area(*, session: AsyncSession, area_id: int) -> Area | None:
     return await session.get(Area, area_id)
+
+
+async def community_of_demand(*, session: AsyncSession, demand_id: int) -> int | None:
+    """The community a demand was made for (None when there is no such demand)."""
+    return await session.scalar(sa.select(Demand.community_id).where(Demand.id == demand_id))
 
 
 async def get_team(*, session: AsyncSession, team_id: int) -> Team | None:

@@ -62,9 +62,24 @@ async def _check_team(session: AsyncSession, mode, team_id: int | None) -> None:
             raise InvalidInput(text("refusal.order.team_not_found"), code="team_not_found")
 
 
+async def _check_demand(session: AsyncSession, demand_id: int | None, community: Area) -> None:
+    """A draft links only a demand of its own community (one the actor manages).
+
+    A missing demand and another community's are refused alike, so the refusal tells nothing
+    about demands the actor cannot see; the resident's lookup never shows a foreign order.
+    """
+    if demand_id is None:
+        return
+    if await repo.community_of_demand(session=session, demand_id=demand_id) != community.id:
+        raise InvalidInput(
+            text("refusal.order.demand_not_found"), code="demand_not_found", field="demand_id"
+        )
+
+
 async def create_order(session: AsyncSession, ctx: ActionContext, data: OrderCreate) -> Order:
     """A new draft in a community the actor manages; its venue is resolved to WGS-84."""
-    await managed_community(session, ctx, data.community_id)
+    community = await managed_community(session, ctx, data.community_id)
+    await _check_demand(session, data.demand_id, community)
     await _check_skills(session, data.skill_ids)
     await _check_team(session, data.dispatch_mode, data.team_id)
     place = await resolve_place(

@@ -191,7 +191,11 @@ async def test_the_whole_order_loop(client, session, clock, caplog):
             f"/api/v1/offers/{sun_offer['id']}/check-in", json={}, headers=vols["孙志愿"]["auth"]
         )
     )
-    assert sun_in["flags"] == ["no_location"]
+    assert sun_in["flags"] == ["no_location", "pending_confirmation"]  # waits for the worker
+    sun_confirmed = await ok(
+        await client.post(f"/api/v1/offers/{sun_offer['id']}/confirm-check-in", headers=worker)
+    )
+    assert sun_confirmed["flags"] == ["no_location", "check_in_confirmed"]
     running = await ok(await client.get(f"/api/v1/orders/{order_id}", headers=worker))
     assert running["status"] == "in_progress"
     clock.current = start + timedelta(hours=1, minutes=50)
@@ -211,8 +215,8 @@ async def test_the_whole_order_loop(client, session, clock, caplog):
     assert completion["status"] == "completed" and completion["no_show_volunteer_ids"] == []
     hours = {r["volunteer_id"]: (r["hours"], r["flags"]) for r in completion["service_records"]}
     assert hours == {
-        vols["钱志愿"]["id"]: (2.0, []),  # 10 minutes early to 1:50 after the start
-        vols["孙志愿"]["id"]: (2.17, ["no_location", "auto_checkout"]),  # closed at the end
+        vols["钱志愿"]["id"]: (1.83, []),  # from the start (not 10 minutes early) to 1:50
+        vols["孙志愿"]["id"]: (2.0, ["no_location", "check_in_confirmed", "auto_checkout"]),
     }
 
     # 评单 — residents rate with the codes (no login, one rating per code) …
@@ -239,7 +243,7 @@ async def test_the_whole_order_loop(client, session, clock, caplog):
     qian_hours = await ok(
         await client.get("/api/v1/me/service-records", headers=vols["钱志愿"]["auth"])
     )
-    assert qian_hours["total_hours"] == 2.0
+    assert qian_hours["total_hours"] == 1.83
     sun_notes = await ok(
         await client.get("/api/v1/me/notifications", headers=vols["孙志愿"]["auth"])
     )

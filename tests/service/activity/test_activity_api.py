@@ -63,13 +63,104 @@ async def test_second_volunteer_check_in_leaves_the_order_running(client, sessio
     assert (await fresh(session, Order, order.id)).status == "in_progress"
 
 
-async def test_far_or_unlocated_check_ins_are_allowed_but_flagged(client, session, clock):
-    *_, [(_, a1, o1), (_, a2, o2)] = await staffed_order(session, starts_at=clock.now())
-    far = await client.post(f"/api/v1/offers/{o1.id}/check-in", json=FAR, headers=a1)
-    assert far.status_code == 200 and far.json()["flags"] == ["outside_geofence"]
-    assert "不在活动地点附近" in far.json()["message"]
+async def test_far_or_unlocated_check_ins_count_only_after_a_workers_confirmation(
+    client, session, clock
+):
+    _, worker_auth, order, [(v1, a1, o1), (v2, a2, o2)] = await staffed_order(
+        session, starts_at=clock.now()
+    )
+    away = {"lat": ZHIFU_LAT + 9.0, "lng": ZHIFU_LNG}  # ~1,000 km north of the venue
+    far = await client.post(f"/api/v1/offers/{o1.id}/check-in", json=away, headers=a1)
+    assert far.status_code == 200, far.text
+    assert far.json()["status"] == "accepted"
+    assert far.json()["flags"] == ["outside_geofence", "pending_confirmation"]
+    assert far.json()["distance_m"] > 990_000 and "确认后才计入" in far.json()["message"]
     blind = await client.post(f"/api/v1/offers/{o2.id}/check-in", json={}, headers=a2)
-    assert blind.json()["flags"] == ["no_location"] and blind.json()["distance_m"] is None
+    assert blind.json()["flags"] == ["no_location", "pending_confirmation"]
+    assert blind.json()["status"] == "accepted" and blind.json()["distance_m"] is None
+    assert (await fresh(session, Order, order.id)).status == "staffed"  # nothing counts yet
+    out = await client.post(f"/api/v1/offers/{o1.id}/check-out", headers=a1)
+    assert out.status_code == 409 and out.json()["code"] == "check_in_pending"
+
+    other = await make_area(session, name="别的社区")
+    _, stranger = await user_with_token(session, (Role.worker, other.id, None))
+    await session.commit()
+    url = f"/api/v1/offers/{o1.id}/confirm-check-in"
+    for refused_auth in (stranger, a1):  # another community's worker; the volunteer themself
+        assert (await client.post(url, headers=refused_auth)).status_code == 403
+    clock.advance(timedelta(minutes=20))
+    confirmed = await client.post(url, headers=worker_auth)
+    assert confirmed.status_code == 200, confirmed.text
+    body = confirmed.json()
+    assert body["status"] == "checked_in" and body["checked_in_at"] == far.json()["checked_in_at"]
+    assert body["flags"] == ["outside_geofence", "check_in_confirmed"]
+    assert (await client.post(url, headers=worker_auth)).json() == body  # confirming again
+    assert (await fresh(session, Order, order.id)).status == "in_progress"
+
+    clock.advance(timedelta(hours=3))
+    done = await client.post(f"/api/v1/orders/{order.id}/completion", json={}, headers=worker_auth)
+    assert done.status_code == 200, done.text
+    assert done.json()["no_show_volunteer_ids"] == [v2.id]  # never confirmed: never counted
+    [record] = done.json()["service_records"]
+    assert record["volunteer_id"] == v1.id and record["hours"] == 2.0
+
+
+async def test_a_check_in_with_nothing_pending_cannot_be_confirmed(client, session, clock):
+    _, worker_auth, _, [(_, a1, o1)] = await staffed_order(
+        session, starts_at=clock.now(), volunteers=1
+    )
+    url = f"/api/v1/offers/{o1.id}/confirm-check-in"
+    nothing = await client.post(url, headers=worker_auth)
+    assert nothing.status_code == 409 and nothing.json()["code"] == "no_pending_check_in"
+    await client.post(f"/api/v1/offers/{o1.id}/check-in", json=NEAR, headers=a1)
+    counted = await client.post(url, headers=worker_auth)
+    assert counted.status_code == 409 and counted.json()["detail"] == "该志愿者没有待确认的签到。"
+    missing = await client.post(
+        f"/api/v1/offers/{o1.id + 1000}/confirm-check-in", headers=worker_auth
+    )
+    assert missing.status_code == 404
+
+
+async def test_check_in_opens_30_minutes_before_the_start_and_says_when(client, session, clock):
+    *_, [(_, auth, offer)] = await staffed_order(
+        session, starts_at=clock.now() + timedelta(hours=3), volunteers=1
+    )
+    url = f"/api/v1/offers/{offer.id}/check-in"
+    early = await client.post(url, json=NEAR, headers=auth)
+    assert early.status_code == 409 and early.json()["code"] == "check_in_not_open"
+    # 05:00 UTC is 13:00 in Shanghai: the check-in opens at 12:30 local time.
+    assert early.json()["detail"] == "签到将于 11月23日 12:30（活动开始前 30 分钟）开放。"
+    clock.advance(timedelta(hours=2, minutes=29))
+    assert (await client.post(url, json=NEAR, headers=auth)).status_code == 409
+    clock.advance(timedelta(minutes=1))
+    opened = await client.post(url, json=NEAR, headers=auth)
+    assert opened.status_code == 200 and opened.json()["status"] == "checked_in"
+
+
+async def test_hours_are_the_scheduled_time_between_check_in_and_check_out(client, session, clock):
+    start = clock.now() + timedelta(minutes=30)
+    _, worker_auth, order, [(v1, a1, o1), (v2, a2, o2)] = await staffed_order(
+        session,
+        starts_at=start,
+        hours=2 / 60,  # a 2-minute activity
+    )
+    await client.post(f"/api/v1/offers/{o1.id}/check-in", json=NEAR, headers=a1)  # 30 min early
+    clock.advance(timedelta(minutes=10))
+    await client.post(f"/api/v1/offers/{o2.id}/check-in", json=NEAR, headers=a2)
+    clock.advance(timedelta(minutes=5))
+    await client.post(f"/api/v1/offers/{o2.id}/check-out", headers=a2)  # left before the start
+    clock.advance(timedelta(hours=2))
+    await client.post(f"/api/v1/offers/{o1.id}/check-out", headers=a1)  # long after the end
+    done = await client.post(f"/api/v1/orders/{order.id}/completion", json={}, headers=worker_auth)
+    assert done.status_code == 200, done.text
+    records = {r["volunteer_id"]: r for r in done.json()["service_records"]}
+    assert records[v1.id]["hours"] == 0.03  # 2 minutes, not 2 h 32 min
+    assert records[v1.id]["started_at"] == "2026-11-23T02:30:00Z"
+    assert records[v1.id]["ended_at"] == "2026-11-23T02:32:00Z"
+    assert records[v2.id]["hours"] == 0.0  # never negative
+    assert records[v2.id]["started_at"] == records[v2.id]["ended_at"] == "2026-11-23T02:30:00Z"
+    # The volunteers' own check-in and check-out times are kept as they were.
+    assert (await fresh(session, Offer, o1.id)).checked_out_at == clock.now()
 
 
 def test_geofence_distance_is_geodesic():
@@ -83,7 +174,7 @@ async def test_check_in_window_and_ownership(client, session, clock):
         session, starts_at=clock.now() + timedelta(hours=3)
     )
     early = await client.post(f"/api/v1/offers/{o1.id}/check-in", json=NEAR, headers=a1)
-    assert early.status_code == 409 and "120 分钟" in early.json()["detail"]
+    assert early.status_code == 409 and "30 分钟" in early.json()["detail"]
     clock.advance(timedelta(hours=6))  # after the end
     late = await client.post(f"/api/v1/offers/{o1.id}/check-in", json=NEAR, headers=a1)
     assert late.status_code == 409
@@ -136,6 +227,7 @@ async def test_completion_records_hours_no_shows_counters_and_codes(client, sess
     )
     (v1, a1, o1), (v2, _, o2), (v3, _, o3) = people
     await client.post(f"/api/v1/offers/{o1.id}/check-in", json=FAR, headers=a1)
+    await client.post(f"/api/v1/offers/{o1.id}/confirm-check-in", headers=worker_auth)
     clock.advance(timedelta(minutes=90))
     await client.post(f"/api/v1/offers/{o1.id}/check-out", headers=a1)
     clock.advance(timedelta(hours=1))
@@ -148,7 +240,8 @@ async def test_completion_records_hours_no_shows_counters_and_codes(client, sess
     body = response.json()
     assert body["status"] == "completed" and body["no_show_volunteer_ids"] == [v2.id]
     records = {r["volunteer_id"]: r for r in body["service_records"]}
-    assert records[v1.id]["hours"] == 1.5 and records[v1.id]["flags"] == ["outside_geofence"]
+    assert records[v1.id]["hours"] == 1.5
+    assert records[v1.id]["flags"] == ["outside_geofence", "check_in_confirmed"]
     assert records[v3.id]["hours"] == 2.0 and records[v3.id]["flags"] == [
         "confirmed_without_checkin"
     ]

@@ -3,6 +3,7 @@
 import asyncio
 from datetime import timedelta
 
+import httpx
 import sqlalchemy as sa
 
 from service.evaluations.codes import ALPHABET, LENGTH, looks_valid, new_code, normalize
@@ -154,3 +155,36 @@ async def test_only_volunteers_who_served_can_be_rated(client, session, clock):
         f"/api/v1/orders/{order.id}/rating-codes", json={"count": 4}, headers=worker_auth
     )
     assert more.status_code == 201 and len(more.json()["items"]) == 4
+
+
+async def test_rating_code_guessing_is_throttled_per_ip(app, client, session, clock, settings):
+    *_, codes = await completed_order(client, session, clock, codes=1)
+    guesses = iter(
+        f"{n:06d}".translate(str.maketrans("0123456789", "23456789AB")) for n in range(99)
+    )
+    for n in range(settings.rating_code_max_attempts):  # wrong guesses by look-up and by rating
+        guess = next(guesses)
+        if n % 2:
+            response = await client.post("/api/v1/ratings", json={"code": guess, "stars": 5})
+        else:
+            response = await client.get(f"/api/v1/ratings/{guess}")
+        assert response.status_code == 404, response.text
+    for response in (
+        await client.get(f"/api/v1/ratings/{codes[0]}"),
+        await client.post("/api/v1/ratings", json={"code": codes[0], "stars": 5}),
+    ):
+        assert response.status_code == 429, response.text
+        assert response.headers["content-type"].startswith("application/problem+json")
+        assert int(response.headers["Retry-After"]) > 0
+        assert (
+            response.json()["title"] == "操作过于频繁" and "分钟后重试" in response.json()["detail"]
+        )
+    await session.commit()
+    assert await session.scalar(sa.select(sa.func.count()).select_from(Evaluation)) == 0
+    # Another address is not held up, and the window slides.
+    transport = httpx.ASGITransport(app=app, client=("10.0.0.2", 4000))
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as other:
+        assert (await other.get(f"/api/v1/ratings/{codes[0]}")).status_code == 200
+    clock.advance(timedelta(minutes=settings.login_window_minutes, seconds=1))
+    rated = await client.post("/api/v1/ratings", json={"code": codes[0], "stars": 5})
+    assert rated.status_code == 201, rated.text

@@ -202,7 +202,7 @@ async def test_leader_can_staff_in_two_steps_and_skills_count_across_both(client
 
 
 REFUSED_CHOICES = [
-    (["甲", "路人"], 422, "not_team_member", "路人"),
+    (["甲", "路人"], 422, "not_team_member", "不是本队队员"),
     (["甲", "乙", "丙"], 409, "too_many_members", "只剩 2 个名额"),
     (["甲", "丙"], 409, "skills_not_covered", "合理用药"),
     (["乙", "丁"], 409, "member_inactive", "丁"),
@@ -219,6 +219,18 @@ async def test_leader_choices_that_break_a_rule_are_refused_and_change_nothing(
         assert response.status_code == status, (names, response.text)
         assert response.headers["content-type"].startswith("application/problem+json")
         assert response.json()["code"] == code and words in response.json()["detail"], names
+        await _unchanged(session, world)
+
+
+async def test_a_leader_does_not_learn_an_outsiders_name_from_the_refusal(client, session, clock):
+    world = await _published(client, session, clock, slots=2)
+    for outsider in ("路人", "二队长"):  # in no team; in another team
+        response = await _team_accept(client, world, ["甲", outsider])
+        assert response.status_code == 422, response.text
+        problem = response.json()
+        assert problem["code"] == "not_team_member"
+        assert problem["detail"] == f"该志愿者不是本队队员（编号 {world.ids[outsider]}）。"
+        assert outsider not in response.text and "甲" not in response.text
         await _unchanged(session, world)
 
 

@@ -4,10 +4,14 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import sqlalchemy as sa
+
+from service.models import Order
 from service.vocab import Role
 from tests.factories import (
     bearer,
     make_api_token,
+    make_area,
     make_area_tree,
     make_skill,
     make_user,
@@ -112,3 +116,46 @@ async def test_nul_bytes_are_refused(client, session, clock):
     assert (
         await client.post("/api/v1/orders", json=body, headers=bearer(token))
     ).status_code == 422
+
+
+async def test_a_draft_links_only_a_demand_of_its_own_community(client, session, clock):
+    community_id, skill_id, token, _ = await _setup(session)
+    elsewhere = await make_area(session, name="别的街道的社区")  # another street altogether
+    await session.commit()
+    phone = "13812345678"
+    submitted = []
+    for area_id in (elsewhere.id, community_id):
+        response = await client.post(
+            "/api/v1/demands",
+            json={
+                "community_id": area_id,
+                "topic": "老年人防范电信诈骗讲座",
+                "target_group": "elderly",
+                "contact_name": "王阿姨",
+                "contact_phone": phone,
+            },
+        )
+        assert response.status_code == 201, response.text
+        submitted.append(response.json()["demand"]["id"])
+    foreign, own = submitted
+    missing = own + 1000
+    refusals = set()
+    for demand_id in (foreign, missing):
+        body = _draft(community_id, skill_id, clock, demand_id=demand_id)
+        response = await client.post("/api/v1/orders", json=body, headers=bearer(token))
+        assert response.status_code == 422, response.text
+        assert response.headers["content-type"].startswith("application/problem+json")
+        assert response.json()["code"] == "demand_not_found"
+        refusals.add(response.json()["detail"])
+    assert len(refusals) == 1  # a foreign demand reads exactly like a missing one
+    assert await session.scalar(sa.select(sa.func.count()).select_from(Order)) == 0
+    lookup = await client.post(f"/api/v1/demands/{foreign}/lookup", json={"phone": phone})
+    assert lookup.status_code == 200 and lookup.json()["order_id"] is None
+    linked = await client.post(
+        "/api/v1/orders",
+        json=_draft(community_id, skill_id, clock, demand_id=own),
+        headers=bearer(token),
+    )
+    assert linked.status_code == 201, linked.text
+    lookup = await client.post(f"/api/v1/demands/{own}/lookup", json={"phone": phone})
+    assert lookup.json()["order_id"] == linked.json()["id"]
