@@ -16,6 +16,9 @@ from sqlalchemy.ext.asyncio import (
 from service.settings import Settings
 
 UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+# A database error's message lists the statement's parameters by default: password hashes,
+# phone numbers, token hashes. Every engine hides them, so no traceback can carry them.
+HIDDEN_PARAMETERS = True
 
 
 def create_engine(settings: Settings) -> AsyncEngine:
@@ -25,6 +28,7 @@ def create_engine(settings: Settings) -> AsyncEngine:
         return _sqlite_engine(url, settings)
     return create_async_engine(
         url,
+        hide_parameters=HIDDEN_PARAMETERS,
         pool_size=settings.db_pool_size,
         max_overflow=settings.db_pool_size,
         pool_pre_ping=True,
@@ -42,7 +46,11 @@ def create_engine(settings: Settings) -> AsyncEngine:
 def _sqlite_engine(url: sa.URL, settings: Settings) -> AsyncEngine:
     if url.database and url.database != ":memory:":
         Path(url.database).parent.mkdir(parents=True, exist_ok=True)
-    engine = create_async_engine(url, connect_args={"timeout": settings.db_lock_timeout_ms / 1000})
+    engine = create_async_engine(
+        url,
+        hide_parameters=HIDDEN_PARAMETERS,
+        connect_args={"timeout": settings.db_lock_timeout_ms / 1000},
+    )
 
     @event.listens_for(engine.sync_engine, "connect")
     def _on_connect(dbapi_connection, _record):

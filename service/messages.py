@@ -182,6 +182,17 @@ ZH_CN: Mapping[str, str] = {
     "refusal.activity.complete_not_in_progress": "只有进行中（或已开始）的活动可以确认完成。",
     "refusal.activity.complete_before_start": "活动尚未开始，不能确认完成。",
     "refusal.activity.unknown_present": "以下志愿者没有待确认的接单：{volunteer_ids}",
+    # The input layer (service/schemas_common.py, service/web/security.py).
+    "refusal.input.surrogate": "包含无效的字符（孤立的代理码位），请删除后重新输入。",
+    "refusal.input.control_character": "不能包含控制字符。",
+    "refusal.input.line_break": "不能包含换行或控制字符。",
+    "refusal.input.naive_datetime": "时间必须带时区，例如 2026-12-01T09:00:00+08:00。",
+    "refusal.input.datetime_out_of_range": "时间须在 {earliest} 年至 {latest} 年之间。",
+    "refusal.input.json_too_deep": "提交的内容嵌套过深（最多 {limit} 层）。",
+    "refusal.order.venue_outside_china": "活动地点坐标不在中国境内，请检查经纬度（不能为 0,0）。",
+    "refusal.order.starts_too_early": "活动开始时间不能早于当前时间一天以上。",
+    "refusal.order.starts_too_late": "活动开始时间不能晚于 {years} 年之后。",
+    "refusal.order.too_long": "一次活动最长 {days} 天，请拆分为多次活动。",
 }
 
 CATALOGUES: Mapping[str, Mapping[str, str]] = {"zh_CN": ZH_CN}

@@ -1,4 +1,4 @@
-"""Keep phone numbers and coordinates out of the logs, whoever logs them.
+"""Keep phone numbers, coordinates and secrets out of the logs, whoever logs them.
 
 A log-record factory (not a handler filter) so that every logger and every handler — uvicorn's
 access log included — sees the masked text.
@@ -12,11 +12,23 @@ import re
 PHONE = re.compile(r"(?<!\d)(1[3-9]\d)(\d{4})(\d{4})(?!\d)")
 # A latitude/longitude pair with at least 3 decimals, e.g. "37.54012, 121.40033".
 COORDINATE_PAIR = re.compile(r"-?\d{1,3}\.\d{3,}\s*[,，/ ]\s*-?\d{1,3}\.\d{3,}")
+# Secrets that must never reach a log, even inside a traceback: password hashes (a failed
+# registration once logged its argon2id hash in the database error), API tokens (kp_…), and
+# the value of anything named like a password, token, secret or code in "name=value" text.
+PASSWORD_HASH = re.compile(r"\$argon2(?:id|i|d)\$[\w$=,+/.-]*")
+API_TOKEN = re.compile(r"\bkp_[A-Za-z0-9_\-]{8,}")
+NAMED_SECRET = re.compile(
+    r"((?:password|passwd|token|secret|csrf|code)[\w-]*['\"]?\s*[:=]\s*['\"]?)[^\s'\",)}\]]+",
+    re.IGNORECASE,
+)
 _installed = False
 
 
 def redact(text: str) -> str:
-    """Mask mobile numbers (138****5678) and hide coordinate pairs."""
+    """Mask mobile numbers (138****5678), hide coordinate pairs, hashes and secrets."""
+    text = PASSWORD_HASH.sub("[密码哈希已隐藏]", text)
+    text = API_TOKEN.sub("kp_[已隐藏]", text)
+    text = NAMED_SECRET.sub(r"\1[已隐藏]", text)
     text = PHONE.sub(r"\1****\3", text)
     return COORDINATE_PAIR.sub("[位置已隐藏]", text)
 

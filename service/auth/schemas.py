@@ -8,10 +8,8 @@ from typing import Annotated
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, WithJsonSchema
 from pydantic_core import PydanticCustomError
 
-from service.schemas_common import MAX_ID, Name, Password, PhoneNumber, Text
+from service.schemas_common import Id, Name, Password, PhoneNumber, Text
 from service.vocab import Role, UserStatus
-
-Id = Annotated[int, Field(ge=1, le=MAX_ID)]
 
 
 class Strict(BaseModel):
@@ -167,7 +165,7 @@ class VolunteerRegistration(Strict):
     home_lat: Annotated[float, Field(ge=-90, le=90, allow_inf_nan=False)] | None = None
     home_lng: Annotated[float, Field(ge=-180, le=180, allow_inf_nan=False)] | None = None
     radius_km: Annotated[float, Field(gt=0, le=200, allow_inf_nan=False)] = 5.0
-    bio: Text(500) = ""
+    bio: Text(500, multiline=True) = ""
 
 
 class RegistrationConfirm(Strict):

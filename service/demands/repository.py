@@ -65,8 +65,13 @@ def _conditions(filters: DemandFilters) -> list[Any]:
     if filters.skill_id:
         conditions.append(Demand.skill_id == filters.skill_id)
     if filters.text:
-        pattern = f"%{filters.text}%"
-        conditions.append(sa.or_(Demand.topic.like(pattern), Demand.description.like(pattern)))
+        # autoescape: "%" and "_" typed by a person are literal characters, not wildcards.
+        conditions.append(
+            sa.or_(
+                Demand.topic.contains(filters.text, autoescape=True),
+                Demand.description.contains(filters.text, autoescape=True),
+            )
+        )
     return conditions
 
 

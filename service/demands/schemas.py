@@ -3,15 +3,13 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from service.auth.schemas import PHONE_CODE_LENGTH, DigitCode
-from service.schemas_common import MAX_ID, PhoneNumber, Text
+from service.schemas_common import Id, Instant, PhoneNumber, Text
 from service.vocab import DemandStatus, TargetGroup
 
-Id = Annotated[int, Field(ge=1, le=MAX_ID)]
 FOLLOW_UP_CODE_LENGTH = 8
 
 
@@ -20,9 +18,9 @@ class DemandBase(BaseModel):
     skill_id: Id | None = Field(default=None, description="想要的技能（可不填）")
     topic: Text(100, min_len=1) = Field(description="想要的主题，如「老年人防诈骗讲座」")
     target_group: TargetGroup = Field(description="面向人群")
-    description: Text(2000) = Field(default="", description="补充说明")
-    preferred_start: AwareDatetime | None = Field(default=None, description="希望开始时间")
-    preferred_end: AwareDatetime | None = Field(default=None, description="希望结束时间")
+    description: Text(2000, multiline=True) = Field(default="", description="补充说明")
+    preferred_start: Instant | None = Field(default=None, description="希望开始时间")
+    preferred_end: Instant | None = Field(default=None, description="希望结束时间")
 
     @model_validator(mode="after")
     def _window_in_order(self) -> DemandBase:
@@ -138,8 +136,8 @@ class AdoptDemand(BaseModel):
     """Turn a demand into a draft order; unset fields come from the demand and its community."""
 
     title: Text(100, min_len=1) | None = Field(default=None, description="活动标题，默认为点单主题")
-    starts_at: AwareDatetime | None = Field(default=None, description="默认为希望开始时间")
-    ends_at: AwareDatetime | None = Field(default=None, description="默认为开始后两小时")
+    starts_at: Instant | None = Field(default=None, description="默认为希望开始时间")
+    ends_at: Instant | None = Field(default=None, description="默认为开始后两小时")
     venue_id: Id | None = Field(default=None, description="已保存场地的编号")
     venue_name: Text(100) = Field(default="", description="活动地点名称")
     venue_address: Text(200) = Field(default="", description="活动地址")
@@ -173,7 +171,7 @@ class DemandAdopted(BaseModel):
 
 
 class DeclineDemand(BaseModel):
-    reason: Text(500, min_len=2) = Field(description="未采纳的原因，提交人可见")
+    reason: Text(500, min_len=2, multiline=True) = Field(description="未采纳的原因，提交人可见")
 
     model_config = ConfigDict(
         json_schema_extra={

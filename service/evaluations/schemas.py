@@ -17,7 +17,7 @@ class ResidentRating(BaseModel):
 
     code: Text(20, min_len=1) = Field(description="活动现场发放的评价码，如 7K3M9Q")
     stars: int = Stars
-    comment: Text(1000) = Field(default="", description="评价内容（可不填）")
+    comment: Text(1000, multiline=True) = Field(default="", description="评价内容（可不填）")
 
     model_config = ConfigDict(
         json_schema_extra={"examples": [{"code": "7K3M9Q", "stars": 5, "comment": "讲得很实用"}]}
@@ -29,7 +29,7 @@ class VolunteerRating(BaseModel):
 
     volunteer_id: int = Field(ge=1, le=MAX_ID, description="志愿者 id")
     stars: int = Stars
-    comment: Text(1000) = Field(default="", description="评价内容（可不填）")
+    comment: Text(1000, multiline=True) = Field(default="", description="评价内容（可不填）")
 
     model_config = ConfigDict(
         json_schema_extra={"examples": [{"volunteer_id": 12, "stars": 5, "comment": "准时、耐心"}]}

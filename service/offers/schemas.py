@@ -6,7 +6,7 @@ from datetime import datetime
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from service.schemas_common import Text
+from service.schemas_common import Id, Text
 from service.vocab import OFFER_STATUS_LABELS, OfferStatus
 
 
@@ -15,7 +15,7 @@ class DeclineRequest(BaseModel):
 
     model_config = ConfigDict(json_schema_extra={"examples": [{"reason": "当天有工作安排"}]})
 
-    reason: Text(500, min_len=1) = Field(description="婉拒原因")
+    reason: Text(500, min_len=1, multiline=True) = Field(description="婉拒原因")
 
 
 class WithdrawRequest(BaseModel):
@@ -23,7 +23,7 @@ class WithdrawRequest(BaseModel):
 
     model_config = ConfigDict(json_schema_extra={"examples": [{"reason": "临时出差"}]})
 
-    reason: Text(500, min_len=1) = Field(description="退出原因")
+    reason: Text(500, min_len=1, multiline=True) = Field(description="退出原因")
 
 
 class TeamAcceptRequest(BaseModel):
@@ -31,7 +31,7 @@ class TeamAcceptRequest(BaseModel):
 
     model_config = ConfigDict(json_schema_extra={"examples": [{"member_ids": [12, 15]}]})
 
-    member_ids: list[int] = Field(min_length=1, max_length=200, description="出队队员的志愿者编号")
+    member_ids: list[Id] = Field(min_length=1, max_length=200, description="出队队员的志愿者编号")
 
 
 class OfferPublic(BaseModel):

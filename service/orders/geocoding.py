@@ -21,6 +21,10 @@ from service.settings import Settings
 
 GEOCODE_TIMEOUT_SECONDS = 5
 COORD_SYSTEMS = ("wgs84", "gcj02", "bd09")
+# China's bounding box with a small margin (any of the three systems): a point outside it is a
+# typo — most often (0, 0) from a form whose map was never touched — not a place we serve.
+CHINA_LAT = (3.5, 54.0)
+CHINA_LNG = (73.0, 136.0)
 
 
 @dataclass(frozen=True)
@@ -61,6 +65,7 @@ async def resolve_place(
             raise InvalidInput(text("refusal.order.venue_not_found"), code="venue_not_found")
         return Place(venue.name, venue.address, venue.lat, venue.lng, venue.id)
     if lat is not None and lng is not None:
+        _refuse_outside_china(lat, lng)
         wlat, wlng = convert(lat, lng, coord_system)
         return Place(venue_name or address, address, wlat, wlng)
     if not (venue_name or address):
@@ -78,6 +83,11 @@ async def resolve_place(
         )
     found = await _online_lookup(settings, query)
     return Place(venue_name or query, address or query, found[0], found[1])
+
+
+def _refuse_outside_china(lat: float, lng: float) -> None:
+    if not (CHINA_LAT[0] <= lat <= CHINA_LAT[1] and CHINA_LNG[0] <= lng <= CHINA_LNG[1]):
+        raise InvalidInput(text("refusal.order.venue_outside_china"), code="venue_outside_china")
 
 
 async def _offline_lookup(session: AsyncSession, *, community_id: int, query: str) -> Place | None:

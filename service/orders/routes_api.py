@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Query
@@ -21,6 +20,7 @@ from service.orders.schemas import (
     ReasonRequest,
     RedispatchRequest,
 )
+from service.schemas_common import Id, Instant
 from service.vocab import OrderStatus, Role
 from service.web.deps import SessionDep
 from service.web.pagination import Page, PageDep
@@ -38,9 +38,9 @@ async def list_orders(
     actor: Staff,
     page: PageDep,
     status: Annotated[OrderStatus | None, Query(description="按状态筛选")] = None,
-    community_id: Annotated[int | None, Query(ge=1, description="按社区筛选")] = None,
-    starts_after: Annotated[datetime | None, Query(description="开始时间不早于")] = None,
-    starts_before: Annotated[datetime | None, Query(description="开始时间早于")] = None,
+    community_id: Annotated[Id | None, Query(description="按社区筛选")] = None,
+    starts_after: Annotated[Instant | None, Query(description="开始时间不早于（带时区）")] = None,
+    starts_before: Annotated[Instant | None, Query(description="开始时间早于（带时区）")] = None,
 ):
     """管辖范围内的活动（社区工作者：本社区；协调员：所辖区域）。"""
     orders, total = await repository.list_orders(

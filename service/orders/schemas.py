@@ -5,14 +5,14 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Literal
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from service.schemas_common import Text
+from service.schemas_common import Id, Instant, Text
 from service.vocab import ORDER_STATUS_LABELS, DispatchMode, OrderStatus, TargetGroup
 
 Lat = Annotated[float, Field(ge=-90, le=90, description="纬度")]
 Lng = Annotated[float, Field(ge=-180, le=180, description="经度")]
-SkillIds = Annotated[list[Annotated[int, Field(ge=1)]], Field(max_length=20)]
+SkillIds = Annotated[list[Id], Field(max_length=20)]
 CoordSystem = Literal["wgs84", "gcj02", "bd09"]
 
 _EXAMPLE = {
@@ -31,7 +31,7 @@ _EXAMPLE = {
 class PlaceFields(BaseModel):
     """Where: a saved venue, or coordinates (with their system), or an address to geocode."""
 
-    venue_id: int | None = Field(default=None, ge=1, description="已保存场地的编号")
+    venue_id: Id | None = Field(default=None, description="已保存场地的编号")
     venue_name: Text(100) = Field(default="", description="场地名称")
     venue_address: Text(200) = Field(default="", description="地址（可用于地址解析）")
     lat: Lat | None = None
@@ -47,18 +47,18 @@ class OrderCreate(PlaceFields):
     model_config = ConfigDict(json_schema_extra={"examples": [_EXAMPLE]})
 
     title: Text(100, min_len=1) = Field(description="活动名称")
-    description: Text(4000) = Field(default="", description="活动说明")
-    community_id: int = Field(ge=1, description="所属社区")
-    demand_id: int | None = Field(default=None, ge=1, description="来源点单（可选）")
+    description: Text(4000, multiline=True) = Field(default="", description="活动说明")
+    community_id: Id = Field(description="所属社区")
+    demand_id: Id | None = Field(default=None, description="来源点单（可选）")
     target_group: TargetGroup = Field(description="服务对象")
-    starts_at: AwareDatetime = Field(description="开始时间（带时区）")
-    ends_at: AwareDatetime = Field(description="结束时间（带时区）")
-    accept_deadline: AwareDatetime | None = Field(default=None, description="接单截止时间")
+    starts_at: Instant = Field(description="开始时间（带时区）")
+    ends_at: Instant = Field(description="结束时间（带时区）")
+    accept_deadline: Instant | None = Field(default=None, description="接单截止时间")
     expected_attendance: int = Field(default=30, ge=0, le=100_000, description="预计参加人数")
     slots: int = Field(default=1, ge=1, le=200, description="需要的志愿者人数")
     max_distance_km: float | None = Field(default=None, gt=0, le=500, description="最远服务距离")
     dispatch_mode: DispatchMode = Field(default=DispatchMode.targeted, description="派单方式")
-    team_id: int | None = Field(default=None, ge=1, description="志愿队（按队派单时）")
+    team_id: Id | None = Field(default=None, description="志愿队（按队派单时）")
     skill_ids: SkillIds = Field(min_length=1, description="所需技能")
 
     @model_validator(mode="after")
@@ -82,16 +82,16 @@ class OrderUpdate(PlaceFields):
     )
 
     title: Text(100, min_len=1) | None = None
-    description: Text(4000) | None = None
+    description: Text(4000, multiline=True) | None = None
     target_group: TargetGroup | None = None
-    starts_at: AwareDatetime | None = None
-    ends_at: AwareDatetime | None = None
-    accept_deadline: AwareDatetime | None = None
+    starts_at: Instant | None = None
+    ends_at: Instant | None = None
+    accept_deadline: Instant | None = None
     expected_attendance: int | None = Field(default=None, ge=0, le=100_000)
     slots: int | None = Field(default=None, ge=1, le=200)
     max_distance_km: float | None = Field(default=None, gt=0, le=500)
     dispatch_mode: DispatchMode | None = None
-    team_id: int | None = Field(default=None, ge=1)
+    team_id: Id | None = None
     skill_ids: SkillIds | None = None
 
 
@@ -101,7 +101,7 @@ class PublishRequest(BaseModel):
     model_config = ConfigDict(json_schema_extra={"examples": [{"dispatch_mode": "targeted"}]})
 
     dispatch_mode: DispatchMode | None = Field(default=None, description="派单方式")
-    team_id: int | None = Field(default=None, ge=1, description="按队派单时的志愿队")
+    team_id: Id | None = Field(default=None, description="按队派单时的志愿队")
 
 
 class ReasonRequest(BaseModel):
@@ -109,7 +109,7 @@ class ReasonRequest(BaseModel):
 
     model_config = ConfigDict(json_schema_extra={"examples": [{"reason": "场地临时关闭"}]})
 
-    reason: Text(500, min_len=1) = Field(description="原因")
+    reason: Text(500, min_len=1, multiline=True) = Field(description="原因")
 
 
 class RedispatchRequest(BaseModel):
@@ -120,12 +120,12 @@ class RedispatchRequest(BaseModel):
     )
 
     max_distance_km: float | None = Field(default=None, gt=0, le=500)
-    starts_at: AwareDatetime | None = None
-    ends_at: AwareDatetime | None = None
-    accept_deadline: AwareDatetime | None = None
+    starts_at: Instant | None = None
+    ends_at: Instant | None = None
+    accept_deadline: Instant | None = None
     dispatch_mode: DispatchMode | None = None
-    team_id: int | None = Field(default=None, ge=1)
-    reason: Text(500) = Field(default="协调员重新派单")
+    team_id: Id | None = None
+    reason: Text(500, multiline=True) = Field(default="协调员重新派单")
 
 
 class PreviewRequest(PlaceFields):
@@ -133,9 +133,9 @@ class PreviewRequest(PlaceFields):
 
     model_config = ConfigDict(json_schema_extra={"examples": [_EXAMPLE]})
 
-    community_id: int = Field(ge=1)
-    starts_at: AwareDatetime
-    ends_at: AwareDatetime
+    community_id: Id
+    starts_at: Instant
+    ends_at: Instant
     skill_ids: SkillIds = Field(min_length=1)
     slots: int = Field(default=1, ge=1, le=200)
     max_distance_km: float | None = Field(default=None, gt=0, le=500)

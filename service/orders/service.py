@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -20,6 +20,12 @@ from service.orders.schemas import OrderCreate, OrderUpdate, PublishRequest, Red
 from service.vocab import AreaLevel, DispatchMode, OfferStatus, OrderStatus
 
 _PLACE_FIELDS = ("venue_id", "venue_name", "venue_address", "lat", "lng", "coord_system")
+# When an activity may be planned: from a day ago (a draft for this morning is still typed in
+# the afternoon) to two years ahead, and one activity lasts at most a week. Outside that it is
+# a typo (a draft running 1970 → 2100), never a plan.
+PLAN_PAST = timedelta(days=1)
+PLAN_HORIZON_YEARS = 2
+MAX_ACTIVITY_DAYS = 7
 
 
 async def managed_order(session: AsyncSession, ctx: ActionContext, order_id: int) -> Order:
@@ -80,6 +86,8 @@ async def create_order(session: AsyncSession, ctx: ActionContext, data: OrderCre
     """A new draft in a community the actor manages; its venue is resolved to WGS-84."""
     community = await managed_community(session, ctx, data.community_id)
     await _check_demand(session, data.demand_id, community)
+    _validate_times(data.starts_at, data.ends_at, data.accept_deadline)
+    _validate_plan_window(data.starts_at, data.ends_at, now=ctx.now)
     await _check_skills(session, data.skill_ids)
     await _check_team(session, data.dispatch_mode, data.team_id)
     place = await resolve_place(
@@ -129,6 +137,8 @@ async def update_order(
         if value is not None or key in {"accept_deadline", "team_id"}:
             setattr(order, key, value)
     _validate_times(order.starts_at, order.ends_at, order.accept_deadline)
+    if {"starts_at", "ends_at"} & changes.keys():
+        _validate_plan_window(order.starts_at, order.ends_at, now=ctx.now)
     await _check_team(session, order.dispatch_mode, order.team_id)
     if data.model_fields_set & set(_PLACE_FIELDS):
         place = await resolve_place(
@@ -158,6 +168,17 @@ def _validate_times(starts_at: datetime, ends_at: datetime, accept_deadline) -> 
         raise InvalidInput(text("refusal.order.ends_before_start"), code="bad_times")
     if accept_deadline is not None and accept_deadline > starts_at:
         raise InvalidInput(text("refusal.order.deadline_after_start"), code="bad_times")
+
+
+def _validate_plan_window(starts_at: datetime, ends_at: datetime, *, now: datetime) -> None:
+    if starts_at < now - PLAN_PAST:
+        raise InvalidInput(text("refusal.order.starts_too_early"), code="bad_times")
+    if starts_at > now + timedelta(days=365 * PLAN_HORIZON_YEARS):
+        raise InvalidInput(
+            text("refusal.order.starts_too_late", years=PLAN_HORIZON_YEARS), code="bad_times"
+        )
+    if ends_at - starts_at > timedelta(days=MAX_ACTIVITY_DAYS):
+        raise InvalidInput(text("refusal.order.too_long", days=MAX_ACTIVITY_DAYS), code="bad_times")
 
 
 async def publish_order(
@@ -254,6 +275,8 @@ async def redispatch_order(
     _validate_times(starts_at, ends_at, deadline)
     if starts_at <= ctx.now:
         raise Conflict(text("refusal.order.redispatch_starts_in_past"), code="starts_in_past")
+    if {"starts_at", "ends_at"} & changes.keys():
+        _validate_plan_window(starts_at, ends_at, now=ctx.now)
     mode = changes.get("dispatch_mode") or DispatchMode(order.dispatch_mode)
     team_id = changes.get("team_id", order.team_id)
     await _check_team(session, mode, team_id)

@@ -8,13 +8,14 @@ from fastapi import Depends, Query
 from pydantic import BaseModel, Field
 
 from service.pagination import PageParams
+from service.schemas_common import Offset
 
 T = TypeVar("T")
 
 
 def page_params(
     limit: Annotated[int, Query(ge=1, le=100, description="每页条数（1–100）")] = 20,
-    offset: Annotated[int, Query(ge=0, description="跳过的条数")] = 0,
+    offset: Annotated[Offset, Query(description="跳过的条数")] = 0,
 ) -> PageParams:
     return PageParams(limit=limit, offset=offset)
 

@@ -3,7 +3,9 @@
 Two pure ASGI middlewares (no route can opt out by forgetting a dependency):
 
 * ``RequestGuard`` — refuses NUL bytes in the path, query and body fields (422), bodies over
-  ``max_body_bytes`` (413), and unsafe requests without the right CSRF token (403).
+  ``max_body_bytes`` (413), JSON nested deeper than ``MAX_JSON_DEPTH`` (422, found by a scan of
+  the raw bytes before anything parses or walks it), and unsafe requests without the right CSRF
+  token (403).
 * ``SecurityHeaders`` — CSP, frame-ancestors, nosniff, Referrer-Policy, HSTS over https,
   ``Cache-Control: no-store`` on everything that may carry personal data.
 
@@ -26,6 +28,7 @@ from __future__ import annotations
 
 import hmac
 import json
+import re
 from http.cookies import SimpleCookie
 from urllib.parse import parse_qsl, unquote_to_bytes
 
@@ -35,6 +38,7 @@ from starlette.datastructures import MutableHeaders, UploadFile
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from service.db import UNSAFE_METHODS
+from service.messages import text
 from service.settings import Settings
 from service.tokens import csrf_token_for, new_secret
 from service.web.errors import problem_response
@@ -80,12 +84,35 @@ def _is_json(media_type: str) -> bool:
 
 
 def _contains_nul(value: object) -> bool:
-    if isinstance(value, str):
-        return "\x00" in value
-    if isinstance(value, dict):
-        return any(_contains_nul(k) or _contains_nul(v) for k, v in value.items())
-    if isinstance(value, list):
-        return any(_contains_nul(item) for item in value)
+    pending = [value]  # a stack, not recursion: the depth of a body is the sender's choice
+    while pending:
+        item = pending.pop()
+        if isinstance(item, str) and "\x00" in item:
+            return True
+        if isinstance(item, dict):
+            pending.extend(item.keys())
+            pending.extend(item.values())
+        elif isinstance(item, list):
+            pending.extend(item)
+    return False
+
+
+# No form of ours nests deeper than a few levels; 1,000 levels (2 KB) used to crash the guard.
+MAX_JSON_DEPTH = 32
+_JSON_STRING = re.compile(rb'"[^"\\]*(?:\\.[^"\\]*)*"', re.DOTALL)
+_BRACKET = re.compile(rb"[\[\]{}]")
+
+
+def _json_too_deep(body: bytes, limit: int = MAX_JSON_DEPTH) -> bool:
+    """Whether brackets outside string literals nest deeper than ``limit`` (no parsing)."""
+    depth = 0
+    for bracket in _BRACKET.finditer(_JSON_STRING.sub(b"", body)):
+        if bracket.group() in (b"[", b"{"):
+            depth += 1
+            if depth > limit:
+                return True
+        else:
+            depth -= 1
     return False
 
 
@@ -123,6 +150,9 @@ class RequestGuard:
                 body = await _read_body(receive, self.settings.max_body_bytes)
                 receive = _replay(body)
                 fields = await _form_fields(scope, receive, body)
+                if fields is None and _json_too_deep(body):
+                    detail = text("refusal.input.json_too_deep", limit=MAX_JSON_DEPTH)
+                    raise _Refusal(422, "输入有误", detail, "json_too_deep")
                 _refuse_nul_in_body(request, body, fields)
                 self._check_csrf(request, binding, body, fields, state.get("csrf_token"))
         except _Refusal as refusal:

@@ -364,3 +364,13 @@ async def test_list_filters_and_sorts_by_popularity(client, session, caplog):
     found = (await client.get("/api/v1/demands", params={"q": "天文"})).json()
     assert found["total"] == 1
     assert (await client.get("/api/v1/demands/999999")).status_code == 404
+
+
+async def test_percent_and_underscore_in_the_search_are_literal_not_wildcards(client, session):
+    community, *_ = await arrange(session)
+    await submit(client, community.id, topic="天文观测", description="")
+    discount = await submit(client, community.id, topic="手机使用 100% 入门", description="")
+    snake = await submit(client, community.id, topic="编程课 hello_world", description="")
+    for query, expected in (("%", [discount]), ("_", [snake]), ("\\", []), ("0%", [discount])):
+        found = (await client.get("/api/v1/demands", params={"q": query})).json()
+        assert [item["id"] for item in found["items"]] == [d["id"] for d in expected], query

@@ -123,7 +123,7 @@ async def test_a_draft_links_only_a_demand_of_its_own_community(client, session,
     elsewhere = await make_area(session, name="别的街道的社区")  # another street altogether
     await session.commit()
     phone = "13812345678"
-    submitted = []
+    submitted, codes = [], []
     for area_id in (elsewhere.id, community_id):
         response = await client.post(
             "/api/v1/demands",
@@ -137,7 +137,9 @@ async def test_a_draft_links_only_a_demand_of_its_own_community(client, session,
         )
         assert response.status_code == 201, response.text
         submitted.append(response.json()["demand"]["id"])
+        codes.append(response.json()["follow_up_code"])
     foreign, own = submitted
+    foreign_code, own_code = codes
     missing = own + 1000
     refusals = set()
     for demand_id in (foreign, missing):
@@ -149,7 +151,9 @@ async def test_a_draft_links_only_a_demand_of_its_own_community(client, session,
         refusals.add(response.json()["detail"])
     assert len(refusals) == 1  # a foreign demand reads exactly like a missing one
     assert await session.scalar(sa.select(sa.func.count()).select_from(Order)) == 0
-    lookup = await client.post(f"/api/v1/demands/{foreign}/lookup", json={"phone": phone})
+    lookup = await client.post(
+        f"/api/v1/demands/{foreign}/lookup", json={"phone": phone, "code": foreign_code}
+    )
     assert lookup.status_code == 200 and lookup.json()["order_id"] is None
     linked = await client.post(
         "/api/v1/orders",
@@ -157,5 +161,53 @@ async def test_a_draft_links_only_a_demand_of_its_own_community(client, session,
         headers=bearer(token),
     )
     assert linked.status_code == 201, linked.text
-    lookup = await client.post(f"/api/v1/demands/{own}/lookup", json={"phone": phone})
+    lookup = await client.post(
+        f"/api/v1/demands/{own}/lookup", json={"phone": phone, "code": own_code}
+    )
     assert lookup.json()["order_id"] == linked.json()["id"]
+
+
+async def test_a_venue_at_zero_zero_or_outside_china_is_refused(client, session, clock):
+    community_id, skill_id, token, _ = await _setup(session)
+    for lat, lng in ((0, 0), (48.8566, 2.3522), (-37.54, 121.40)):
+        body = _draft(community_id, skill_id, clock, lat=lat, lng=lng)
+        response = await client.post("/api/v1/orders", json=body, headers=bearer(token))
+        assert response.status_code == 422, (lat, lng, response.text)
+        assert "不在中国境内" in response.json()["detail"]
+
+
+async def test_a_draft_must_start_near_now_and_last_at_most_a_week(client, session, clock):
+    community_id, skill_id, token, _ = await _setup(session)
+    now = clock.now()
+    cases = {
+        "早于当前时间一天以上": (now - timedelta(days=2), now - timedelta(days=2, hours=-2)),
+        "2 年之后": (now + timedelta(days=800), now + timedelta(days=800, hours=2)),
+        "最长 7 天": (now + timedelta(days=1), now + timedelta(days=9)),
+    }
+    for words, (start, end) in cases.items():
+        body = _draft(community_id, skill_id, clock)
+        body |= {"starts_at": start.isoformat(), "ends_at": end.isoformat()}
+        response = await client.post("/api/v1/orders", json=body, headers=bearer(token))
+        assert response.status_code == 422, (words, response.text)
+        assert words in response.json()["detail"]
+    ancient = _draft(community_id, skill_id, clock)
+    ancient |= {"starts_at": "1970-01-01T08:00:00+08:00", "ends_at": "2100-01-01T08:00:00+08:00"}
+    response = await client.post("/api/v1/orders", json=ancient, headers=bearer(token))
+    assert response.status_code == 422
+    week = _draft(community_id, skill_id, clock)
+    start = now + timedelta(days=1)
+    week |= {"starts_at": start.isoformat(), "ends_at": (start + timedelta(days=7)).isoformat()}
+    assert (
+        await client.post("/api/v1/orders", json=week, headers=bearer(token))
+    ).status_code == 201
+
+
+async def test_editing_a_draft_into_a_months_long_activity_is_refused(client, session, clock):
+    community_id, skill_id, token, _ = await _setup(session)
+    draft = _draft(community_id, skill_id, clock)
+    order = (await client.post("/api/v1/orders", json=draft, headers=bearer(token))).json()
+    later = (clock.now() + timedelta(days=60)).isoformat()
+    response = await client.patch(
+        f"/api/v1/orders/{order['id']}", json={"ends_at": later}, headers=bearer(token)
+    )
+    assert response.status_code == 422 and "最长 7 天" in response.json()["detail"]
