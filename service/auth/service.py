@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from service.auth import repository
 from service.auth.audit import AuditAction, record, record_action
+from service.auth.password_policy import check_new_password
 from service.auth.passwords import hash_password, verify_password
 from service.auth.throttle import Throttled, ThrottleStore, login_limits
 from service.context import ActionContext
@@ -133,13 +134,8 @@ async def change_password(
 
 
 def check_password_strength(password: str, settings: Settings, *, phone: str | None) -> None:
-    """Long enough, not the phone number, not one repeated character."""
-    if len(password) < settings.password_min_length:
-        raise InvalidInput(f"密码至少需要 {settings.password_min_length} 个字符。", code="weak")
-    if phone and phone in password:
-        raise InvalidInput("密码不能包含手机号。", code="weak")
-    if len(set(password)) < 4:
-        raise InvalidInput("密码过于简单，请混合使用不同的字符。", code="weak")
+    """The policy for a new password (``password_policy``): long, not the phone, not common."""
+    check_new_password(password, settings, phone=phone)
 
 
 async def create_api_token(
