@@ -30,7 +30,9 @@ def serve(
         # h11 + several workers stalls responses ~44 ms here (STYLE.md); uvloop/httptools do not.
         loop="uvloop",
         http="httptools",
-        proxy_headers=True,
+        # X-Forwarded-For is believed only from KEPU_TRUSTED_PROXIES, by the app itself
+        # (service/web/security.py); uvicorn would trust any local peer (127.0.0.1) by default.
+        proxy_headers=False,
         log_level="info",
     )
 

@@ -1,9 +1,11 @@
 """The security baseline every request passes: headers, input hygiene, CSRF.
 
-Two pure ASGI middlewares (no route can opt out by forgetting a dependency):
+Pure ASGI middlewares (no route can opt out by forgetting a dependency):
 
 * ``RequestGuard`` — refuses NUL bytes in the path, query and body fields (422), bodies over
   ``max_body_bytes`` (413), and unsafe requests without the right CSRF token (403).
+* ``ProxyHeadersMiddleware`` (uvicorn's) — only with ``KEPU_TRUSTED_PROXIES``: the client
+  address and scheme from ``X-Forwarded-For`` / ``X-Forwarded-Proto`` of those peers only.
 * ``SecurityHeaders`` — CSP, frame-ancestors, nosniff, Referrer-Policy, HSTS over https,
   ``Cache-Control: no-store`` on everything that may carry personal data.
 
@@ -33,6 +35,7 @@ from fastapi import FastAPI, Request
 from sqlalchemy.exc import DataError
 from starlette.datastructures import MutableHeaders, UploadFile
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from service.db import UNSAFE_METHODS
 from service.settings import Settings
@@ -294,7 +297,12 @@ class SecurityHeaders:
 def install_security(app: FastAPI, settings: Settings) -> None:
     """Register the guard, the headers and the database-input safety net on ``app``."""
     app.add_middleware(RequestGuard, settings=settings)
-    app.add_middleware(SecurityHeaders, settings=settings)  # outermost: headers on refusals too
+    app.add_middleware(SecurityHeaders, settings=settings)  # headers on refusals too
+    if settings.trusted_proxy_list:
+        # Outermost: every layer sees the real client address and scheme. Only the configured
+        # proxies are believed (KEPU_TRUSTED_PROXIES, default none); uvicorn's own handling,
+        # which trusts 127.0.0.1 by default, is switched off in `kepu serve`.
+        app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=settings.trusted_proxy_list)
 
     @app.exception_handler(DataError)
     async def _data_error(request: Request, error: DataError):
