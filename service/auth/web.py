@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 
 from fastapi import Request, Response
@@ -40,9 +41,16 @@ def clear_session_cookie(response: Response, settings: Settings) -> None:
     )
 
 
+# A same-site absolute path of URL-safe characters only: no scheme, no host, no "//", no
+# backslash, and no tab, line break or non-Latin character (browsers drop tabs and line breaks
+# from URLs, so "/\t/evil.example" would become "//evil.example"; a non-Latin character cannot be
+# sent in a header at all). Anything else falls back to the home page.
+_SAFE_NEXT = re.compile(r"/[A-Za-z0-9/_\-.~?=&%+]{0,2000}")
+
+
 def safe_next(url: str | None, default: str = "/") -> str:
-    """Only same-site paths: never an open redirect to another host."""
-    if not url or not url.startswith("/") or url.startswith("//") or "\\" in url:
+    """``url`` when it is a safe same-site path, else ``default``: never an open redirect."""
+    if not url or not _SAFE_NEXT.fullmatch(url) or "//" in url:
         return default
     return url
 
