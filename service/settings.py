@@ -203,7 +203,7 @@ class Settings(BaseSettings):
     @property
     def origin(self) -> str:
         """The public origin absolute URLs are built from (a local default in development)."""
-        return self.public_origin or DEV_ORIGIN
+        return (self.public_origin or DEV_ORIGIN).rstrip("/")
 
 
 def _split_list(value: str) -> list[str]:

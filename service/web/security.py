@@ -29,7 +29,7 @@ from __future__ import annotations
 import hmac
 import json
 from http.cookies import SimpleCookie
-from urllib.parse import parse_qsl, unquote_to_bytes
+from urllib.parse import parse_qsl, unquote_to_bytes, urlsplit, urlunsplit
 
 from fastapi import FastAPI, Request
 from sqlalchemy.exc import DataError
@@ -289,9 +289,22 @@ class SecurityHeaders:
                     )
                 if not static and (force_no_store or "cache-control" not in headers):
                     headers["Cache-Control"] = "no-store"
+                location = headers.get("location")
+                if location:
+                    headers["Location"] = _location_without_host_header(location, request)
             await send(message)
 
         await self.app(scope, receive, send_with_headers)
+
+
+def _location_without_host_header(location: str, request: Request) -> str:
+    """A redirect the framework built from the request's Host header (e.g. Starlette's
+    trailing-slash redirect) becomes a path on this site: the Host header is the client's to
+    choose, so it must never pick where a redirect goes."""
+    parts = urlsplit(location)
+    if not parts.netloc or parts.netloc.lower() != request.headers.get("host", "").lower():
+        return location
+    return urlunsplit(("", "", "/" + (parts.path or "/").lstrip("/"), parts.query, ""))
 
 
 def install_security(app: FastAPI, settings: Settings) -> None:
