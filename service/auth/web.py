@@ -31,6 +31,29 @@ def set_session_cookie(response: Response, settings: Settings, raw: str) -> None
     )
 
 
+DEVICE_COOKIE = "kepu_device"
+SECURE_DEVICE_COOKIE = "__Host-kepu_device"
+
+
+def device_cookie_name(settings: Settings) -> str:
+    return SECURE_DEVICE_COOKIE if settings.cookie_secure else DEVICE_COOKIE
+
+
+def set_login_cookies(response: Response, settings: Settings, result: service.LoginSuccess) -> None:
+    """The new session, and the long-lived known-device cookie that lets this browser's right
+    password through while the account is locked for everyone else (kept across logouts)."""
+    set_session_cookie(response, settings, result.session_token)
+    response.set_cookie(
+        device_cookie_name(settings),
+        result.device_token,
+        max_age=settings.device_cookie_days * 24 * 3600,
+        path="/",
+        httponly=True,
+        samesite="lax",
+        secure=settings.cookie_secure,
+    )
+
+
 def clear_session_cookie(response: Response, settings: Settings) -> None:
     response.delete_cookie(
         session_cookie_name(settings),
@@ -73,16 +96,18 @@ async def login_from_request(
     password: str,
 ) -> service.LoginSuccess | service.LoginRefused:
     """``service.login`` with what the request knows: client address, settings, the session
-    it replaces. The API and the login page both log in through here."""
+    it replaces, the known-device cookie. The API and the login page both log in through here."""
+    settings: Settings = request.app.state.settings
     return await service.login(
         session,
         phone=phone,
         password=password,
         ip=client_ip(request),
         now=now,
-        settings=request.app.state.settings,
+        settings=settings,
         throttle=throttle,
         previous_session_id=actor.session_id,
+        device_token=request.cookies.get(device_cookie_name(settings)),
     )
 
 
