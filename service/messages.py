@@ -69,6 +69,12 @@ ZH_CN: Mapping[str, str] = {
     # Any status machine (service/lifecycle/engine.py); {noun} is the machine's 活动/邀请/点单/….
     "refusal.throttled": "操作过于频繁，请在约 {minutes} 分钟后重试。",
     "refusal.phone_code.wrong": "验证码错误或已失效，请重新获取。",
+    "refusal.password.too_short": "密码至少需要 {min_length} 个字符。",
+    "refusal.password.contains_phone": "密码不能包含手机号。",
+    "refusal.password.too_simple": "密码过于简单，请混合使用不同的字符。",
+    "refusal.password.common": (
+        "这个密码太常见，很容易被猜中，请换一个不常见的密码（例如几个词和数字的组合）。"
+    ),
     "refusal.transition.illegal": "{noun}当前状态为「{current}」，不能变更为「{target}」。",
     "refusal.transition.lost_race": "{noun}状态刚刚被他人更改，请刷新后重试。",
     "refusal.transition.not_found": "未找到该{noun}。",

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import importlib.util
+import ipaddress
 import sys
 from enum import StrEnum
 from functools import lru_cache
 from pathlib import Path
 from typing import Annotated
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import AliasChoices, Field, ValidationError, field_validator, model_validator
@@ -15,6 +17,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEV_SECRET = "dev-only-secret-change-me"
+DEV_ORIGIN = "http://127.0.0.1:8000"
 
 
 class Environment(StrEnum):
@@ -53,7 +56,13 @@ class Settings(BaseSettings):
     session_touch_seconds: Annotated[int, Field(ge=0)] = (
         60  # last_seen_at is written at most this often
     )
-    password_min_length: Annotated[int, Field(ge=8, le=128)] = 8
+    password_min_length: Annotated[int, Field(ge=10, le=128)] = 10
+    # Devices that logged in before pass the per-account lock with the right password.
+    device_cookie_days: Annotated[int, Field(ge=1, le=3650)] = 365
+    # Peers whose X-Forwarded-For / X-Forwarded-Proto are believed: IPs or CIDRs, comma separated.
+    trusted_proxies: str = ""
+    # The site's own origin (scheme://host[:port]) for absolute URLs; never the Host header.
+    public_origin: str | None = None
     max_body_bytes: Annotated[int, Field(ge=1024)] = 10 * 1024 * 1024
     hsts_seconds: Annotated[int, Field(ge=0)] = 365 * 24 * 3600
     # One-time codes sent to phones (registration, anonymous votes) and guessable look-ups:
@@ -149,6 +158,35 @@ class Settings(BaseSettings):
             raise ValueError("needs the redis package: pip install 'kepu-dispatch[redis]'")
         return value
 
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _proxy_addresses(cls, value: str) -> str:
+        for item in _split_list(value):
+            try:
+                ipaddress.ip_network(item, strict=False)
+            except ValueError:
+                raise ValueError(
+                    f"{item!r} is not an IP address or network (e.g. 10.0.0.1 or 10.0.0.0/8)"
+                ) from None
+        return ",".join(_split_list(value))
+
+    @field_validator("public_origin")
+    @classmethod
+    def _origin_only(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        parts = urlsplit(value.strip())
+        if (
+            parts.scheme not in {"http", "https"}
+            or not parts.hostname
+            or parts.path not in {"", "/"}
+            or parts.query
+            or parts.fragment
+            or parts.username
+        ):
+            raise ValueError("must be an origin such as https://kepu.example.cn (no path)")
+        return f"{parts.scheme}://{parts.netloc}"
+
     @field_validator("geocoder")
     @classmethod
     def _known_geocoder(cls, value: str) -> str:
@@ -170,6 +208,10 @@ class Settings(BaseSettings):
                 raise ValueError(
                     "KEPU_SECRET_KEY must be set to a random value of 32+ characters in production"
                 )
+            if not self.public_origin:
+                raise ValueError(
+                    "KEPU_PUBLIC_ORIGIN must be set in production (e.g. https://kepu.example.cn)"
+                )
             if self.unsafe_disable_slot_guard:
                 raise ValueError("KEPU_UNSAFE_DISABLE_SLOT_GUARD is for tests only")
         if self.geocoder == "baidu" and not self.baidu_ak:
@@ -181,6 +223,19 @@ class Settings(BaseSettings):
     @property
     def is_sqlite(self) -> bool:
         return self.database_url.startswith("sqlite")
+
+    @property
+    def trusted_proxy_list(self) -> list[str]:
+        return _split_list(self.trusted_proxies)
+
+    @property
+    def origin(self) -> str:
+        """The public origin absolute URLs are built from (a local default in development)."""
+        return (self.public_origin or DEV_ORIGIN).rstrip("/")
+
+
+def _split_list(value: str) -> list[str]:
+    return [item.strip() for item in value.split(",") if item.strip()]
 
 
 def describe_error(error: ValidationError) -> str:

@@ -27,7 +27,7 @@ from service.auth.schemas import (
     VolunteerRegistration,
 )
 from service.auth.views import code_sent, me_public
-from service.auth.web import clear_session_cookie, login_from_request, set_session_cookie
+from service.auth.web import clear_session_cookie, login_from_request, set_login_cookies
 from service.errors import AppError
 from service.masking import mask_phone
 from service.vocab import Role
@@ -73,7 +73,7 @@ async def login(
         ).model_dump_json(),
         media_type="application/json",
     )
-    set_session_cookie(response, request.app.state.settings, result.session_token)
+    set_login_cookies(response, request.app.state.settings, result)
     return response
 
 

@@ -25,7 +25,7 @@ from service.auth.web import (
     login_from_request,
     redirect,
     safe_next,
-    set_session_cookie,
+    set_login_cookies,
 )
 from service.errors import AppError
 from service.schemas_common import MAX_ID
@@ -78,7 +78,7 @@ async def login_submit(
         response.headers.update(retry_after_headers(result.error) or {})
         return response
     response = redirect(request, next_url)
-    set_session_cookie(response, request.app.state.settings, result.session_token)
+    set_login_cookies(response, request.app.state.settings, result)
     return response
 
 

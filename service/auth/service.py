@@ -13,8 +13,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from service.auth import repository
 from service.auth.audit import AuditAction, record, record_action
+from service.auth.password_policy import check_new_password
 from service.auth.passwords import hash_password, verify_password
-from service.auth.throttle import Throttled, ThrottleStore, login_limits
+from service.auth.throttle import Throttled, ThrottleStore, known_device_limits, login_limits
 from service.context import ActionContext
 from service.errors import (
     AppError,
@@ -26,7 +27,15 @@ from service.errors import (
 )
 from service.models import ApiToken, AuthSession, User
 from service.settings import Settings
-from service.tokens import csrf_token_for, hash_secret, keyed_hash, new_api_token, new_secret
+from service.tokens import (
+    csrf_token_for,
+    device_token_for,
+    device_token_is_for,
+    hash_secret,
+    keyed_hash,
+    new_api_token,
+    new_secret,
+)
 from service.vocab import UserStatus
 
 BAD_CREDENTIALS = "手机号或密码错误。"
@@ -37,6 +46,7 @@ class LoginSuccess:
     user: User
     session_token: str  # the cookie value; only its hash is stored
     csrf_token: str
+    device_token: str  # the known-device cookie value (signed, bound to the user)
 
 
 @dataclass(frozen=True)
@@ -54,10 +64,22 @@ async def login(
     settings: Settings,
     throttle: ThrottleStore,
     previous_session_id: int | None = None,
+    device_token: str | None = None,
 ) -> LoginSuccess | LoginRefused:
-    """Check the password under the failure limits; on success open a fresh server session."""
-    limits = login_limits(settings, phone=phone, ip=ip)
+    """Check the password under the failure limits; on success open a fresh server session.
+
+    From a device this account logged in from before (``device_token``), the attempt counts
+    against that device's own limit instead of the account's and the IP's: the rightful
+    owner is never locked out by someone else's failures.
+    """
     user = await repository.user_by_phone(session=session, phone=phone)
+    known_device = user is not None and device_token_is_for(
+        settings.secret_key, device_token, user.id
+    )
+    if known_device:
+        limits = known_device_limits(settings, device_token=device_token)
+    else:
+        limits = login_limits(settings, phone=phone, ip=ip)
     target = user.id if user else None
     account = None if user else {"account": keyed_hash(settings.secret_key, phone)[:16]}
     try:
@@ -103,7 +125,8 @@ async def login(
     )
     user.last_active_at = now
     await record(session, action=AuditAction.login, now=now, actor_user_id=user.id, ip=ip)
-    return LoginSuccess(user=user, session_token=raw, csrf_token=csrf)
+    device = device_token if known_device else device_token_for(settings.secret_key, user.id)
+    return LoginSuccess(user=user, session_token=raw, csrf_token=csrf, device_token=device)
 
 
 async def logout(session: AsyncSession, *, ctx: ActionContext) -> None:
@@ -133,13 +156,8 @@ async def change_password(
 
 
 def check_password_strength(password: str, settings: Settings, *, phone: str | None) -> None:
-    """Long enough, not the phone number, not one repeated character."""
-    if len(password) < settings.password_min_length:
-        raise InvalidInput(f"密码至少需要 {settings.password_min_length} 个字符。", code="weak")
-    if phone and phone in password:
-        raise InvalidInput("密码不能包含手机号。", code="weak")
-    if len(set(password)) < 4:
-        raise InvalidInput("密码过于简单，请混合使用不同的字符。", code="weak")
+    """The policy for a new password (``password_policy``): long, not the phone, not common."""
+    check_new_password(password, settings, phone=phone)
 
 
 async def create_api_token(

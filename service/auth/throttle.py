@@ -68,6 +68,20 @@ def login_limits(settings: Settings, *, phone: str, ip: str | None) -> list[Limi
     return limits
 
 
+def known_device_limits(settings: Settings, *, device_token: str) -> list[Limit]:
+    """The limit a login from a device the account logged in from before counts against.
+
+    Its own allowance, apart from the account's and the IP's: a stranger's failures (on the
+    account, or from the same shared connection) never lock the owner out of a known device,
+    and a stolen device token still allows only a few guesses.
+    """
+    return [
+        Limit(
+            f"dev:{keyed_hash(settings.secret_key, device_token)[:40]}", settings.login_max_failures
+        )
+    ]
+
+
 async def enforce_rate_limit(
     throttle: ThrottleStore, limits: list[Limit], *, now: datetime
 ) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 
 from fastapi import Request, Response
@@ -30,6 +31,29 @@ def set_session_cookie(response: Response, settings: Settings, raw: str) -> None
     )
 
 
+DEVICE_COOKIE = "kepu_device"
+SECURE_DEVICE_COOKIE = "__Host-kepu_device"
+
+
+def device_cookie_name(settings: Settings) -> str:
+    return SECURE_DEVICE_COOKIE if settings.cookie_secure else DEVICE_COOKIE
+
+
+def set_login_cookies(response: Response, settings: Settings, result: service.LoginSuccess) -> None:
+    """The new session, and the long-lived known-device cookie that lets this browser's right
+    password through while the account is locked for everyone else (kept across logouts)."""
+    set_session_cookie(response, settings, result.session_token)
+    response.set_cookie(
+        device_cookie_name(settings),
+        result.device_token,
+        max_age=settings.device_cookie_days * 24 * 3600,
+        path="/",
+        httponly=True,
+        samesite="lax",
+        secure=settings.cookie_secure,
+    )
+
+
 def clear_session_cookie(response: Response, settings: Settings) -> None:
     response.delete_cookie(
         session_cookie_name(settings),
@@ -40,9 +64,16 @@ def clear_session_cookie(response: Response, settings: Settings) -> None:
     )
 
 
+# A same-site absolute path of URL-safe characters only: no scheme, no host, no "//", no
+# backslash, and no tab, line break or non-Latin character (browsers drop tabs and line breaks
+# from URLs, so "/\t/evil.example" would become "//evil.example"; a non-Latin character cannot be
+# sent in a header at all). Anything else falls back to the home page.
+_SAFE_NEXT = re.compile(r"/[A-Za-z0-9/_\-.~?=&%+]{0,2000}")
+
+
 def safe_next(url: str | None, default: str = "/") -> str:
-    """Only same-site paths: never an open redirect to another host."""
-    if not url or not url.startswith("/") or url.startswith("//") or "\\" in url:
+    """``url`` when it is a safe same-site path, else ``default``: never an open redirect."""
+    if not url or not _SAFE_NEXT.fullmatch(url) or "//" in url:
         return default
     return url
 
@@ -65,16 +96,18 @@ async def login_from_request(
     password: str,
 ) -> service.LoginSuccess | service.LoginRefused:
     """``service.login`` with what the request knows: client address, settings, the session
-    it replaces. The API and the login page both log in through here."""
+    it replaces, the known-device cookie. The API and the login page both log in through here."""
+    settings: Settings = request.app.state.settings
     return await service.login(
         session,
         phone=phone,
         password=password,
         ip=client_ip(request),
         now=now,
-        settings=request.app.state.settings,
+        settings=settings,
         throttle=throttle,
         previous_session_id=actor.session_id,
+        device_token=request.cookies.get(device_cookie_name(settings)),
     )
 
 

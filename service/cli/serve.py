@@ -33,7 +33,9 @@ def serve(
         # A worker busy starting (numpy, OR-tools) on a loaded 2-core host misses uvicorn's 5 s
         # health check and is killed mid-request; 30 s leaves room without hiding a hung worker.
         timeout_worker_healthcheck=30,
-        proxy_headers=True,
+        # X-Forwarded-For is believed only from KEPU_TRUSTED_PROXIES, by the app itself
+        # (service/web/security.py); uvicorn would trust any local peer (127.0.0.1) by default.
+        proxy_headers=False,
         log_level="info",
     )
 

@@ -1,11 +1,13 @@
 """The security baseline every request passes: headers, input hygiene, CSRF.
 
-Two pure ASGI middlewares (no route can opt out by forgetting a dependency):
+Pure ASGI middlewares (no route can opt out by forgetting a dependency):
 
 * ``RequestGuard`` — refuses NUL bytes in the path, query and body fields (422), bodies over
   ``max_body_bytes`` (413), JSON nested deeper than ``MAX_JSON_DEPTH`` (422, found by a scan of
   the raw bytes before anything parses or walks it), and unsafe requests without the right CSRF
   token (403).
+* ``ProxyHeadersMiddleware`` (uvicorn's) — only with ``KEPU_TRUSTED_PROXIES``: the client
+  address and scheme from ``X-Forwarded-For`` / ``X-Forwarded-Proto`` of those peers only.
 * ``SecurityHeaders`` — CSP, frame-ancestors, nosniff, Referrer-Policy, HSTS over https,
   ``Cache-Control: no-store`` on everything that may carry personal data.
 
@@ -30,12 +32,13 @@ import hmac
 import json
 import re
 from http.cookies import SimpleCookie
-from urllib.parse import parse_qsl, unquote_to_bytes
+from urllib.parse import parse_qsl, unquote_to_bytes, urlsplit, urlunsplit
 
 from fastapi import FastAPI, Request
 from sqlalchemy.exc import DataError
 from starlette.datastructures import MutableHeaders, UploadFile
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from service.db import UNSAFE_METHODS
 from service.messages import text
@@ -316,15 +319,33 @@ class SecurityHeaders:
                     )
                 if not static and (force_no_store or "cache-control" not in headers):
                     headers["Cache-Control"] = "no-store"
+                location = headers.get("location")
+                if location:
+                    headers["Location"] = _location_without_host_header(location, request)
             await send(message)
 
         await self.app(scope, receive, send_with_headers)
 
 
+def _location_without_host_header(location: str, request: Request) -> str:
+    """A redirect the framework built from the request's Host header (e.g. Starlette's
+    trailing-slash redirect) becomes a path on this site: the Host header is the client's to
+    choose, so it must never pick where a redirect goes."""
+    parts = urlsplit(location)
+    if not parts.netloc or parts.netloc.lower() != request.headers.get("host", "").lower():
+        return location
+    return urlunsplit(("", "", "/" + (parts.path or "/").lstrip("/"), parts.query, ""))
+
+
 def install_security(app: FastAPI, settings: Settings) -> None:
     """Register the guard, the headers and the database-input safety net on ``app``."""
     app.add_middleware(RequestGuard, settings=settings)
-    app.add_middleware(SecurityHeaders, settings=settings)  # outermost: headers on refusals too
+    app.add_middleware(SecurityHeaders, settings=settings)  # headers on refusals too
+    if settings.trusted_proxy_list:
+        # Outermost: every layer sees the real client address and scheme. Only the configured
+        # proxies are believed (KEPU_TRUSTED_PROXIES, default none); uvicorn's own handling,
+        # which trusts 127.0.0.1 by default, is switched off in `kepu serve`.
+        app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=settings.trusted_proxy_list)
 
     @app.exception_handler(DataError)
     async def _data_error(request: Request, error: DataError):

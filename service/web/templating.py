@@ -7,6 +7,7 @@ from datetime import datetime
 from fastapi import Request
 from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
+from jinja2 import pass_context
 
 from service.localtime import local_text
 from service.masking import mask_phone
@@ -31,8 +32,26 @@ def masked_phone(phone: str | None) -> str:
     return mask_phone(phone) or "—"
 
 
+@pass_context
+def path_for(context: dict, name: str, /, **path_params: object) -> str:
+    """``url_for`` in templates: the path only. Starlette's builds an absolute URL from the
+    request's Host header, which a client chooses; a path needs no host at all."""
+    request: Request = context["request"]
+    return request.url_for(name, **path_params).path
+
+
+@pass_context
+def absolute_url(context: dict, name: str, /, **path_params: object) -> str:
+    """An absolute URL, for where one is needed (e.g. a link sent out): the configured public
+    origin (``KEPU_PUBLIC_ORIGIN``), never the Host header."""
+    request: Request = context["request"]
+    return request.app.state.settings.origin + path_for(context, name, **path_params)
+
+
 templates.env.filters["local_time"] = local_time
 templates.env.filters["mask_phone"] = masked_phone
+templates.env.globals["url_for"] = path_for
+templates.env.globals["absolute_url"] = absolute_url
 
 
 def render(

@@ -21,7 +21,12 @@ def test_production_refuses_the_default_secret():
 
 
 def test_production_accepts_a_real_secret():
-    settings = Settings(env="production", secret_key="x" * 40, _env_file=None)
+    settings = Settings(
+        env="production",
+        secret_key="x" * 40,
+        public_origin="https://kepu.example.cn",
+        _env_file=None,
+    )
     assert settings.secret_key == "x" * 40
 
 
