@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import logging
+
 import pytest
 import sqlalchemy as sa
 
 from service.models import User
 from tests.factories import make_user
+from tests.loop_helpers import texted_code
 from tests.service.auth.helpers import FAST_HASHER, PASSWORD, browser, client_for, open_session_for
 from tests.service.auth.world import build_world
 
@@ -57,16 +60,20 @@ async def test_weak_passwords_are_refused_for_admin_created_users_and_changes(
     assert "太常见" in changed.json()["detail"]
 
 
-async def test_a_long_uncommon_password_is_accepted(app, session, clock):
+async def test_a_long_uncommon_password_is_accepted(app, session, clock, caplog):
+    caplog.set_level(logging.INFO, logger="kepu.notifications")
     world = await build_world(session, now=clock.now())
     async with client_for(app) as anonymous:
+        form = {
+            "phone": "13512345678", "name": "新志愿者", "password": "sunrise-ridge-42",
+            "home_community_id": world.ids["community"],
+        }  # fmt: skip
+        sent = await anonymous.post("/api/v1/volunteers/register", json=form)
+        assert sent.status_code == 202, sent.text
         registered = await anonymous.post(
-            "/api/v1/volunteers/register",
-            json={
-                "phone": "13512345678", "name": "新志愿者", "password": "sunrise-ridge-42",
-                "home_community_id": world.ids["community"],
-            },
-        )  # fmt: skip
+            "/api/v1/volunteers/register/confirm",
+            json={"phone": form["phone"], "code": texted_code(caplog)},
+        )
     assert registered.status_code == 201, registered.text
 
 
