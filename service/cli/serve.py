@@ -2,10 +2,25 @@
 
 from __future__ import annotations
 
+import copy
+
 import typer
 import uvicorn
+from uvicorn.config import LOGGING_CONFIG
 
 from service.settings import get_settings
+
+
+def log_config() -> dict:
+    """uvicorn's logging plus the service's own ``kepu.*`` loggers at INFO on the same stderr.
+
+    Without it the app's INFO lines (sweeps, and in development the log sender's texts with
+    registration codes) go nowhere: only uvicorn's loggers are configured. Applied in every
+    worker process, since uvicorn configures logging there from this dict.
+    """
+    config = copy.deepcopy(LOGGING_CONFIG)
+    config["loggers"]["kepu"] = {"handlers": ["default"], "level": "INFO", "propagate": False}
+    return config
 
 
 def serve(
@@ -37,6 +52,7 @@ def serve(
         # (service/web/security.py); uvicorn would trust any local peer (127.0.0.1) by default.
         proxy_headers=False,
         log_level="info",
+        log_config=log_config(),
     )
 
 
