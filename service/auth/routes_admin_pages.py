@@ -16,8 +16,9 @@ from service.auth.schemas import GrantIn, PasswordReset, UserCreate, UserUpdate
 from service.auth.views import audit_public, users_public
 from service.auth.web import form_errors, form_fields, redirect
 from service.errors import AppError, InvalidInput, NotFound
+from service.lifecycle.accounts import USER
 from service.schemas_common import Text
-from service.vocab import ROLE_LABELS, Role, UserStatus
+from service.vocab import ROLE_LABELS, USER_STATUS_LABELS, Role, UserStatus
 from service.web.deps import SessionDep
 from service.web.params import IdPath
 from service.web.templating import render
@@ -25,11 +26,6 @@ from service.web.templating import render
 router = APIRouter(prefix="/admin", include_in_schema=False)
 Admin = Annotated[Actor, requires(Role.admin)]
 Coordinator = Annotated[Actor, requires(Role.coordinator)]
-STATUS_LABELS = {
-    UserStatus.active: "正常",
-    UserStatus.pending: "待审核",
-    UserStatus.disabled: "已停用",
-}
 PAGE_SIZE = 50
 GRANT_ROWS = 12  # the most role rows a form may carry
 
@@ -37,7 +33,7 @@ GRANT_ROWS = 12  # the most role rows a form may carry
 def _labels() -> dict:
     return {
         "role_labels": {str(k): v for k, v in ROLE_LABELS.items()},
-        "status_labels": {str(k): v for k, v in STATUS_LABELS.items()},
+        "status_labels": {str(k): v for k, v in USER_STATUS_LABELS.items()},
     }
 
 
@@ -151,6 +147,12 @@ async def _detail(request, session, actor, user_id: int, *, status_code=200, **e
         "entries": [audit_public(entry) for entry in entries],
         **await _choices(session),
         **_labels(),
+        # Only the statuses the account machine allows from here (待审核 is set by registration).
+        "status_choices": {
+            str(status): label
+            for status, label in USER_STATUS_LABELS.items()
+            if status == user.status or USER.is_legal(user.status, status)
+        },
         **extra,
     }
     return render(request, "admin/user_detail.html", context, status_code=status_code)

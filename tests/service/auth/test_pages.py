@@ -168,3 +168,15 @@ async def test_demo_accounts_can_log_in_through_the_page(app, session):
             "/login", data={"phone": phone, "password": DEMO_PASSWORD, "csrf_token": _token(page)}
         )
     assert response.status_code == 303, role
+
+
+async def test_the_status_form_offers_only_the_changes_the_account_machine_allows(
+    app, settings, session, clock
+):
+    world = await build_world(session, now=clock.now())
+    http, _csrf = await _as(app, settings, session, clock, world.users["admin"])
+    async with http:
+        detail = await http.get(f"/admin/users/{world.users['worker'].id}")
+    form = detail.text.split('name="status"', 1)[1].split("</select>", 1)[0]
+    assert "正常" in form and "已停用" in form
+    assert "待审核" not in form  # only registration puts an account there; the engine refuses it
