@@ -436,6 +436,12 @@ async def replace_phone_code(*, session: AsyncSession, code: PhoneCode, now: dat
     await session.flush()
 
 
+async def delete_expired_phone_codes(*, session: AsyncSession, now: datetime) -> int:
+    """Delete every one-time code past its expiry; how many went."""
+    result = await session.execute(sa.delete(PhoneCode).where(PhoneCode.expires_at <= now))
+    return result.rowcount or 0
+
+
 async def live_phone_code(
     *, session: AsyncSession, purpose: str, phone_key: str, now: datetime
 ) -> PhoneCode | None:

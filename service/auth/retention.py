@@ -6,7 +6,7 @@ upvotes) stay, so every statistic computed from them is unchanged.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -26,6 +26,7 @@ ERASURE_REASON = "长期未活跃，按个人信息保护要求注销"
 class ErasureReport:
     demand_contacts: int
     resident_accounts: int
+    expired_phone_codes: int = 0  # one-time codes past expiry (they hold a pending form)
 
 
 def erased_identity(user_id: int) -> dict[str, str | None]:
@@ -79,4 +80,9 @@ async def erase_stale_phones_sweep(
             await session.commit()
         else:
             await session.rollback()  # nothing to erase: no audit row every sweep
-        return report
+    # An unconfirmed registration's code keeps the form (name, hashed password) until it is
+    # replaced; past its expiry nobody can use it, so it is deleted here rather than kept.
+    async with await open_session(sessionmaker, write=True) as session:
+        expired = await repository.delete_expired_phone_codes(session=session, now=now)
+        await session.commit()
+    return replace(report, expired_phone_codes=expired)

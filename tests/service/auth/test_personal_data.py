@@ -178,3 +178,27 @@ def test_the_cli_erases_stale_phones(settings, monkeypatch):
         get_settings.cache_clear()
     assert result.exit_code == 0, result.output
     assert "would erase: 0 demand contacts, 0 resident accounts" in result.output
+
+
+async def test_the_retention_sweep_deletes_expired_one_time_codes(app, session, settings, clock):
+    from service.auth.retention import erase_stale_phones_sweep
+    from service.models import PhoneCode
+
+    now = clock.now()
+    for purpose, expires_at in (
+        ("register", now - timedelta(minutes=1)),
+        ("upvote:1", now + timedelta(minutes=5)),
+    ):
+        session.add(
+            PhoneCode(
+                purpose=purpose, phone_key="k" * 16, code_hash="h" * 64,
+                payload={"name": "王阿姨", "password_hash": "$argon2id$v=19$..."},
+                expires_at=expires_at,
+            )
+        )  # fmt: skip
+    await session.commit()
+    report = await erase_stale_phones_sweep(app.state.sessionmaker, settings, now)
+    assert report.expired_phone_codes == 1
+    await session.commit()  # a fresh snapshot
+    left = list(await session.scalars(sa.select(PhoneCode.purpose)))
+    assert left == ["upvote:1"]
