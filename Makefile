@@ -12,7 +12,7 @@ DEV_LOCK := requirements-dev.lock
 UV_COMPILE = $(BIN)/uv pip compile pyproject.toml --quiet --python-version 3.11 \
 	--python-platform x86_64-unknown-linux-gnu --custom-compile-command "make lock"
 
-.PHONY: run test test-fast lint format install lock bench clean
+.PHONY: run test test-fast lint format install lock i18n bench clean
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
@@ -56,6 +56,13 @@ lock: | $(BIN)/python
 	$(BIN)/pip install --quiet uv
 	$(UV_COMPILE) $(if $(UPGRADE),--upgrade) -o $(LOCK)
 	$(UV_COMPILE) $(if $(UPGRADE),--upgrade) --extra dev -o $(DEV_LOCK)
+
+## i18n: compile service/locale/*/LC_MESSAGES/messages.po to the committed .mo files, then check
+##       that every locale has the same ids and placeholders, nothing untranslated, .mo == .po
+##       (the ids are the catalogue keys, not source strings, so there is nothing to extract)
+i18n: $(STAMP)
+	$(BIN)/pybabel compile -d service/locale -D messages --statistics
+	$(BIN)/pytest -q -p no:cacheprovider tests/service/foundation/test_messages.py
 
 bench: $(STAMP)
 	$(BIN)/python -m bench.matching

@@ -1,12 +1,15 @@
 """One exception family for refusals; each carries its HTTP status and a Chinese message.
 
 Routes and services raise these; the handlers in ``service.web.errors`` turn them into an
-RFC 9457 problem JSON body under /api and a Chinese error page elsewhere.
+RFC 9457 problem JSON body under /api (in the request's language where the detail and title are
+catalogue messages) and a Chinese error page elsewhere.
 """
 
 from __future__ import annotations
 
 from typing import Any
+
+from service.messages import text
 
 
 class AppError(Exception):
@@ -14,7 +17,7 @@ class AppError(Exception):
 
     status_code = 400
     code = "bad_request"
-    title = "请求有误"
+    title = text("title.bad_request")
 
     def __init__(self, detail: str, *, code: str | None = None, **extra: Any) -> None:
         super().__init__(detail)
@@ -27,19 +30,19 @@ class AppError(Exception):
 class NotAuthenticated(AppError):
     status_code = 401
     code = "not_authenticated"
-    title = "请先登录"
+    title = text("title.not_authenticated")
 
 
 class Forbidden(AppError):
     status_code = 403
     code = "forbidden"
-    title = "没有权限"
+    title = text("title.forbidden")
 
 
 class NotFound(AppError):
     status_code = 404
     code = "not_found"
-    title = "未找到"
+    title = text("title.not_found")
 
 
 class Conflict(AppError):
@@ -47,19 +50,19 @@ class Conflict(AppError):
 
     status_code = 409
     code = "conflict"
-    title = "操作无法完成"
+    title = text("title.conflict")
 
 
 class InvalidInput(AppError):
     status_code = 422
     code = "invalid_input"
-    title = "输入有误"
+    title = text("title.invalid_input")
 
 
 class TooManyRequests(AppError):
     status_code = 429
     code = "too_many_requests"
-    title = "操作过于频繁"
+    title = text("title.too_many_requests")
 
     def __init__(self, detail: str, *, retry_after: int, **extra: Any) -> None:
         super().__init__(detail, retry_after=retry_after, **extra)
@@ -71,4 +74,4 @@ class Unavailable(AppError):
 
     status_code = 503
     code = "unavailable"
-    title = "服务繁忙"
+    title = text("title.unavailable")

@@ -3,17 +3,31 @@
 from __future__ import annotations
 
 import ast
+import io
 import re
 import subprocess
 import sys
 
 import pytest
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
 
-from service.messages import CATALOGUES, DEFAULT_LOCALE, ZH_CN, MessageError, placeholders, text
+from service.messages import (
+    CATALOGUES,
+    DEFAULT_LOCALE,
+    LOCALE_DIR,
+    LOCALES,
+    ZH_CN,
+    Message,
+    MessageError,
+    placeholders,
+    read_mo,
+    text,
+)
 from service.settings import PROJECT_ROOT
 
 SOURCES = sorted((PROJECT_ROOT / "service").rglob("*.py"))
-KEY = re.compile(r"^(notification|refusal|reason|suggestion|name)(\.[a-z_]+)+$")
+KEY = re.compile(r"^(notification|refusal|reason|suggestion|name|title)(\.[a-z_]+)+$")
 # Calls whose title/body (or, for the _tell_* helpers, any argument) reach a person's inbox.
 NOTIFYING = re.compile(r"^(notify|notify_workers|_tell_\w+)$")
 
@@ -54,6 +68,53 @@ def test_every_locale_has_the_same_keys_and_placeholders():
         assert catalogue.keys() == ZH_CN.keys(), locale
         for key, template in catalogue.items():
             assert placeholders(template) == placeholders(ZH_CN[key]), (locale, key)
+
+
+def _po(locale: str):
+    with (LOCALE_DIR / locale / "LC_MESSAGES" / "messages.po").open("rb") as po:
+        return read_po(po, locale=locale)
+
+
+def _entries(locale: str) -> dict[str, str]:
+    return {m.id: m.string for m in _po(locale) if m.id}
+
+
+def test_every_locale_translates_every_id_with_the_same_placeholders():
+    source = _entries(DEFAULT_LOCALE)
+    assert source.keys() == ZH_CN.keys()
+    for locale in LOCALES:
+        entries = _entries(locale)
+        assert sorted(entries.keys() ^ source.keys()) == [], locale
+        untranslated = sorted(k for k, v in entries.items() if not v.strip() or v == k)
+        assert untranslated == [], locale
+        fuzzy = sorted(m.id for m in _po(locale) if m.id and m.fuzzy)
+        assert fuzzy == [], locale
+        mismatched = sorted(
+            key for key, v in entries.items() if placeholders(v) != placeholders(source[key])
+        )
+        assert mismatched == [], locale
+
+
+@pytest.mark.parametrize("locale", LOCALES)
+def test_the_committed_mo_file_is_compiled_from_the_po_file(locale):
+    compiled = io.BytesIO()
+    write_mo(compiled, _po(locale))
+    committed = (LOCALE_DIR / locale / "LC_MESSAGES" / "messages.mo").read_bytes()
+    assert read_mo(compiled.getvalue()) == read_mo(committed), "run `make i18n`"
+    assert CATALOGUES[locale] == _entries(locale)
+
+
+def test_a_message_is_a_str_that_can_say_itself_in_another_locale():
+    message = text("refusal.accept.full", slots=3)
+    assert isinstance(message, Message) and isinstance(message, str)
+    assert message == "名额已满：该活动需要 3 名志愿者，已全部接满。"
+    assert (message.key, dict(message.params)) == ("refusal.accept.full", {"slots": 3})
+    assert message.in_locale("en") == (
+        "No places left: this activity needs 3 volunteers and all places are taken."
+    )
+    assert message.in_locale("zh_CN") == message
+    # Anything built from it is a plain str: it has no key to be said again with.
+    assert type(message + "！") is str and type(f"{message}") is str
 
 
 def test_a_missing_key_an_unknown_locale_or_a_wrong_parameter_fails_loudly():
