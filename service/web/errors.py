@@ -1,4 +1,9 @@
-"""Error handlers: problem+json under /api, Chinese pages elsewhere; never a bare 500."""
+"""Error handlers: problem+json under /api, Chinese pages elsewhere; never a bare 500.
+
+A refusal's detail and title that are catalogue messages (``service.messages.Message``) are said
+again in the language the request's ``Accept-Language`` asks for (en or zh_CN) in problem+json
+bodies; sentences built by concatenation have no key and stay Chinese, as do the pages.
+"""
 
 from __future__ import annotations
 
@@ -12,6 +17,7 @@ from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from service.errors import AppError, Conflict, InvalidInput, NotAuthenticated, Unavailable
+from service.messages import DEFAULT_LOCALE, Message, negotiate_locale
 from service.web.templating import render
 
 log = logging.getLogger("kepu.errors")
@@ -131,17 +137,30 @@ def retry_after_headers(error: AppError) -> dict[str, str] | None:
     return {"Retry-After": str(retry_after)} if retry_after is not None else None
 
 
+def request_locale(request: Request) -> str:
+    return negotiate_locale(request.headers.get("accept-language"))
+
+
+def _in_locale(value: str, locale: str) -> str:
+    """A catalogue message in ``locale``; any other text as it is (it has no key)."""
+    if locale != DEFAULT_LOCALE and isinstance(value, Message):
+        return value.in_locale(locale)
+    return value
+
+
 def app_error_response(request: Request, error: AppError) -> Response:
     """The problem body (API) or error page (browser) for a refused action.
 
     Routes may return it instead of raising, so the unit of work still commits what the
-    refusal recorded (e.g. a failed login's count and audit entry).
+    refusal recorded (e.g. a failed login's count and audit entry). The problem body speaks
+    the request's language; the (Chinese) pages keep the Chinese texts.
     """
+    locale = request_locale(request) if wants_json(request) else DEFAULT_LOCALE
     return problem_response(
         request,
         status=error.status_code,
-        title=error.title,
-        detail=error.detail,
+        title=_in_locale(error.title, locale),
+        detail=_in_locale(error.detail, locale),
         code=error.code,
         headers=retry_after_headers(error),
         **error.extra,
