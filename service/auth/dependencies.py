@@ -125,7 +125,7 @@ async def get_throttle(request: Request, session: SessionDep) -> ThrottleStore:
         return RedisThrottle(_redis_client(request, settings.redis_url), settings)
     if request.method not in UNSAFE_METHODS:
         return OwnSessionThrottle(request.app.state.sessionmaker, settings)
-    return DatabaseThrottle(session, settings)
+    return DatabaseThrottle(session, settings, after_rollback=request.state.after_rollback)
 
 
 ThrottleDep = Annotated[ThrottleStore, Depends(get_throttle)]

@@ -107,9 +107,15 @@ def _retry_after(oldest_blocking: datetime, window: timedelta, now: datetime) ->
 class DatabaseThrottle:
     """The embedded default: rows in ``login_failures``, in the request's unit of work."""
 
-    def __init__(self, session: AsyncSession, settings: Settings) -> None:
+    def __init__(
+        self, session: AsyncSession, settings: Settings, *, after_rollback: list | None = None
+    ) -> None:
         self.session = session
         self.window = timedelta(minutes=settings.login_window_minutes)
+        # The request's list of writes a rollback must not undo (see web.deps.unit_of_work):
+        # attempts reserved here and not forgiven are written again if the request fails.
+        self.after_rollback = after_rollback
+        self.unforgiven: dict[tuple[int, ...], tuple[list[str], datetime]] = {}
 
     async def reserve(self, limits: list[Limit], *, now: datetime) -> Reservation:
         keys = sorted({limit.key for limit in limits})  # one lock order: no deadlocks
@@ -129,12 +135,21 @@ class DatabaseThrottle:
         if wait:
             raise Throttled(wait)
         row_ids = await repository.add_failures(session=self.session, keys=keys, at=now)
+        if self.after_rollback is not None:
+            if not self.unforgiven:
+                self.after_rollback.append(self._write_unforgiven)
+            self.unforgiven[tuple(row_ids)] = (keys, now)
         return Reservation(keys=tuple(keys), row_ids=row_ids)
 
     async def forgive(self, reservation: Reservation, *, clear: tuple[str, ...] = ()) -> None:
         await repository.delete_failures(
             session=self.session, row_ids=reservation.row_ids, keys=clear
         )
+        self.unforgiven.pop(tuple(reservation.row_ids), None)
+
+    async def _write_unforgiven(self, session: AsyncSession) -> None:
+        for keys, at in self.unforgiven.values():
+            await repository.add_failures(session=session, keys=keys, at=at)
 
 
 class OwnSessionThrottle:

@@ -28,7 +28,6 @@ from service.orders.service import managed_order
 from service.schemas_common import Text
 from service.vocab import RaterKind, Role
 from service.web.deps import SessionDep
-from service.web.errors import app_error_response
 from service.web.params import IdPath
 
 ratings_router = APIRouter(
@@ -65,8 +64,6 @@ async def rating_code(
     info = await service.look_up_code(
         session, ctx, raw_code=code, throttle=throttle, ip=client_ip(request)
     )
-    if isinstance(info, service.CodeRefused):  # returned, so the attempt's count is committed
-        return app_error_response(request, info.error)
     return RatingCodeInfo(
         code=info.code,
         used=info.used,
@@ -96,8 +93,6 @@ async def rate_activity(
         throttle=throttle,
         ip=client_ip(request),
     )
-    if isinstance(evaluation, service.CodeRefused):
-        return app_error_response(request, evaluation.error)
     return RatingThanks(
         evaluation=EvaluationPublic.model_validate(evaluation), message="感谢您的评价！"
     )

@@ -8,7 +8,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from service.auth.throttle import Limit, ThrottleStore, enforce_rate_limit
 from service.context import ActionContext
-from service.errors import AppError, Conflict, InvalidInput, NotFound
+from service.errors import Conflict, InvalidInput, NotFound
 from service.evaluations import codes as rating_codes
 from service.evaluations import repository
 from service.lifecycle.machine import change_order_status
@@ -47,13 +47,6 @@ class CodeInfo:
     order: Order
 
 
-@dataclass(frozen=True)
-class CodeRefused:
-    """A refused code, returned (not raised) so the unit of work commits the attempt's count."""
-
-    error: AppError
-
-
 async def _count_code_attempt(ctx: ActionContext, throttle: ThrottleStore, ip: str | None) -> None:
     """Every look-up or rating with a code costs one slot per IP (429 past the limit).
 
@@ -71,7 +64,7 @@ async def look_up_code(
     raw_code: str,
     throttle: ThrottleStore,
     ip: str | None,
-) -> CodeInfo | CodeRefused:
+) -> CodeInfo:
     """What a rating link shows before the resident rates: which activity, still usable or not."""
     await _count_code_attempt(ctx, throttle, ip)
     code = rating_codes.normalize(raw_code)
@@ -81,7 +74,7 @@ async def look_up_code(
         else None
     )
     if row is None:
-        return CodeRefused(NotFound(text("refusal.evaluation.code_invalid")))
+        raise NotFound(text("refusal.evaluation.code_invalid"))
     order = await repository.get_order(session=session, order_id=row.order_id)
     return CodeInfo(code=row.code, used=row.used_at is not None, order=order)
 
@@ -95,17 +88,17 @@ async def rate_with_code(
     comment: str,
     throttle: ThrottleStore,
     ip: str | None,
-) -> Evaluation | CodeRefused:
+) -> Evaluation:
     """A resident rates the activity; each code counts once, whoever holds it (no login)."""
     await _count_code_attempt(ctx, throttle, ip)
     code = rating_codes.normalize(raw_code)
     if not rating_codes.looks_valid(code):
-        return CodeRefused(NotFound(text("refusal.evaluation.code_invalid")))
+        raise NotFound(text("refusal.evaluation.code_invalid"))
     spent = await repository.use_code(session=session, code=code, now=ctx.now)
     if spent is None:
         if await repository.code(session=session, code=code) is None:
-            return CodeRefused(NotFound(text("refusal.evaluation.code_invalid")))
-        return CodeRefused(Conflict(text("refusal.evaluation.code_used"), code="code_used"))
+            raise NotFound(text("refusal.evaluation.code_invalid"))
+        raise Conflict(text("refusal.evaluation.code_used"), code="code_used")
     code_id, order_id = spent
     return await repository.add_evaluation(
         session=session,

@@ -289,3 +289,17 @@ async def test_previews_are_rate_limited_per_person(client, session, clock, sett
     clock.advance(timedelta(minutes=settings.login_window_minutes, seconds=1))
     response = await client.post("/api/v1/orders/preview", json=body, headers=staff)
     assert response.status_code == 200, response.text
+
+
+@pytest.mark.parametrize("settings_overrides", [{"preview_max_per_window": 3}])
+async def test_refused_previews_count_against_the_limit_too(client, session, clock):
+    # Each refusal rolls its request back; the attempt it counted must stay counted, or a
+    # prober sweeping points outside the area would never be slowed down.
+    community, skill, staff, _ = await _world(session)
+    far_lat, far_lng = _lat_lng(0.0, 4.0)
+    body = _body(community.id, skill.id, clock, lat=far_lat, lng=far_lng)
+    answers = [
+        (await client.post("/api/v1/orders/preview", json=body, headers=staff)).status_code
+        for _ in range(4)
+    ]
+    assert answers == [403, 403, 403, 429]
