@@ -144,8 +144,6 @@ async def look_up_progress(
         session, ctx, demand_id=demand_id, phone=body.phone, code=body.code,
         ip=client_ip(request), throttle=throttle,
     )  # fmt: skip
-    if isinstance(demand, AppError):  # returned, not raised: the counted try is committed
-        return app_error_response(request, demand)
     orders = await service.orders_for(session, [demand])
     return presenters.progress(demand, orders.get(demand.id))
 

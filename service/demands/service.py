@@ -154,12 +154,12 @@ async def progress(
     code: str,
     ip: str | None,
     throttle: ThrottleStore,
-) -> Demand | AppError:
+) -> Demand:
     """The demand, if ``phone`` is its contact number and ``code`` its follow-up code.
 
     Any other combination (no such demand, wrong phone, wrong code) gets one and the same
-    "not found", and every try counts per IP, per demand and per phone: returned, not raised,
-    so the counts are committed.
+    "not found", and every try counts per IP, per demand and per phone (the count survives
+    the refusal: see web.deps.unit_of_work).
     """
     limits = phone_limits(ctx.settings, scope="lookup", target=f"demand:{demand_id}", ip=ip)
     limits += phone_limits(ctx.settings, scope="lookup", target=f"phone:{phone}", ip=None)
@@ -171,7 +171,7 @@ async def progress(
         demand.contact_phone.encode(), phone.encode()
     )
     if not (expected and code_ok and phone_ok):
-        return NotFound(text("refusal.demand.lookup_failed"))
+        raise NotFound(text("refusal.demand.lookup_failed"))
     return demand
 
 
