@@ -57,12 +57,16 @@ lock: | $(BIN)/python
 	$(UV_COMPILE) $(if $(UPGRADE),--upgrade) -o $(LOCK)
 	$(UV_COMPILE) $(if $(UPGRADE),--upgrade) --extra dev -o $(DEV_LOCK)
 
-## i18n: compile service/locale/*/LC_MESSAGES/messages.po to the committed .mo files, then check
-##       that every locale has the same ids and placeholders, nothing untranslated, .mo == .po
-##       (the ids are the catalogue keys, not source strings, so there is nothing to extract)
+## i18n: compile the catalogs to the committed .mo files and check them:
+##       messages.po (keyed refusals/notifications: same ids and placeholders in every locale) and
+##       the pages' en/pages*.po (Chinese source ids extracted from templates and code by Babel:
+##       nothing untranslated). `python -m tests.i18n.catalog missing` lists what to translate.
 i18n: $(STAMP)
 	$(BIN)/pybabel compile -d service/locale -D messages --statistics
-	$(BIN)/pytest -q -p no:cacheprovider tests/service/foundation/test_messages.py
+	for po in service/locale/en/LC_MESSAGES/pages*.po; do \
+		$(BIN)/pybabel compile -i $$po -o $${po%.po}.mo --statistics || exit 1; done
+	$(BIN)/pytest -q -p no:cacheprovider tests/service/foundation/test_messages.py \
+		tests/service/foundation/test_page_catalog.py
 
 bench: $(STAMP)
 	$(BIN)/python -m bench.matching

@@ -29,6 +29,8 @@ class Actor:
     session_id: int | None = None  # set for cookie sessions (CSRF applies), None for tokens
     via_token: bool = False
     ip: str | None = None
+    locale: str | None = None  # the person's saved page language, if any
+    large_text: bool = False  # the 大字/长辈 display, saved per person
     roles: frozenset[Role] = field(init=False)
 
     def __post_init__(self) -> None:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from enum import StrEnum
 
+from service.page_text import N_
+
 
 class AreaLevel(StrEnum):
     district = "district"  # 区县
@@ -89,67 +91,67 @@ class RaterKind(StrEnum):
 
 
 ROLE_LABELS = {
-    Role.resident: "群众",
-    Role.worker: "社区工作者",
-    Role.volunteer: "志愿者",
-    Role.team_leader: "队长",
-    Role.coordinator: "协调员",
-    Role.admin: "管理员",
+    Role.resident: N_("群众"),
+    Role.worker: N_("社区工作者"),
+    Role.volunteer: N_("志愿者"),
+    Role.team_leader: N_("队长"),
+    Role.coordinator: N_("协调员"),
+    Role.admin: N_("管理员"),
 }
 
 TARGET_GROUP_LABELS = {
-    TargetGroup.youth: "青少年",
-    TargetGroup.farmers: "农民/城郊居民",
-    TargetGroup.workers: "产业工人",
-    TargetGroup.elderly: "老年人",
-    TargetGroup.officials: "领导干部和公务员",
-    TargetGroup.public: "社区居民",
+    TargetGroup.youth: N_("青少年"),
+    TargetGroup.farmers: N_("农民/城郊居民"),
+    TargetGroup.workers: N_("产业工人"),
+    TargetGroup.elderly: N_("老年人"),
+    TargetGroup.officials: N_("领导干部和公务员"),
+    TargetGroup.public: N_("社区居民"),
 }
 
 ORDER_STATUS_LABELS = {
-    OrderStatus.draft: "草稿",
-    OrderStatus.published: "已派单",
-    OrderStatus.staffed: "已满员",
-    OrderStatus.in_progress: "进行中",
-    OrderStatus.completed: "已完成",
-    OrderStatus.evaluated: "已评价",
-    OrderStatus.expired: "已过期",
-    OrderStatus.cancelled: "已取消",
+    OrderStatus.draft: N_("草稿"),
+    OrderStatus.published: N_("已派单"),
+    OrderStatus.staffed: N_("已满员"),
+    OrderStatus.in_progress: N_("进行中"),
+    OrderStatus.completed: N_("已完成"),
+    OrderStatus.evaluated: N_("已评价"),
+    OrderStatus.expired: N_("已过期"),
+    OrderStatus.cancelled: N_("已取消"),
 }
 
 OFFER_STATUS_LABELS = {
-    OfferStatus.offered: "待回复",
-    OfferStatus.accepted: "已接单",
-    OfferStatus.declined: "已拒绝",
-    OfferStatus.expired: "已超时",
-    OfferStatus.withdrawn: "已退出",
-    OfferStatus.checked_in: "已签到",
-    OfferStatus.completed: "已完成",
-    OfferStatus.no_show: "未到场",
+    OfferStatus.offered: N_("待回复"),
+    OfferStatus.accepted: N_("已接单"),
+    OfferStatus.declined: N_("已拒绝"),
+    OfferStatus.expired: N_("已超时"),
+    OfferStatus.withdrawn: N_("已退出"),
+    OfferStatus.checked_in: N_("已签到"),
+    OfferStatus.completed: N_("已完成"),
+    OfferStatus.no_show: N_("未到场"),
 }
 
 USER_STATUS_LABELS = {
-    UserStatus.pending: "待审核",
-    UserStatus.active: "正常",
-    UserStatus.disabled: "已停用",
+    UserStatus.pending: N_("待审核"),
+    UserStatus.active: N_("正常"),
+    UserStatus.disabled: N_("已停用"),
 }
 
 VOLUNTEER_STATUS_LABELS = {
-    VolunteerStatus.pending: "待审核",
-    VolunteerStatus.active: "可接单",
-    VolunteerStatus.paused: "暂停接单",
+    VolunteerStatus.pending: N_("待审核"),
+    VolunteerStatus.active: N_("可接单"),
+    VolunteerStatus.paused: N_("暂停接单"),
 }
 
 NOTIFICATION_STATUS_LABELS = {
-    NotificationStatus.pending: "待发送",
-    NotificationStatus.sent: "已发送",
-    NotificationStatus.failed: "发送失败（将重试）",
-    NotificationStatus.dead: "发送失败（已放弃）",
+    NotificationStatus.pending: N_("待发送"),
+    NotificationStatus.sent: N_("已发送"),
+    NotificationStatus.failed: N_("发送失败（将重试）"),
+    NotificationStatus.dead: N_("发送失败（已放弃）"),
 }
 
 DEMAND_STATUS_LABELS = {
-    DemandStatus.new: "待处理",
-    DemandStatus.adopted: "已采纳",
-    DemandStatus.declined: "未采纳",
-    DemandStatus.merged: "已合并",
+    DemandStatus.new: N_("待处理"),
+    DemandStatus.adopted: N_("已采纳"),
+    DemandStatus.declined: N_("未采纳"),
+    DemandStatus.merged: N_("已合并"),
 }

@@ -83,6 +83,8 @@ async def _actor_for(
         session_id=session_id,
         via_token=via_token,
         ip=client_ip(request),
+        locale=user.locale,
+        large_text=user.large_text,
     )
 
 

@@ -78,6 +78,11 @@ async def user_by_phone(*, session: AsyncSession, phone: str) -> User | None:
     return await session.scalar(sa.select(User).where(User.phone == phone))
 
 
+async def set_display_preferences(*, session: AsyncSession, user_id: int, **values) -> None:
+    """Save a person's page language and/or 大字 display (``locale=``, ``large_text=``)."""
+    await session.execute(sa.update(User).where(User.id == user_id).values(**values))
+
+
 async def user_by_id(*, session: AsyncSession, user_id: int) -> User | None:
     return await session.get(User, user_id)
 

@@ -37,14 +37,15 @@ from service.web.templating import render
 router = APIRouter(include_in_schema=False)
 Public = Annotated[Actor, requires(PUBLIC)]
 Authenticated = Annotated[Actor, requires(AUTHENTICATED)]
+LANDING = "/start"  # without a `next`, login lands on the role's own first page
 
 
 @router.get("/login", name="login_form")
 async def login_form(request: Request, actor: Public, next: str | None = None):
     """The login page (Chinese first)."""
     if not actor.is_anonymous:
-        return redirect(request, safe_next(next))
-    return render(request, "auth/login.html", {"next": safe_next(next), "phone": ""})
+        return redirect(request, safe_next(next, LANDING))
+    return render(request, "auth/login.html", {"next": safe_next(next, LANDING), "phone": ""})
 
 
 @router.post("/login", name="login_submit")
@@ -53,7 +54,7 @@ async def login_submit(
 ):
     """Check the credentials; a new session id every time, the old one revoked."""
     fields = form_fields(await request.form())
-    next_url = safe_next(fields.get("next"))
+    next_url = safe_next(fields.get("next"), LANDING)
     context = {"next": next_url, "phone": fields.get("phone", "")[:13]}
     try:
         credentials = LoginRequest(

@@ -192,3 +192,17 @@ async def revoke_api_token(session: AsyncSession, *, ctx: ActionContext, token_i
             session, ctx, AuditAction.token_revoked, target_user_id=ctx.actor.user_id,
             detail={"token_id": token.id},
         )  # fmt: skip
+
+
+async def save_display_preferences(
+    session: AsyncSession, *, ctx: ActionContext, locale: str | None, large_text: bool | None
+) -> None:
+    """Remember the reader's language and 大字 display on their account (no-op when anonymous)."""
+    values: dict[str, object] = {}
+    if locale is not None:
+        values["locale"] = locale
+    if large_text is not None:
+        values["large_text"] = large_text
+    if ctx.actor.user_id is None or not values:
+        return
+    await repository.set_display_preferences(session=session, user_id=ctx.actor.user_id, **values)

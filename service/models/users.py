@@ -24,6 +24,9 @@ class User(SQLModel, table=True):
     status: str = Field(default=UserStatus.active, max_length=16)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     last_active_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    # Display preferences, remembered per person (cookies hold them for anonymous visitors).
+    locale: str | None = Field(default=None, max_length=8)
+    large_text: bool = Field(default=False, sa_column_kwargs={"server_default": sa.false()})
 
 
 class RoleAssignment(SQLModel, table=True):

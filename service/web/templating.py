@@ -1,4 +1,9 @@
-"""Jinja2 templates; one template per page, rendered whole or as an htmx fragment."""
+"""Jinja2 templates; one template per page, rendered whole or as an htmx fragment.
+
+Every rendering happens inside ``use_locale(page_locale(request))``, so ``{% trans %}`` and
+``_()`` speak the reader's language; ``display`` carries the reader's choices (language,
+大字 display, acting role) and the role's navigation to the layout.
+"""
 
 from __future__ import annotations
 
@@ -8,12 +13,62 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 from jinja2 import pass_context
+from jinja2_fragments import render_block
 
+from service import page_text, vocab
+from service.actor import ANONYMOUS, Actor
 from service.localtime import local_text
 from service.masking import mask_phone
+from service.messages import LOCALES, negotiate_locale
 from service.settings import PROJECT_ROOT, get_settings
+from service.web import navigation
 
 templates = Jinja2Templates(directory=PROJECT_ROOT / "templates")  # autoescape is on for .html
+templates.env.add_extension("jinja2.ext.i18n")
+# newstyle: `_("…%(name)s", name=x)` escapes the values and fails loudly on a missing one.
+templates.env.install_gettext_callables(page_text.gettext, page_text.ngettext, newstyle=True)
+
+LOCALE_COOKIE = "kepu_lang"
+LARGE_TEXT_COOKIE = "kepu_large"
+PREFERENCE_MAX_AGE = 365 * 24 * 3600
+
+
+def request_actor(request: Request) -> Actor:
+    return getattr(request.state, "actor", None) or ANONYMOUS
+
+
+def page_locale(request: Request) -> str:
+    """The switch (a cookie) first, then the person's saved choice, then ``Accept-Language``."""
+    chosen = request.cookies.get(LOCALE_COOKIE)
+    if chosen in LOCALES:
+        return chosen
+    saved = request_actor(request).locale
+    if saved in LOCALES:
+        return saved
+    return negotiate_locale(request.headers.get("Accept-Language"))
+
+
+def wants_large_text(request: Request) -> bool:
+    """The 大字/长辈 display: this browser's switch, else the person's saved choice."""
+    cookie = request.cookies.get(LARGE_TEXT_COOKIE)
+    if cookie in ("1", "0"):
+        return cookie == "1"
+    return request_actor(request).large_text
+
+
+def display(request: Request) -> dict:
+    """What the layout needs to know about the reader."""
+    actor = request_actor(request)
+    chosen = request.cookies.get(navigation.ROLE_COOKIE)
+    known = navigation.known_routes(request.app)
+    return {
+        "locale": page_locale(request),
+        "html_lang": "en" if page_locale(request) == "en" else "zh-CN",
+        "large_text": wants_large_text(request),
+        "roles": navigation.desk_roles(actor),
+        "active_role": navigation.active_role(actor, chosen),
+        "nav": navigation.navigation(actor, chosen, known),
+    }
 
 
 def is_htmx(request: Request) -> bool:
@@ -52,6 +107,11 @@ templates.env.filters["local_time"] = local_time
 templates.env.filters["mask_phone"] = masked_phone
 templates.env.globals["url_for"] = path_for
 templates.env.globals["absolute_url"] = absolute_url
+templates.env.globals["N_"] = page_text.N_
+# The label tables (ORDER_STATUS_LABELS, …): Chinese source text, shown through `_()`.
+templates.env.globals.update(
+    {name: table for name, table in vars(vocab).items() if name.endswith("_LABELS")}
+)
 
 
 def render(
@@ -60,6 +120,20 @@ def render(
     """Render a page; with ``HX-Request`` the same template renders into the fragment layout."""
     context = dict(context or {})
     context.setdefault("layout", "layout_fragment.html" if is_htmx(request) else "base.html")
-    response = templates.TemplateResponse(request, template, context, status_code=status_code)
-    response.headers["Vary"] = "HX-Request"
+    context.setdefault("display", display(request))
+    with page_text.use_locale(context["display"]["locale"]):
+        response = templates.TemplateResponse(request, template, context, status_code=status_code)
+    response.headers["Vary"] = "HX-Request, Cookie"
     return response
+
+
+def render_fragment(
+    request: Request, template: str, block: str, context: dict | None = None, *, status_code=200
+) -> HTMLResponse:
+    """One named block of a page's template, alone: the fragment htmx swaps in (e.g. after a
+    live update), rendered from the same template as the page so the two cannot drift."""
+    context = {"request": request, "display": display(request), **(context or {})}
+    context.setdefault("layout", "layout_fragment.html")
+    with page_text.use_locale(context["display"]["locale"]):
+        html = render_block(templates.env, template, block, context)
+    return HTMLResponse(html, status_code=status_code, headers={"Vary": "HX-Request, Cookie"})

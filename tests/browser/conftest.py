@@ -13,6 +13,7 @@ import socket
 import subprocess
 import sys
 import time
+from contextlib import asynccontextmanager
 from pathlib import Path
 from urllib.parse import urlparse
 
@@ -116,13 +117,23 @@ async def browser():
         await instance.close()
 
 
-@pytest.fixture(params=["desktop", "phone"])
-async def page(request, browser, live_server):
-    """A page on a desktop or phone viewport that records console errors and foreign requests."""
-    viewport = {"desktop": {"width": 1280, "height": 900}, "phone": {"width": 390, "height": 844}}
-    context = await browser.new_context(viewport=viewport[request.param], locale="zh-CN")
+VIEWPORTS = {
+    "desktop": {"width": 1280, "height": 900},
+    "phone": {"width": 390, "height": 844},
+    "desk": {"width": 1366, "height": 900},  # a community worker's office laptop
+    "small-phone": {"width": 360, "height": 740},  # the narrowest phone we support
+}
+AXE = Path(__file__).parent / "vendor" / "axe.min.js"  # axe-core 4.11.0 from npm, vendored
+AXE_SOURCE = AXE.read_text(encoding="utf-8") if AXE.exists() else ""
+
+
+@asynccontextmanager
+async def open_tab(browser, live_server: str, viewport: str = "desktop", *, locale="zh-CN"):
+    """A tab in a fresh browser context (its own cookies) that records console errors, failed
+    sub-requests and requests off the machine, and fails the test on any of them at the end."""
+    context = await browser.new_context(viewport=VIEWPORTS[viewport], locale=locale)
     tab = await context.new_page()
-    tab.viewport_name = request.param
+    tab.viewport_name = viewport
     tab.console_errors = []
     tab.foreign_requests = []
     tab.failed_responses = []
@@ -152,11 +163,42 @@ async def page(request, browser, live_server):
             and tab.failed_responses.append(f"{resp.status} {resp.url}")
         ),
     )
-    yield tab
-    await context.close()
+    try:
+        yield tab
+    finally:
+        await context.close()
     assert tab.failed_responses == [], "the page requested something that failed"
     assert tab.foreign_requests == [], "the page reached outside the server"
     assert tab.console_errors == [], "the page logged errors (CSP violations show up here)"
+
+
+@pytest.fixture(params=["desktop", "phone"])
+async def page(request, browser, live_server):
+    """A page on a desktop or phone viewport (see ``open_tab``)."""
+    async with open_tab(browser, live_server, request.param) as tab:
+        yield tab
+
+
+async def accessibility_violations(page) -> list[str]:
+    """axe-core's serious and critical findings on the current page, one line each."""
+    # Evaluated over the DevTools protocol, which the page's CSP (script-src 'self') does not
+    # govern; a <script> tag would be refused by it, as it should be.
+    if not await page.evaluate("typeof window.axe !== 'undefined'"):
+        await page.evaluate(AXE_SOURCE)
+    result = await page.evaluate(
+        "async () => (await axe.run(document, {resultTypes: ['violations']})).violations"
+    )
+    return [
+        f"{item['impact']}: {item['id']} — {item['help']} ({len(item['nodes'])}×: "
+        f"{item['nodes'][0]['target']})"
+        for item in result
+        if item["impact"] in ("serious", "critical")
+    ]
+
+
+async def assert_accessible(page) -> None:
+    """No serious or critical axe-core violation on the current page."""
+    assert await accessibility_violations(page) == []
 
 
 async def screenshot(page, name: str) -> Path:

@@ -1,4 +1,4 @@
-from tests.browser.conftest import screenshot
+from tests.browser.conftest import accessibility_violations, screenshot
 
 
 async def test_home_page_shows_the_demo_district_in_chinese(page, live_server):
@@ -12,3 +12,8 @@ async def test_home_page_shows_the_demo_district_in_chinese(page, live_server):
     assert await page.evaluate("typeof htmx") == "object"
     assert await page.evaluate("htmx.config.allowEval") is False
     await screenshot(page, "home")
+
+
+async def test_the_home_page_has_no_serious_accessibility_violation(page, live_server):
+    await page.goto(live_server + "/")
+    assert await accessibility_violations(page) == []

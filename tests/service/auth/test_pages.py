@@ -46,7 +46,7 @@ async def test_login_never_redirects_to_another_site(app, member):
                 data={"phone": member.phone, "password": PASSWORD, "csrf_token": _token(page),
                       "next": target},
             )  # fmt: skip
-        assert response.headers["location"] == "/", target
+        assert response.headers["location"] == "/start", target  # the landing, never elsewhere
 
 
 async def test_htmx_login_answers_with_hx_redirect(app, member):

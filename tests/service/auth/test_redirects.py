@@ -28,7 +28,7 @@ def _token(page) -> str:
 
 
 @pytest.mark.parametrize("htmx", [False, True])
-async def test_an_unsafe_next_after_login_falls_back_to_the_home_page(app, member, htmx):
+async def test_an_unsafe_next_after_login_falls_back_to_the_role_landing(app, member, htmx):
     for target in UNSAFE_NEXT:
         async with client_for(app) as http:
             page = await http.get("/login")
@@ -38,9 +38,11 @@ async def test_an_unsafe_next_after_login_falls_back_to_the_home_page(app, membe
                 headers["HX-Request"] = "true"
             response = await http.post("/login", data=form, headers=headers)
         if htmx:
-            assert response.status_code == 204 and response.headers["HX-Redirect"] == "/", target
+            assert response.status_code == 204 and response.headers["HX-Redirect"] == "/start", (
+                target
+            )
         else:
-            assert response.status_code == 303 and response.headers["location"] == "/", target
+            assert response.status_code == 303 and response.headers["location"] == "/start", target
 
 
 async def test_an_unsafe_next_on_the_login_page_is_never_echoed(
@@ -52,12 +54,12 @@ async def test_an_unsafe_next_on_the_login_page_is_never_echoed(
         async with client_for(app) as anonymous:
             page = await anonymous.get("/login", params={"next": target})
         assert page.status_code == 200, target
-        assert re.search(r'name="next" value="/"', page.text), target
+        assert re.search(r'name="next" value="/start"', page.text), target
         async with browser(app, settings, cookie) as logged_in:  # already in: sent on at once
             moved = await logged_in.get(
                 "/login", params={"next": target}, headers={"HX-Request": "true"}
             )
-        assert moved.status_code == 204 and moved.headers["HX-Redirect"] == "/", target
+        assert moved.status_code == 204 and moved.headers["HX-Redirect"] == "/start", target
 
 
 async def test_a_safe_next_with_a_query_is_kept(app, member):
