@@ -11,13 +11,22 @@ from fastapi import FastAPI, Request
 from fastapi.staticfiles import StaticFiles
 
 from service import handlers
+
+# The desk's page routers, one per domain (each beside that domain's API routes).
+from service.activity.routes_pages import router as activity_pages
 from service.api.docs import router as docs_router
 from service.api.openapi import install_problem_documentation
 from service.api.router import api_router
 from service.auth.wiring import install_identity
 from service.clock import Clock, SystemClock
 from service.db import create_engine, create_sessionmaker
+from service.demands.routes_pages import router as demand_pages
+from service.dispatch.routes_pages import router as dispatch_pages
+from service.evaluations.routes_pages import router as evaluation_pages
 from service.home.routes_pages import router as home_router
+from service.offers.routes_pages import router as offer_pages
+from service.orders.routes_pages import router as order_pages
+from service.queue.routes_pages import router as queue_pages
 from service.settings import PROJECT_ROOT, Settings, get_settings
 from service.web.errors import install_error_handlers
 
@@ -63,6 +72,16 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
     install_identity(app, settings)  # security middleware, log redaction, identity routes
     app.mount("/static", StaticFiles(directory=PROJECT_ROOT / "static"), name="static")
     app.include_router(home_router)
+    for pages in (
+        demand_pages,
+        dispatch_pages,
+        order_pages,
+        activity_pages,
+        evaluation_pages,
+        offer_pages,
+        queue_pages,
+    ):
+        app.include_router(pages)
     app.include_router(api_router)
     app.include_router(docs_router)
     install_problem_documentation(app)

@@ -17,8 +17,8 @@ from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from service.errors import AppError, Conflict, InvalidInput, NotAuthenticated, Unavailable
-from service.messages import DEFAULT_LOCALE, Message, negotiate_locale
-from service.web.templating import render
+from service.messages import DEFAULT_LOCALE, Message
+from service.web.templating import page_locale, render
 
 log = logging.getLogger("kepu.errors")
 
@@ -138,7 +138,8 @@ def retry_after_headers(error: AppError) -> dict[str, str] | None:
 
 
 def request_locale(request: Request) -> str:
-    return negotiate_locale(request.headers.get("accept-language"))
+    """The reader's language: the page switch (cookie), their account, then Accept-Language."""
+    return page_locale(request)
 
 
 def _in_locale(value: str, locale: str) -> str:
@@ -152,10 +153,10 @@ def app_error_response(request: Request, error: AppError) -> Response:
     """The problem body (API) or error page (browser) for a refused action.
 
     Routes may return it instead of raising, so the unit of work still commits what the
-    refusal recorded (e.g. a failed login's count and audit entry). The problem body speaks
-    the request's language; the (Chinese) pages keep the Chinese texts.
+    refusal recorded (e.g. a failed login's count and audit entry). Body and page speak the
+    reader's language.
     """
-    locale = request_locale(request) if wants_json(request) else DEFAULT_LOCALE
+    locale = request_locale(request)
     return problem_response(
         request,
         status=error.status_code,

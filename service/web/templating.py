@@ -19,7 +19,7 @@ from service import page_text, vocab
 from service.actor import ANONYMOUS, Actor
 from service.localtime import local_text
 from service.masking import mask_phone
-from service.messages import LOCALES, negotiate_locale
+from service.messages import DEFAULT_LOCALE, LOCALES, Message, negotiate_locale
 from service.settings import PROJECT_ROOT, get_settings
 from service.web import navigation
 
@@ -46,6 +46,15 @@ def page_locale(request: Request) -> str:
     if saved in LOCALES:
         return saved
     return negotiate_locale(request.headers.get("Accept-Language"))
+
+
+def in_page_locale(request: Request, value: str) -> str:
+    """A refusal or notice in the reader's language: catalogue messages (``service.messages``)
+    are said again in that locale; any other text is shown as it is."""
+    locale = page_locale(request)
+    if locale != DEFAULT_LOCALE and isinstance(value, Message):
+        return value.in_locale(locale)
+    return value
 
 
 def wants_large_text(request: Request) -> bool:
