@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from starlette.routing import NoMatchFound
+
 from service.actor import Actor
 from service.page_text import N_
 from service.vocab import Role
@@ -47,6 +49,8 @@ NAVIGATION: dict[Role, tuple[NavItem, ...]] = {
     Role.volunteer: (NavItem("me", N_("我的账号")),),
 }
 
+_ALL_ROUTES = frozenset(item.route for items in NAVIGATION.values() for item in items)
+
 # When a person holds several roles and has not chosen, the first of these they hold applies.
 ROLE_PRECEDENCE = (Role.worker, Role.coordinator, Role.team_leader, Role.admin, Role.volunteer)
 
@@ -66,8 +70,20 @@ def active_role(actor: Actor, chosen: str | None) -> Role | None:
 
 
 def known_routes(app) -> frozenset[str]:
-    """The names of the routes ``app`` serves."""
-    return frozenset(getattr(route, "name", None) for route in app.routes)
+    """The navigation routes ``app`` serves (worked out once per app)."""
+    known = getattr(app.state, "navigation_routes", None)
+    if known is None:
+        known = frozenset(name for name in _ALL_ROUTES if _serves(app, name))
+        app.state.navigation_routes = known
+    return known
+
+
+def _serves(app, name: str) -> bool:
+    try:
+        app.url_path_for(name)
+    except NoMatchFound:
+        return False
+    return True
 
 
 def navigation(actor: Actor, chosen: str | None, known_routes: frozenset[str]) -> list[NavItem]:
