@@ -8,6 +8,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from service.models import Notification
 from service.notifications.repository import queued_since, worker_user_ids
+from service.notifications.texts import remember_texts
 from service.vocab import NotificationStatus
 
 
@@ -44,7 +45,7 @@ async def notify(
         kind=kind,
         title=title,
         body=body,
-        payload=payload or {},
+        payload=remember_texts(payload or {}, title=title, body=body),
         status=NotificationStatus.pending,
         next_attempt_at=now,
         created_at=now,

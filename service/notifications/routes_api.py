@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Request
 
 from service.actor import Actor
 from service.auth.access import AUTHENTICATED, requires
@@ -13,6 +13,7 @@ from service.notifications import repository, service
 from service.notifications.schemas import NotificationDelivery, NotificationPublic, UnreadCount
 from service.vocab import NotificationStatus, Role
 from service.web.deps import SessionDep
+from service.web.errors import request_locale
 from service.web.pagination import Page, PageDep
 from service.web.params import IdPath
 
@@ -31,6 +32,7 @@ Admin = Annotated[Actor, requires(Role.admin)]
 
 @inbox_router.get("", summary="我的消息")
 async def my_notifications(
+    request: Request,
     session: SessionDep,
     ctx: ContextDep,
     page: PageDep,
@@ -40,7 +42,8 @@ async def my_notifications(
     rows, total = await service.inbox(
         session, ctx, unread_only=unread, limit=page.limit, offset=page.offset
     )
-    items = [NotificationPublic.model_validate(row) for row in rows]
+    locale = request_locale(request)
+    items = [NotificationPublic.for_reader(row, locale) for row in rows]
     return Page.of(items, total=total, params=page)
 
 
@@ -51,15 +54,16 @@ async def my_unread_count(session: SessionDep, actor: Me) -> UnreadCount:
 
 @inbox_router.post("/{notification_id}/read", summary="标为已读")
 async def read_notification(
-    notification_id: IdPath, session: SessionDep, ctx: ContextDep, actor: Me
+    request: Request, notification_id: IdPath, session: SessionDep, ctx: ContextDep, actor: Me
 ) -> NotificationPublic:
     """Idempotent: reading again keeps the first read time."""
     row = await service.mark_read(session, ctx, notification_id=notification_id)
-    return NotificationPublic.model_validate(row)
+    return NotificationPublic.for_reader(row, request_locale(request))
 
 
 @admin_router.get("", summary="发送失败的消息")
 async def delivery_problems(
+    request: Request,
     session: SessionDep,
     page: PageDep,
     actor: Admin,
@@ -70,14 +74,15 @@ async def delivery_problems(
     rows, total = await service.delivery_problems(
         session, status=status, limit=page.limit, offset=page.offset
     )
-    items = [NotificationDelivery.model_validate(row) for row in rows]
+    locale = request_locale(request)
+    items = [NotificationDelivery.for_reader(row, locale) for row in rows]
     return Page.of(items, total=total, params=page)
 
 
 @admin_router.post("/{notification_id}/retry", summary="重新发送")
 async def retry_notification(
-    notification_id: IdPath, session: SessionDep, ctx: ContextDep, actor: Admin
+    request: Request, notification_id: IdPath, session: SessionDep, ctx: ContextDep, actor: Admin
 ) -> NotificationDelivery:
     """Queue a failed or dead message again, now, with a fresh set of attempts."""
     row = await service.retry(session, ctx, notification_id=notification_id)
-    return NotificationDelivery.model_validate(row)
+    return NotificationDelivery.for_reader(row, request_locale(request))

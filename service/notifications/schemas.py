@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Self
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from service.notifications.texts import public_payload, said_in
 from service.vocab import NotificationStatus
 
 
@@ -22,6 +24,18 @@ class NotificationPublic(BaseModel):
     payload: dict = Field(description='关联对象，如 {"offer_id": 12}')
     created_at: datetime
     read_at: datetime | None = Field(description="已读时间，未读为 null")
+
+    @classmethod
+    def for_reader(cls, row, locale: str) -> Self:
+        """The row with its title and body in the reader's language (see notifications.texts)."""
+        public = cls.model_validate(row)
+        return public.model_copy(
+            update={
+                "title": said_in(row.payload, "title", row.title, locale),
+                "body": said_in(row.payload, "body", row.body, locale),
+                "payload": public_payload(row.payload),
+            }
+        )
 
 
 class NotificationDelivery(NotificationPublic):
