@@ -53,14 +53,8 @@ def _load_demo(url: str) -> None:
     asyncio.run(load_demo_into(settings, if_empty=True))
 
 
-@pytest.fixture(scope="session")
-def live_server(tmp_path_factory) -> str:
-    """Base URL of a uvicorn process serving a migrated, demo-loaded SQLite database."""
-    path = tmp_path_factory.mktemp("browser") / "browser.db"
-    url = f"sqlite+aiosqlite:///{path}"
-    _in_thread(migrate.upgrade, url)
-    _in_thread(_load_demo, url)
-    port = _free_port()
+def start_server(url: str, port: int) -> subprocess.Popen:
+    """A uvicorn process serving the database at ``url`` on ``port``, once it answers /healthz."""
     env = {
         **os.environ,
         "KEPU_DATABASE_URL": url,
@@ -84,21 +78,48 @@ def live_server(tmp_path_factory) -> str:
         env=env,
     )
     base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
+                return process
+        except httpx.HTTPError:
+            pass
+        if process.poll() is not None:
+            break
+        time.sleep(0.2)
+    stop_server(process)
+    raise RuntimeError("the live server did not become healthy in 30 s")
+
+
+def stop_server(process: subprocess.Popen) -> None:
+    process.terminate()
     try:
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            try:
-                if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            time.sleep(0.2)
-        else:
-            raise RuntimeError("the live server did not become healthy in 30 s")
-        yield base
-    finally:
-        process.terminate()
         process.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+
+
+@pytest.fixture(scope="session")
+def demo_database(tmp_path_factory) -> str:
+    """The URL of a migrated, demo-loaded SQLite database file for the browser tests."""
+    path = tmp_path_factory.mktemp("browser") / "browser.db"
+    url = f"sqlite+aiosqlite:///{path}"
+    _in_thread(migrate.upgrade, url)
+    _in_thread(_load_demo, url)
+    return url
+
+
+@pytest.fixture(scope="session")
+def live_server(demo_database) -> str:
+    """Base URL of a uvicorn process serving the demo database."""
+    port = _free_port()
+    process = start_server(demo_database, port)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        stop_server(process)
 
 
 @pytest.fixture(scope="session")
