@@ -18,6 +18,7 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import PlainTextResponse
 from pydantic import ValidationError
 
+from service import page_text
 from service.actor import Actor
 from service.auth import policy
 from service.auth.access import requires
@@ -34,13 +35,14 @@ from service.offers import service as offers_service
 from service.offers.schemas import InvitationWithdrawal
 from service.orders import desk_views, repository, service
 from service.orders.schemas import PublishRequest, ReasonRequest, RedispatchRequest
+from service.page_text import N_
 from service.pagination import PageParams
 from service.schemas_common import Text
-from service.vocab import DemandStatus, OrderStatus, Role
+from service.vocab import ORDER_STATUS_LABELS, DemandStatus, OrderStatus, Role
 from service.web.deps import SessionDep
 from service.web.live import change_stream
 from service.web.params import IdPath
-from service.web.templating import in_page_locale, render, render_fragment
+from service.web.templating import in_page_locale, page_locale, render, render_fragment
 
 router = APIRouter(include_in_schema=False)
 # The order's community worker and the coordinators above it (the API's rule). A team leader
@@ -72,10 +74,23 @@ def _local_day(ctx: ActionContext, day: date) -> datetime:
     return datetime.combine(day, time(0), tzinfo=ZoneInfo(ctx.settings.timezone))
 
 
-async def _refused(request: Request, session, error: AppError) -> str:
+# A refused status change, said as a whole sentence per action: the machine's own refusal
+# carries Chinese status labels inside its parameters, which an English page cannot translate.
+_TOO_LATE = {
+    "publish": N_("这个活动现在是「%(status)s」，不能再派单。"),
+    "cancel": N_("这个活动现在是「%(status)s」，不能再取消。"),
+}
+
+
+async def _refused(request: Request, session, error: AppError, action: str | None = None) -> str:
     """Undo what the refused call had begun (the page is then rendered, not raised, so the unit
     of work would otherwise commit it) and say why in the reader's language."""
     await session.rollback()
+    status = error.extra.get("from_status")
+    if action in _TOO_LATE and error.code == "illegal_transition" and status in ORDER_STATUS_LABELS:
+        with page_text.use_locale(page_locale(request)):
+            label = page_text.gettext(ORDER_STATUS_LABELS[status])
+            return page_text.gettext(_TOO_LATE[action]) % {"status": label}
     return in_page_locale(request, error.detail)
 
 
@@ -328,7 +343,7 @@ async def desk_order_publish(
     try:
         await service.publish_order(session, ctx, order_id=order_id, data=PublishRequest())
     except AppError as error:
-        message = await _refused(request, session, error)
+        message = await _refused(request, session, error, "publish")
         return await _render_order(
             request,
             session,
@@ -414,7 +429,7 @@ async def desk_order_cancel_submit(
     try:
         await service.cancel_order(session, ctx, order_id=order_id, reason=data.reason)
     except AppError as error:
-        message = await _refused(request, session, error)
+        message = await _refused(request, session, error, "cancel")
         return await _cancel_page(
             request, session, ctx, order_id, form=form, errors={"_": message},
             status_code=error.status_code,
