@@ -13,7 +13,7 @@ from datetime import datetime
 from service.lifecycle.machine import OFFER_TRANSITIONS, ORDER_TRANSITIONS
 from service.models import Event, Offer, Order
 from service.page_text import N_
-from service.vocab import OfferStatus, OrderStatus, Role
+from service.vocab import OFFER_STATUS_LABELS, OfferStatus, OrderStatus, Role
 
 # Statuses between dispatch and completion: the activity is planned, staffed or running.
 UNDER_WAY = (
@@ -104,6 +104,14 @@ class OfferRow:
     decline_reason: str | None
     confirmed: bool
     unconfirmed: bool  # reminded and not confirmed: the community should phone
+
+    @property
+    def status_label(self) -> str:
+        """The offer's status in words; "withdrawn" says who let go (the vocabulary's 已退出
+        would tell a worker that a volunteer quit when the community took back its invitation)."""
+        if self.status == OfferStatus.withdrawn:
+            return N_("已不再参加") if self.responded_at else N_("邀请已撤回")
+        return OFFER_STATUS_LABELS[OfferStatus(self.status)]
 
     @property
     def engaged(self) -> bool:
