@@ -16,6 +16,7 @@ from service.notifications.senders import SIGNATURE_HEADER, TIMESTAMP_HEADER
 from service.offers import repository, service, sms_replies, teams
 from service.offers.schemas import (
     DeclineRequest,
+    InvitationWithdrawal,
     MyOfferPublic,
     OfferPublic,
     TeamAcceptRequest,
@@ -171,6 +172,25 @@ async def order_offers(order_id: IdPath, session: SessionDep, ctx: ContextDep, a
     """该活动的邀请与接单情况。"""
     order = await orders_service.managed_order(session, ctx, order_id)
     return await orders_repository.offers_of(session=session, order_id=order.id)
+
+
+@order_offers_router.post(
+    "/{order_id}/offers/{offer_id}/withdraw",
+    response_model=OfferPublic,
+    responses={**ORDER_REFUSALS, 404: {"description": "该活动没有这个邀请"}},
+)
+async def withdraw_invitation(
+    order_id: IdPath,
+    offer_id: IdPath,
+    body: InvitationWithdrawal,
+    session: SessionDep,
+    ctx: ContextDep,
+    actor: Staff,
+):
+    """撤回邀请：社区撤回一份尚未回复的邀请，志愿者会收到通知；定向邀请时随即邀请下一位候选人。"""
+    return await service.withdraw_invitation(
+        session, ctx, order_id=order_id, offer_id=offer_id, reason=body.reason
+    )
 
 
 @order_offers_router.post(

@@ -26,6 +26,16 @@ class WithdrawRequest(BaseModel):
     reason: Text(500, min_len=1, multiline=True) = Field(description="退出原因")
 
 
+class InvitationWithdrawal(BaseModel):
+    """The community withdraws an invitation still awaiting an answer; the volunteer is told why."""
+
+    model_config = ConfigDict(json_schema_extra={"examples": [{"reason": "已安排本社区志愿者"}]})
+
+    reason: Text(500, min_len=1, multiline=True) = Field(
+        default="社区撤回邀请", description="撤回原因（会告知志愿者）"
+    )
+
+
 class TeamAcceptRequest(BaseModel):
     """The leader names the team members who go."""
 

@@ -15,9 +15,10 @@ from service.lifecycle.slots import claim_slot, release_slot
 from service.localtime import local_text
 from service.messages import text
 from service.models import Offer, Order
-from service.notifications.outbox import notify_workers
+from service.notifications.outbox import notify, notify_workers
 from service.offers import repository as repo
 from service.orders import repository as orders_repo
+from service.orders.service import managed_order
 from service.vocab import DispatchMode, OfferStatus, OrderStatus
 
 HOLDING = (OfferStatus.accepted, OfferStatus.checked_in)
@@ -246,6 +247,45 @@ async def withdraw_offer(
         text("notification.order_changed.withdrawn.title", order_title=order.title),
         reason,
         dedupe_key=f"order_changed:withdrawn:{order.id}:{offer.volunteer_id}",
+    )
+    await top_up_offers(session, ctx, order=order)
+    return offer
+
+
+async def withdraw_invitation(
+    session: AsyncSession, ctx: ActionContext, *, order_id: int, offer_id: int, reason: str
+) -> Offer:
+    """撤回邀请: the community takes back an invitation still awaiting an answer.
+
+    The volunteer is told, and in targeted mode the next best candidate is asked at once (the
+    withdrawn volunteer is not asked again). An acceptance is not taken back here: the
+    volunteer withdraws it themself (or the activity is cancelled). Withdrawing twice is harmless.
+    """
+    await managed_order(session, ctx, order_id)
+    offer = await repo.get_offer(session=session, offer_id=offer_id)
+    if offer is None or offer.order_id != order_id:
+        raise NotFound(text("refusal.offer.not_found"))
+    order = await orders_repo.lock_order(session=session, order_id=order_id)
+    offer = await repo.get_offer(session=session, offer_id=offer_id)  # as it is under the lock
+    if offer.status == OfferStatus.withdrawn:
+        return offer
+    if offer.status != OfferStatus.offered:
+        raise Conflict(text("refusal.offer.withdraw_not_offered"), code="not_offered")
+    await change_offer_status(
+        session,
+        ctx,
+        offer_id=offer.id,
+        to=OfferStatus.withdrawn,
+        reason=reason,
+    )
+    await notify(
+        session,
+        user_id=await repo.user_of_volunteer(session=session, volunteer_id=offer.volunteer_id),
+        kind="offer_withdrawn",
+        title=text("notification.offer_withdrawn.title", order_title=order.title),
+        body=reason,
+        payload={"order_id": order.id, "offer_id": offer.id},
+        now=ctx.now,
     )
     await top_up_offers(session, ctx, order=order)
     return offer

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import datetime
 
 import sqlalchemy as sa
@@ -16,6 +17,7 @@ from service.models import (
     OrderSkill,
     Skill,
     Team,
+    User,
     Venue,
     Volunteer,
 )
@@ -107,17 +109,15 @@ async def set_skills(*, session: AsyncSession, order_id: int, skill_ids: list[in
     await session.flush()
 
 
-async def list_orders(
-    *,
-    session: AsyncSession,
+def _order_filters(
     scope,
-    page: PageParams,
+    *,
     status: OrderStatus | None = None,
     community_id: int | None = None,
     starts_after: datetime | None = None,
     starts_before: datetime | None = None,
-) -> tuple[list[Order], int]:
-    """Orders inside ``scope`` with optional filters, soonest first."""
+    text: str | None = None,
+) -> list:
     conditions = [scope]
     if status is not None:
         conditions.append(Order.status == status.value)
@@ -127,13 +127,146 @@ async def list_orders(
         conditions.append(Order.starts_at >= starts_after)
     if starts_before is not None:
         conditions.append(Order.starts_at < starts_before)
+    if text:
+        # autoescape: "%" and "_" typed by a person are literal characters, not wildcards.
+        conditions.append(
+            sa.or_(
+                Order.title.icontains(text, autoescape=True),
+                Order.venue_name.icontains(text, autoescape=True),
+            )
+        )
+    return conditions
+
+
+async def list_orders(
+    *,
+    session: AsyncSession,
+    scope,
+    page: PageParams,
+    status: OrderStatus | None = None,
+    community_id: int | None = None,
+    starts_after: datetime | None = None,
+    starts_before: datetime | None = None,
+    text: str | None = None,
+    upcoming_first: datetime | None = None,
+) -> tuple[list[Order], int]:
+    """Orders inside ``scope`` with optional filters (``text``: in the title or venue), soonest
+    first; with ``upcoming_first`` (now), those not yet over come first, soonest first, then the
+    past ones, latest first."""
+    conditions = _order_filters(
+        scope,
+        status=status,
+        community_id=community_id,
+        starts_after=starts_after,
+        starts_before=starts_before,
+        text=text,
+    )
+    ordering = (Order.starts_at, Order.id)
+    if upcoming_first is not None:
+        over = sa.case((Order.ends_at < upcoming_first, 1), else_=0)
+        soonest = sa.case((Order.ends_at >= upcoming_first, Order.starts_at), else_=None)
+        ordering = (over, soonest, Order.starts_at.desc(), Order.id.desc())
     total = await session.scalar(sa.select(sa.func.count()).select_from(Order).where(*conditions))
     rows = await session.scalars(
         sa.select(Order)
         .where(*conditions)
-        .order_by(Order.starts_at, Order.id)
+        .order_by(*ordering)
         .limit(page.limit)
         .offset(page.offset)
+    )
+    return list(rows), int(total or 0)
+
+
+async def status_counts(
+    *,
+    session: AsyncSession,
+    scope,
+    community_id: int | None = None,
+    starts_after: datetime | None = None,
+    starts_before: datetime | None = None,
+    text: str | None = None,
+) -> dict[str, int]:
+    """How many orders inside ``scope`` (and the other filters) each status has."""
+    conditions = _order_filters(
+        scope,
+        community_id=community_id,
+        starts_after=starts_after,
+        starts_before=starts_before,
+        text=text,
+    )
+    rows = await session.execute(
+        sa.select(Order.status, sa.func.count()).where(*conditions).group_by(Order.status)
+    )
+    return {str(status): int(count) for status, count in rows}
+
+
+# Today's desk: what needs the community's hand now. The buckets do not overlap, so an order
+# shows up once, under the action it needs first.
+_UNDER_WAY = [
+    OrderStatus.published.value,
+    OrderStatus.staffed.value,
+    OrderStatus.expired.value,
+    OrderStatus.in_progress.value,
+]
+DESK_BUCKETS = ("confirm", "today", "expiring", "open", "drafts", "rate")
+
+
+def _desk_condition(bucket: str, *, now: datetime, day_end: datetime, soon: datetime):
+    open_slots = Order.accepted_count < Order.slots
+    closes = sa.func.coalesce(Order.accept_deadline, Order.starts_at)
+    later = Order.starts_at >= day_end
+    published = Order.status == OrderStatus.published.value
+    conditions = {
+        # The activity is over and nobody has confirmed it (or it found nobody at all).
+        "confirm": sa.and_(Order.status.in_(_UNDER_WAY), Order.ends_at <= now),
+        # Taking place today (or running now).
+        "today": sa.and_(
+            Order.status.in_(_UNDER_WAY), Order.ends_at > now, Order.starts_at < day_end
+        ),
+        # Acceptance closes soon with open 名额, or has closed (expired).
+        "expiring": sa.and_(
+            later,
+            sa.or_(
+                sa.and_(published, open_slots, closes < soon),
+                Order.status == OrderStatus.expired.value,
+            ),
+        ),
+        "open": sa.and_(later, published, open_slots, closes >= soon),
+        "drafts": Order.status == OrderStatus.draft.value,
+        "rate": Order.status == OrderStatus.completed.value,
+    }
+    return conditions[bucket]
+
+
+_DESK_ORDERING = {
+    "confirm": (Order.ends_at, Order.id),
+    "today": (Order.starts_at, Order.id),
+    "expiring": (sa.func.coalesce(Order.accept_deadline, Order.starts_at), Order.id),
+    "open": (Order.starts_at, Order.id),
+    "drafts": (Order.starts_at, Order.id),
+    "rate": (Order.ends_at.desc(), Order.id.desc()),
+}
+
+
+async def desk_bucket(
+    *,
+    session: AsyncSession,
+    scope,
+    bucket: str,
+    now: datetime,
+    day_end: datetime,
+    soon: datetime,
+    limit: int,
+) -> tuple[list[Order], int]:
+    """The first ``limit`` orders of one of ``DESK_BUCKETS`` inside ``scope``, and how many
+    there are. ``day_end``: the end of the local day; ``soon``: acceptance closing before it
+    counts as expiring."""
+    condition = _desk_condition(bucket, now=now, day_end=day_end, soon=soon)
+    total = await session.scalar(
+        sa.select(sa.func.count()).select_from(Order).where(scope, condition)
+    )
+    rows = await session.scalars(
+        sa.select(Order).where(scope, condition).order_by(*_DESK_ORDERING[bucket]).limit(limit)
     )
     return list(rows), int(total or 0)
 
@@ -168,6 +301,90 @@ async def events_of(
         sa.select(Event).where(condition).order_by(Event.id).limit(page.limit).offset(page.offset)
     )
     return list(rows), int(total or 0)
+
+
+async def recent_events(
+    *, session: AsyncSession, order_id: int, limit: int
+) -> tuple[list[Event], int]:
+    """The newest ``limit`` events of an order and its offers (newest first), and the total."""
+    condition = Event.order_id == order_id
+    total = await session.scalar(sa.select(sa.func.count()).select_from(Event).where(condition))
+    rows = await session.scalars(
+        sa.select(Event).where(condition).order_by(Event.id.desc()).limit(limit)
+    )
+    return list(rows), int(total or 0)
+
+
+async def live_version(*, session: AsyncSession, order_id: int) -> str:
+    """A short text that changes whenever the order page would show something new: the newest
+    event (every status change of the order and its offers), the offers' count and latest
+    change (a confirmation changes no status), and the order's own latest change (a
+    re-dispatch may change only its terms)."""
+    newest_event = (
+        sa.select(sa.func.max(Event.id)).where(Event.order_id == order_id).scalar_subquery()
+    )
+    offer_count = (
+        sa.select(sa.func.count(Offer.id)).where(Offer.order_id == order_id).scalar_subquery()
+    )
+    offer_changed = (
+        sa.select(sa.func.max(Offer.updated_at)).where(Offer.order_id == order_id)
+    ).scalar_subquery()
+    order_changed = sa.select(Order.updated_at).where(Order.id == order_id).scalar_subquery()
+    row = (
+        await session.execute(sa.select(newest_event, offer_count, offer_changed, order_changed))
+    ).one()
+    return ".".join(_version_part(value) for value in row)
+
+
+def _version_part(value) -> str:
+    if value is None:
+        return "0"
+    if isinstance(value, datetime):
+        return str(int(value.timestamp() * 1000))
+    # Some drivers hand back a max() of a timestamp column as text: keep only its digits.
+    return "".join(ch for ch in str(value) if ch.isdigit()) or "0"
+
+
+async def offers_with_people(
+    *, session: AsyncSession, order_id: int
+) -> list[tuple[Offer, int, str, str | None, str | None]]:
+    """An order's offers with (offer, volunteer's user id, name, phone, team name)."""
+    rows = await session.execute(
+        sa.select(Offer, User.id, User.name, User.phone, Team.name)
+        .join(Volunteer, Volunteer.id == Offer.volunteer_id)
+        .join(User, User.id == Volunteer.user_id)
+        .outerjoin(Team, Team.id == Offer.team_id)
+        .where(Offer.order_id == order_id)
+        .order_by(Offer.id)
+        .execution_options(populate_existing=True)
+    )
+    return [tuple(row) for row in rows.all()]
+
+
+async def user_names(*, session: AsyncSession, user_ids: Collection[int]) -> dict[int, str]:
+    """Names of the given users (for who did what in an order's history)."""
+    if not user_ids:
+        return {}
+    rows = await session.execute(sa.select(User.id, User.name).where(User.id.in_(list(user_ids))))
+    return {user_id: name for user_id, name in rows}
+
+
+async def skill_names_of(*, session: AsyncSession, order_id: int) -> list[str]:
+    """The names of the skills an order needs, in the taxonomy's order."""
+    rows = await session.scalars(
+        sa.select(Skill.name)
+        .join(OrderSkill, OrderSkill.skill_id == Skill.id)
+        .where(OrderSkill.order_id == order_id)
+        .order_by(Skill.sort_order, Skill.id)
+    )
+    return list(rows)
+
+
+async def area_names(*, session: AsyncSession, area_ids: Collection[int]) -> dict[int, str]:
+    if not area_ids:
+        return {}
+    rows = await session.execute(sa.select(Area.id, Area.name).where(Area.id.in_(list(area_ids))))
+    return {area_id: name for area_id, name in rows}
 
 
 async def offers_of(*, session: AsyncSession, order_id: int) -> list[Offer]:
