@@ -20,7 +20,6 @@ from service.offers import team_desk, teams
 from service.offers.schemas import TeamAcceptRequest
 from service.orders.schemas import ReasonRequest
 from service.page_text import N_
-from service.page_text import gettext as _
 from service.vocab import Role
 from service.web.deps import SessionDep
 from service.web.params import IdPath
@@ -42,8 +41,8 @@ MONTH_LABELS = (
     N_("1月"), N_("2月"), N_("3月"), N_("4月"), N_("5月"), N_("6月"),
     N_("7月"), N_("8月"), N_("9月"), N_("10月"), N_("11月"), N_("12月"),
 )  # fmt: skip
-# Words for the refusals the forms check themselves (by pydantic error type), said in the page's
-# language at request time.
+# Words for the refusals the forms check themselves (by pydantic error type); field errors are
+# Chinese source ids, translated by the template in the reader's language.
 _REASON_ERRORS = {
     "too_long": N_("原因最多 500 个字，请删短一些。"),
     "control_character": N_("原因里有无法识别的字符，请重新输入。"),
@@ -116,7 +115,7 @@ async def team_accept(
     try:
         data = TeamAcceptRequest(member_ids=values)
     except ValidationError:
-        message = _("请至少勾选一名队员。") if not values else _("所选队员有误，请重新勾选。")
+        message = N_("请至少勾选一名队员。") if not values else N_("所选队员有误，请重新勾选。")
         errors = {"member_ids": message}
         return await _offer_page(
             request, session, ctx, order_id, status_code=422, chosen=chosen, errors=errors
@@ -171,7 +170,7 @@ async def team_decline(
         data = ReasonRequest(reason=typed)
     except ValidationError as invalid:
         kind = invalid.errors()[0]["type"]
-        message = _(_REASON_ERRORS[kind]) if kind in _REASON_ERRORS else _("请写明婉拒的原因。")
+        message = _REASON_ERRORS.get(kind, N_("请写明婉拒的原因。"))
         return await _decline_page(
             request,
             session,
