@@ -98,6 +98,7 @@ async def test_the_offers_list_shows_the_teams_waiting_orders_most_urgent_first(
     assert "11月25日 周三 14:00（还剩 2 天）" in main  # the deadline, and how soon
     assert f'href="/desk/team/offers/{world.orders["first"]}"' in main
     assert "<html" in page.text and "<h1>队伍接单</h1>" in main
+    assert "等您答复（2 个）" in main and "declined-heading" not in main
 
 
 async def test_the_offers_list_as_a_fragment_and_in_english(world, leader):
@@ -147,7 +148,7 @@ async def test_the_offer_shows_every_members_situation_before_choosing(world, le
     assert "已暂停接单" in main
     assert "11月26日 周四已设为不能服务的日子" in main
     assert "不在可服务时间：周四不服务" in main
-    assert "王海</strong> （本人）" in main
+    assert "王海</strong>（本人）" in main
     assert "本次用得上的技能：合理用药" in main  # 赵敏
     assert "还差 2 人。勾选要去的队员，大家合起来要会：合理用药、心肺复苏。" in main
     assert 'name="csrf_token"' in main
@@ -330,9 +331,12 @@ async def test_a_decline_reaches_the_coordinators_queue_with_its_reason(
     queue = await worker.get("/api/v1/coordinator/queue")
     item = next(i for i in queue.json()["items"] if i["id"] == order.id)
     assert "队员当天都在参加集训" in item["suggestion"]["text"]
-    listed = await leader.get("/desk/team?done=declined")
-    assert "已婉拒。活动已转给协调员重新安排" in listed.text
-    assert "已婉拒，等协调员处理；如有队员能去，仍可接单" in listed.text
+    listed = _main(await leader.get("/desk/team?done=declined"))
+    assert "已婉拒。活动已转给协调员重新安排" in listed
+    waiting, declined = listed.split('id="declined-heading"')
+    assert "等您答复（1 个）" in waiting and "周末心肺复苏体验课" in waiting
+    assert "社区急救与安全用药" not in waiting  # answered: listed apart, still answerable
+    assert "已婉拒，等协调员处理（1 个）</h2>" in declined and "社区急救与安全用药" in declined
 
 
 async def test_declining_with_htmx_answers_with_hx_redirect(world, leader):
