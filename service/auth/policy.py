@@ -165,6 +165,15 @@ def scope_orders_query(actor: Actor, statement: sa.Select) -> sa.Select:
     return statement.where(sa.or_(*conditions) if conditions else sa.false())
 
 
+def can_read_team_order(
+    actor: Actor, *, order_team_id: int | None, holding_team_ids: frozenset[int]
+) -> bool:
+    """A team leader reads an order offered to their team (team mode) or one their team holds
+    (members accepted through the team); nothing more (no events, no changes)."""
+    led = actor.led_team_ids()
+    return order_team_id in led or bool(led & holding_team_ids)
+
+
 def can_manage_order(actor: Actor, *, community_id: int, community_path: str) -> bool:
     """Dispatch, cancel, confirm: the order's community worker, a coordinator above, admin."""
     return can_manage_community(actor, community_id, community_path)

@@ -9,9 +9,9 @@ from datetime import datetime, timedelta
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from service.models import Offer, Order, TeamMember, User, Volunteer, VolunteerSkill
+from service.models import Area, Offer, Order, Team, TeamMember, User, Volunteer, VolunteerSkill
 from service.pagination import PageParams
-from service.vocab import OfferStatus
+from service.vocab import DispatchMode, OfferStatus, OrderStatus
 
 HOLDING = (OfferStatus.accepted.value, OfferStatus.checked_in.value)
 
@@ -159,3 +159,89 @@ async def user_ids_in_volunteer_order(
         sa.select(Volunteer.user_id).where(Volunteer.id.in_(volunteer_ids)).order_by(Volunteer.id)
     )
     return list(rows)
+
+
+# ---------------------------------------------------------------- the team leader's desk
+
+_UNDER_WAY = tuple(
+    s.value for s in (OrderStatus.published, OrderStatus.staffed, OrderStatus.in_progress)
+)
+
+
+async def waiting_team_orders(
+    *, session: AsyncSession, team_ids: Collection[int], now: datetime
+) -> list[Order]:
+    """Orders dispatched to the teams that still wait for them: published, not started, before
+    the deadline, with open slots; the nearest deadline first."""
+    if not team_ids:
+        return []
+    deadline = sa.func.coalesce(Order.accept_deadline, Order.starts_at)
+    rows = await session.scalars(
+        sa.select(Order)
+        .where(
+            Order.dispatch_mode == DispatchMode.team.value,
+            Order.team_id.in_(list(team_ids)),
+            Order.status == OrderStatus.published.value,
+            Order.starts_at > now,
+            deadline > now,
+            Order.accepted_count < Order.slots,
+        )
+        .order_by(deadline, Order.starts_at, Order.id)
+    )
+    return list(rows)
+
+
+async def team_names(*, session: AsyncSession, team_ids: Collection[int]) -> dict[int, str]:
+    if not team_ids:
+        return {}
+    rows = await session.execute(sa.select(Team.id, Team.name).where(Team.id.in_(team_ids)))
+    return dict(rows.all())
+
+
+async def area_names(*, session: AsyncSession, area_ids: Collection[int]) -> dict[int, str]:
+    if not area_ids:
+        return {}
+    rows = await session.execute(sa.select(Area.id, Area.name).where(Area.id.in_(area_ids)))
+    return dict(rows.all())
+
+
+async def team_roster(*, session: AsyncSession, team_id: int) -> list[tuple[int, str, str]]:
+    """(volunteer id, name, volunteer status) of every member of the team, by name."""
+    rows = await session.execute(
+        sa.select(Volunteer.id, User.name, Volunteer.status)
+        .join(TeamMember, TeamMember.volunteer_id == Volunteer.id)
+        .join(User, User.id == Volunteer.user_id)
+        .where(TeamMember.team_id == team_id)
+        .order_by(User.name, Volunteer.id)
+    )
+    return [tuple(row) for row in rows]
+
+
+async def order_titles(*, session: AsyncSession, order_ids: Collection[int]) -> dict[int, str]:
+    if not order_ids:
+        return {}
+    rows = await session.execute(sa.select(Order.id, Order.title).where(Order.id.in_(order_ids)))
+    return dict(rows.all())
+
+
+async def team_engagements(
+    *, session: AsyncSession, team_ids: Collection[int], now: datetime
+) -> list[tuple[Order, int, str, str, int]]:
+    """(order, volunteer id, name, offer status, team id) of every member the teams send to an
+    activity that has not ended, soonest first."""
+    if not team_ids:
+        return []
+    rows = await session.execute(
+        sa.select(Order, Offer.volunteer_id, User.name, Offer.status, Offer.team_id)
+        .join(Offer, Offer.order_id == Order.id)
+        .join(Volunteer, Volunteer.id == Offer.volunteer_id)
+        .join(User, User.id == Volunteer.user_id)
+        .where(
+            Offer.team_id.in_(list(team_ids)),
+            Offer.status.in_(HOLDING),
+            Order.ends_at > now,
+            Order.status.in_(_UNDER_WAY),
+        )
+        .order_by(Order.starts_at, Order.id, User.name)
+    )
+    return [tuple(row) for row in rows]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 from datetime import datetime
 
 import sqlalchemy as sa
@@ -470,3 +470,19 @@ async def user_id_of_volunteer(*, session: AsyncSession, volunteer_id: int) -> i
 
 async def title_of(*, session: AsyncSession, order_id: int) -> str | None:
     return await session.scalar(sa.select(Order.title).where(Order.id == order_id))
+
+
+async def team_ids_on_offers(
+    *, session: AsyncSession, order_id: int, statuses: Sequence[str]
+) -> frozenset[int]:
+    """The teams whose members hold offers of the order in ``statuses`` (team acceptances)."""
+    rows = await session.scalars(
+        sa.select(Offer.team_id)
+        .where(
+            Offer.order_id == order_id,
+            Offer.team_id.is_not(None),
+            Offer.status.in_([str(s) for s in statuses]),
+        )
+        .distinct()
+    )
+    return frozenset(rows)

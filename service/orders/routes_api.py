@@ -74,10 +74,14 @@ async def nearby_orders(
     return await views.orders_public(session, orders)
 
 
+# A team leader reads the orders their team was offered or holds (the service checks which).
+Reader = Annotated[Actor, requires(Role.worker, Role.coordinator, Role.team_leader)]
+
+
 @router.get("/{order_id}", response_model=OrderPublic, responses=REFUSALS)
-async def get_order(order_id: IdPath, session: SessionDep, ctx: ContextDep, actor: Staff):
-    """活动详情。"""
-    order = await service.managed_order(session, ctx, order_id)
+async def get_order(order_id: IdPath, session: SessionDep, ctx: ContextDep, actor: Reader):
+    """活动详情（社区工作者、协调员；队长：本队受邀或承接的活动）。"""
+    order = await service.readable_order(session, ctx, order_id)
     return await views.order_public(session, order)
 
 

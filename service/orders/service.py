@@ -40,6 +40,27 @@ async def managed_order(session: AsyncSession, ctx: ActionContext, order_id: int
     return order
 
 
+async def readable_order(session: AsyncSession, ctx: ActionContext, order_id: int) -> Order:
+    """The order, if the actor may read it: whoever manages it, or the leader of a team it was
+    offered to or that holds it (404 when it does not exist, 403 otherwise)."""
+    order = await repo.get_order(session=session, order_id=order_id)
+    if order is None:
+        raise NotFound(text("refusal.order.not_found"))
+    if ctx.actor.led_team_ids():
+        holding = await repo.team_ids_on_offers(
+            session=session, order_id=order.id, statuses=policy.ENGAGED_OFFER_STATUSES
+        )
+        if policy.can_read_team_order(
+            ctx.actor, order_team_id=order.team_id, holding_team_ids=holding
+        ):
+            return order
+    community = await repo.get_area(session=session, area_id=order.community_id)
+    policy.ensure_can_manage_order(
+        ctx.actor, community_id=order.community_id, community_path=community.path
+    )
+    return order
+
+
 async def managed_community(session: AsyncSession, ctx: ActionContext, community_id: int) -> Area:
     """The community an order is for, if it exists and the actor manages it."""
     community = await repo.get_area(session=session, area_id=community_id)

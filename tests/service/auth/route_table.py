@@ -78,6 +78,16 @@ def _offer(world: World, role: str, _user_id: int):
     return own, world.ids["offer2"] if role in scoped else None
 
 
+def _order(world: World, role: str, user_id: int, route: RouteInfo | None = None):
+    """A team leader's own order is the one dispatched to their team; on the routes that admit
+    them AS team leader, the other team's is foreign (a leader is a volunteer too, and on the
+    volunteers' routes any eligible order may be taken). Staff are scoped by community."""
+    if role == "team_leader":
+        as_leader = route is None or "team_leader" in {str(r) for r in route.rule or ()}
+        return world.ids["team_order"], world.ids["team_order2"] if as_leader else None
+    return _by_role("order", "order2", STAFF)(world, role, user_id)
+
+
 def _volunteer(world: World, role: str, _user_id: int):
     if role in ("coordinator", "admin"):
         # A pending self-registration: the object a coordinator approves.
@@ -110,7 +120,7 @@ def _per_user(kind: str) -> OwnForeign:
 
 PARAMS: dict[str, OwnForeign] = {
     "community_id": _by_role("community", "community2", STAFF),
-    "order_id": _by_role("order", "order2", STAFF),  # volunteers may accept any eligible order
+    "order_id": _order,
     "demand_id": _by_role("demand", "demand2", STAFF),
     "team_id": _by_role("team", "team2", ("team_leader", "volunteer", "coordinator")),
     "offer_id": _offer,
@@ -120,6 +130,9 @@ PARAMS: dict[str, OwnForeign] = {
     "notification_id": _per_user("notification"),
     "code": lambda world, role, user_id: (world.ids["code_text"], None),
 }
+
+# Parameters whose own/foreign objects depend on the route too (its rule), not only the role.
+ROUTE_AWARE = frozenset({"order_id"})
 
 
 class UnknownPathParameter(Exception):
@@ -138,7 +151,11 @@ def resolve(route: RouteInfo, world: World, role: str, user_id: int) -> tuple[di
     for param in route.params:
         if param not in PARAMS:
             raise UnknownPathParameter(UNKNOWN_PARAM.format(route=route.label, param=param))
-        own[param], foreign_value = PARAMS[param](world, role, user_id)
+        pick = PARAMS[param]
+        if param in ROUTE_AWARE:
+            own[param], foreign_value = pick(world, role, user_id, route)
+        else:
+            own[param], foreign_value = pick(world, role, user_id)
         foreign[param] = foreign_value if foreign_value is not None else own[param]
         any_foreign = any_foreign or foreign_value is not None
     return own, (foreign if any_foreign else None)

@@ -25,7 +25,14 @@ from service.models import (
     User,
     Volunteer,
 )
-from service.vocab import AreaLevel, OfferStatus, OrderStatus, Role, VolunteerStatus
+from service.vocab import (
+    AreaLevel,
+    DispatchMode,
+    OfferStatus,
+    OrderStatus,
+    Role,
+    VolunteerStatus,
+)
 from tests.factories import make_area, make_order, make_skill, make_user, make_volunteer
 from tests.service.auth.helpers import PASSWORD_HASH
 
@@ -134,6 +141,19 @@ async def _side(session: AsyncSession, world: World, *, suffix: str, street, com
         published_at=now,
         accept_deadline=now + timedelta(days=2),
     )
+    # Dispatched to this side's team: the order its leader answers for the team (and may read).
+    team_order = await make_order(
+        session,
+        community=community,
+        starts_at=now + timedelta(days=4),
+        skills=[skill],
+        slots=1,
+        status=OrderStatus.published,
+        published_at=now,
+        accept_deadline=now + timedelta(days=3),
+        dispatch_mode=DispatchMode.team,
+        team_id=team.id,
+    )
     offer = Offer(
         order_id=order.id,
         volunteer_id=volunteer.id,
@@ -181,6 +201,7 @@ async def _side(session: AsyncSession, world: World, *, suffix: str, street, com
             f"community{suffix}": community.id,
             f"street{suffix}": street.id,
             f"order{suffix}": order.id,
+            f"team_order{suffix}": team_order.id,
             f"offer{suffix}": offer.id,
             f"leader_offer{suffix}": leader_offer.id,
             f"demand{suffix}": demand.id,
