@@ -66,8 +66,13 @@ def active_role(actor: Actor, chosen: str | None) -> Role | None:
 
 
 def known_routes(app) -> frozenset[str]:
-    """The names of the routes ``app`` serves."""
-    return frozenset(getattr(route, "name", None) for route in app.routes)
+    """The names of the routes ``app`` serves, those of included routers too (FastAPI keeps
+    an included router as one entry of ``app.routes``; ``iter_route_contexts`` walks into it)."""
+    from fastapi.routing import iter_route_contexts
+
+    return frozenset(
+        getattr(context.original_route, "name", None) for context in iter_route_contexts(app.routes)
+    )
 
 
 def navigation(actor: Actor, chosen: str | None, known_routes: frozenset[str]) -> list[NavItem]:
