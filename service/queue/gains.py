@@ -281,13 +281,13 @@ async def team_options(
 
 async def fix_options(session: AsyncSession, ctx: ActionContext, order: Order) -> FixOptions:
     """Every fix with what it gains, for one queued order (nothing is written)."""
-    widths = wider_distances(order.max_distance_km)
+    past = order.starts_at <= ctx.now
+    widths = [] if past else wider_distances(order.max_distance_km)
     counter = await Counter.load(
         session, ctx, order, reach_km=max([order.max_distance_km, *widths])
     )
     baseline = counter.baseline()
     mode = mode_after_change(order)
-    past = order.starts_at <= ctx.now
     widen, open_option, teams = [], None, []
     if not past:
         for km in widths:

@@ -186,6 +186,11 @@ async def _confirm(
         status_code = refused.status_code if status_code == 200 else status_code
     else:
         context.update(await _confirm_context(session, ctx, item, fix))
+        if fix.fix == "team" and context["team"] is None:  # not one that can staff it
+            context["refusal"] = context["refusal"] or _said(
+                request, service.QueueRefusal(service.TEAM_UNAVAILABLE)
+            )
+            status_code = 409 if status_code == 200 else status_code
     if context["errors"] and status_code == 200:
         status_code = 422
     return render(request, "desk/queue/confirm.html", context, status_code=status_code)

@@ -136,16 +136,16 @@ def _why(order: Order, offers: list[tuple[int, str]], team_names: dict[int, str]
     declined = sum(1 for _, status in offers if status == OfferStatus.declined)
     expired = sum(1 for _, status in offers if status == OfferStatus.expired)
     stored_reason = (order.suggestion or {}).get("reason")
-    if order.status == OrderStatus.expired:
-        return Why(EXPIRED, deadline=order.accept_deadline or order.starts_at)
-    if stored_reason:
+    team = team_reason = None
+    if stored_reason:  # a team said no; its leader's own words are kept
         match = _TEAM_DECLINED.match(str(stored_reason))
         team = match["team"] if match else team_names.get(order.team_id)
-        return Why(
-            TEAM_DECLINED,
-            team=team,
-            team_reason=match["reason"] if match else str(stored_reason),
-        )
+        team_reason = match["reason"] if match else str(stored_reason)
+    if order.status == OrderStatus.expired:
+        deadline = order.accept_deadline or order.starts_at
+        return Why(EXPIRED, deadline=deadline, team=team, team_reason=team_reason)
+    if stored_reason:
+        return Why(TEAM_DECLINED, team=team, team_reason=team_reason)
     if offers:
         return Why(OFFERS_EXHAUSTED, declined=declined, expired=expired)
     return Why(NO_CANDIDATES)

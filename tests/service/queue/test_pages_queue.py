@@ -301,6 +301,11 @@ async def test_a_refusal_keeps_what_was_typed(world, login, session):
 async def test_sending_to_a_team_and_a_team_that_cannot(world, login, session):
     oid = world.ids["widen"]
     async with await login(world.users["street"]) as http:
+        asked = await http.get(
+            f"/desk/queue/{oid}/confirm", params={"fix": "team", "team_id": world.ids["team2"]}
+        )
+        assert asked.status_code == 409 and "这支志愿队现在凑不齐人手" in asked.text
+        assert "确认派给这支志愿队" not in asked.text  # nothing to confirm
         foreign_team = await http.post(
             f"/desk/queue/{oid}/apply", data={"fix": "team", "team_id": world.ids["team2"]}
         )
