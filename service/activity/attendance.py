@@ -53,6 +53,7 @@ class AttendanceSheet:
     order: Order
     lines: list[AttendanceLine]
     blocker: AppError | None  # why completion is refused now (None: it may be confirmed)
+    ended: bool  # the scheduled end has passed: a missing check-out counts until then
     records: list[ServiceRecord] = field(default_factory=list)
 
     @property
@@ -119,4 +120,10 @@ async def attendance_sheet(
     ]
     attending = [offer for offer in offers if offer.status in ATTENDING]
     blocker = completion_blocker(order, attending, ctx.now, ctx.settings.timezone)
-    return AttendanceSheet(order=order, lines=lines, blocker=blocker, records=records)
+    return AttendanceSheet(
+        order=order,
+        lines=lines,
+        blocker=blocker,
+        ended=ctx.now >= order.ends_at,
+        records=records,
+    )

@@ -171,7 +171,10 @@ async def _sheet_context(request: Request, session, order: Order, **extra) -> di
         "cards": cards,
         "total": len(codes),
         "used": len(codes) - len(unused),
-        "start_url": request.app.state.settings.origin + request.url_for("public_rate_start").path,
+        # Printed for typing by hand: without the scheme, which browsers add themselves.
+        "start_url": (
+            request.app.state.settings.origin + request.url_for("public_rate_start").path
+        ).split("://", 1)[-1],
         "values": {"count": "10"},
         "errors": {},
         "refusal": None,
