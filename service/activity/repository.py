@@ -7,7 +7,7 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from service.models import Offer, Order, ServiceRecord, Volunteer
+from service.models import Offer, Order, ServiceRecord, User, Volunteer
 from service.vocab import OfferStatus
 
 _offers = Offer.__table__
@@ -117,3 +117,26 @@ async def service_records_page(
         .offset(offset)
     )
     return [(row[0], row[1]) for row in rows], int(total), float(hours)
+
+
+async def people_of_volunteers(
+    *, session: AsyncSession, volunteer_ids: list[int]
+) -> dict[int, tuple[str, str | None]]:
+    """volunteer id → (name, phone), for an attendance list (callers mask both)."""
+    if not volunteer_ids:
+        return {}
+    rows = await session.execute(
+        sa.select(Volunteer.id, User.name, User.phone)
+        .join(User, User.id == Volunteer.user_id)
+        .where(Volunteer.id.in_(volunteer_ids))
+    )
+    return {row.id: (row.name, row.phone) for row in rows}
+
+
+async def service_records_of_order(*, session: AsyncSession, order_id: int) -> list[ServiceRecord]:
+    rows = await session.scalars(
+        sa.select(ServiceRecord)
+        .where(ServiceRecord.order_id == order_id)
+        .order_by(ServiceRecord.id)
+    )
+    return list(rows.all())

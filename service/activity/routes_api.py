@@ -32,7 +32,7 @@ from service.web.params import IdPath
 REFUSALS = {
     403: {"description": "不是自己的接单，或不负责该社区"},
     404: {"description": "邀请或活动不存在"},
-    409: {"description": "签到未开放或已结束、未签到、活动未开始或已确认完成"},
+    409: {"description": "签到未开放或已结束、未签到、活动未开始或未结束、已确认完成"},
 }
 offers_router = APIRouter(prefix="/offers", tags=["activity 活动当天"], responses=REFUSALS)
 orders_router = APIRouter(prefix="/orders", tags=["activity 活动当天"], responses=REFUSALS)
@@ -100,12 +100,18 @@ async def attendance(
 async def confirm_completion(
     order_id: IdPath, body: CompletionRequest, session: SessionDep, ctx: ContextDep, actor: Staff
 ) -> CompletionResult:
-    """Writes service hours per volunteer, marks no-shows, and issues rating codes."""
+    """Writes service hours per volunteer, marks no-shows, and issues rating codes.
+
+    Allowed from the scheduled end, or earlier once every volunteer who checked in has
+    checked out (the activity ended early); refused (409 ``not_ended``) while it runs.
+    """
     result = await service.confirm_completion(
         session,
         ctx,
         order_id=order_id,
         present_volunteer_ids=body.present_volunteer_ids,
+        absent_volunteer_ids=body.absent_volunteer_ids,
+        hours=body.hours_by_volunteer(),
         rating_code_count=body.rating_codes,
     )
     return CompletionResult(

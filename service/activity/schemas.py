@@ -54,17 +54,49 @@ class Roster(BaseModel):
     items: list[Attendance]
 
 
+class VolunteerHours(BaseModel):
+    """The hours to record for one present volunteer, instead of what check-in/out gives."""
+
+    volunteer_id: int = Field(ge=1, le=MAX_ID)
+    hours: float = Field(ge=0, le=24, description="服务时长（小时，0–24）")
+
+
 class CompletionRequest(BaseModel):
-    """确认完成: who served without checking in, and how many rating codes to print."""
+    """确认完成: who was there, their hours if they need correcting, and how many rating codes.
+
+    Volunteers are named by ``volunteer_id``, as the attendance list (``GET …/attendance``)
+    shows them. A volunteer who checked in counts as present unless named absent; one who did
+    not is a no-show unless named present.
+    """
 
     present_volunteer_ids: list[Annotated[int, Field(ge=1, le=MAX_ID)]] = Field(
-        default_factory=list, max_length=200, description="未签到但实际到场的志愿者（补录）"
+        default_factory=list,
+        max_length=200,
+        description="到场的志愿者。未签到的按活动预定时长补录；已签到的可列出也可省略（按签到、签退计时）",
+    )
+    absent_volunteer_ids: list[Annotated[int, Field(ge=1, le=MAX_ID)]] = Field(
+        default_factory=list,
+        max_length=200,
+        description="虽已签到但实际未服务的志愿者（记为未到场）",
+    )
+    hours: list[VolunteerHours] = Field(
+        default_factory=list, max_length=200, description="更正到场志愿者的服务时长（可不填）"
     )
     rating_codes: int = Field(default=30, ge=0, le=500, description="生成的评价码数量")
 
     model_config = ConfigDict(
         json_schema_extra={"examples": [{"present_volunteer_ids": [], "rating_codes": 40}]}
     )
+
+    @model_validator(mode="after")
+    def _one_hours_entry_each(self) -> CompletionRequest:
+        named = [entry.volunteer_id for entry in self.hours]
+        if len(named) != len(set(named)):
+            raise ValueError("每位志愿者的服务时长只能填写一次")
+        return self
+
+    def hours_by_volunteer(self) -> dict[int, float]:
+        return {entry.volunteer_id: entry.hours for entry in self.hours}
 
 
 class ServiceRecordPublic(BaseModel):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -11,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from service.activity import repository
 from service.auth import repository as auth_repo
 from service.context import ActionContext
-from service.errors import Conflict, Forbidden, InvalidInput, NotFound
+from service.errors import AppError, Conflict, Forbidden, InvalidInput, NotFound
 from service.evaluations.service import issue_rating_codes
 from service.lifecycle.machine import change_offer_status, change_order_status
 from service.localtime import local_text
@@ -32,6 +33,10 @@ CHECK_IN_CONFIRMED = "check_in_confirmed"
 _WHERE_FLAGS = (OUTSIDE_GEOFENCE, NO_LOCATION, PENDING_CONFIRMATION)
 AUTO_CHECKOUT = "auto_checkout"
 MANUAL_ATTENDANCE = "confirmed_without_checkin"
+HOURS_ADJUSTED = "hours_adjusted"  # the worker corrected the hours completion credited
+MAX_HOURS = 24  # a service record's hours (the database checks the same range)
+# How a refusal names a moment: the same in every language (no 月/日 in an English sentence).
+END_FORMAT = "%Y-%m-%d %H:%M"
 # An order that has not started yet goes in_progress on the first check-in (or at completion).
 NOT_STARTED = (OrderStatus.published, OrderStatus.staffed, OrderStatus.expired)
 CHECK_IN_ALLOWED = (*NOT_STARTED, OrderStatus.in_progress)
@@ -233,59 +238,165 @@ def _hours(started: datetime, ended: datetime) -> float:
     return round(min(max((ended - started).total_seconds() / 3600, 0.0), 24.0), 2)
 
 
+def credited_span(order: Order, offer: Offer, now: datetime) -> tuple[datetime, datetime]:
+    """The span completion credits a volunteer with, if they are confirmed present now.
+
+    Checked in: from the check-in to the check-out (a missing check-out ends now, or at the
+    scheduled end if that has passed), within the scheduled time. Not checked in (补录): the
+    scheduled time.
+    """
+    if offer.status == OfferStatus.checked_in and offer.checked_in_at is not None:
+        checked_out = offer.checked_out_at or max(min(now, order.ends_at), offer.checked_in_at)
+        return served_span(order, offer.checked_in_at, checked_out)
+    return order.starts_at, order.ends_at
+
+
+def credited_hours(order: Order, offer: Offer, now: datetime) -> float:
+    """The hours completion would record for ``offer`` (what the attendance page prefills)."""
+    return _hours(*credited_span(order, offer, now))
+
+
+def completion_blocker(
+    order: Order, offers: list[Offer], now: datetime, zone: str
+) -> AppError | None:
+    """Why the order cannot be confirmed as completed now (None when it can).
+
+    The rule a community worker needs: an activity is confirmed once it is over. It is over at
+    its scheduled end; or earlier, once it has started and every volunteer who checked in has
+    checked out again (the activity ended early, and the worker confirms on the spot, before
+    handing out the residents' rating codes). Without any check-in, only the scheduled end
+    says the activity is over. While a checked-in volunteer is still there, it is not.
+    """
+    if order.status in (OrderStatus.completed, OrderStatus.evaluated):
+        return Conflict(text("refusal.activity.already_completed"), code="already_completed")
+    if order.status not in CHECK_IN_ALLOWED:
+        return Conflict(text("refusal.activity.complete_not_in_progress"), code="not_started")
+    if now < order.starts_at:
+        return Conflict(text("refusal.activity.complete_before_start"), code="not_started")
+    if now >= order.ends_at:
+        return None
+    checked_in = [offer for offer in offers if offer.status == OfferStatus.checked_in]
+    if checked_in and all(offer.checked_out_at is not None for offer in checked_in):
+        return None
+    return Conflict(
+        text(
+            "refusal.activity.complete_before_end",
+            ends_at=local_text(order.ends_at, zone, END_FORMAT),
+        ),
+        code="not_ended",
+    )
+
+
+def _ids(volunteer_ids) -> str:
+    return "、".join(str(volunteer_id) for volunteer_id in sorted(volunteer_ids))
+
+
+def _check_attendance(
+    offers: list[Offer],
+    present: set[int],
+    absent: set[int],
+    hours: Mapping[int, float],
+) -> None:
+    """The worker's attendance names only volunteers of this order, each at most one way."""
+    on_order = {offer.volunteer_id for offer in offers}
+    if unknown := (present | absent) - on_order:
+        field_name = "present_volunteer_ids" if unknown & present else "absent_volunteer_ids"
+        raise InvalidInput(
+            text("refusal.activity.unknown_present", volunteer_ids=_ids(unknown)),
+            field=field_name,
+        )
+    if both := present & absent:
+        raise InvalidInput(
+            text("refusal.activity.present_and_absent", volunteer_ids=_ids(both)),
+            field="absent_volunteer_ids",
+        )
+    checked_in = {o.volunteer_id for o in offers if o.status == OfferStatus.checked_in}
+    there = (checked_in - absent) | present
+    if not_there := set(hours) - there:
+        raise InvalidInput(
+            text("refusal.activity.hours_not_present", volunteer_ids=_ids(not_there)),
+            field="hours",
+        )
+    if any(not 0 <= value <= MAX_HOURS for value in hours.values()):
+        raise InvalidInput(
+            text("refusal.activity.hours_out_of_range", max=MAX_HOURS), field="hours"
+        )
+
+
 async def confirm_completion(
     session: AsyncSession,
     ctx: ActionContext,
     *,
     order_id: int,
-    present_volunteer_ids: list[int],
+    present_volunteer_ids: Collection[int],
     rating_code_count: int,
+    absent_volunteer_ids: Collection[int] = (),
+    hours: Mapping[int, float] | None = None,
 ) -> Completion:
     """The worker confirms the activity took place: hours per volunteer, no-shows, rating codes.
 
-    ``present_volunteer_ids`` names volunteers who served without checking in (补录); they are
-    credited with the order's scheduled hours and flagged.
+    Attendance, by volunteer id (the ids the attendance list shows):
+
+    * a volunteer who checked in counts as present, credited from check-in to check-out
+      within the scheduled time — unless named in ``absent_volunteer_ids`` (checked in by
+      mistake, never served): then a no-show;
+    * a volunteer who did not check in is a no-show — unless named in
+      ``present_volunteer_ids`` (served without checking in, 补录): then credited with the
+      scheduled hours and flagged. Naming a checked-in volunteer there too is harmless;
+    * ``hours`` overrides the credited hours of a present volunteer (0–24, flagged
+      ``hours_adjusted`` when it differs).
+
+    Refused while the activity is not over yet (see ``completion_blocker``).
     """
+    present, absent = set(present_volunteer_ids), set(absent_volunteer_ids)
+    hours = dict(hours or {})
     order = await managed_order(session, ctx, order_id)
     order = await orders_repo.lock_order(session=session, order_id=order.id)
-    if order.status in (OrderStatus.completed, OrderStatus.evaluated):
-        raise Conflict(text("refusal.activity.already_completed"), code="already_completed")
-    if order.status not in CHECK_IN_ALLOWED:
-        raise Conflict(text("refusal.activity.complete_not_in_progress"), code="not_started")
-    if ctx.now < order.starts_at:
-        raise Conflict(text("refusal.activity.complete_before_start"), code="not_started")
+    offers = await offers_repo.offers_of_order(
+        session=session, order_id=order.id, statuses=[OfferStatus.accepted, OfferStatus.checked_in]
+    )
+    # Everything is checked before the first write: a refusal leaves the order as it was.
+    if blocker := completion_blocker(order, offers, ctx.now, ctx.settings.timezone):
+        raise blocker
+    _check_attendance(offers, present, absent, hours)
     await _start_if_needed(session, ctx, order, "社区确认活动已举行")
-    # Check-outs nobody made end now, or at the scheduled end if that has passed.
+    # Check-outs nobody made end at the scheduled end (only an ended order has any to close).
     await close_forgotten_checkouts(session, ctx, order_id=order.id)
     offers = await offers_repo.offers_of_order(
         session=session, order_id=order.id, statuses=[OfferStatus.accepted, OfferStatus.checked_in]
     )
-    known = {offer.volunteer_id for offer in offers if offer.status == OfferStatus.accepted}
-    if unknown := sorted(set(present_volunteer_ids) - known):
-        raise InvalidInput(
-            text("refusal.activity.unknown_present", volunteer_ids=unknown),
-            field="present_volunteer_ids",
-        )
     result = Completion(order=order)
     for offer in offers:
-        if offer.status == OfferStatus.checked_in:
-            checked_out = offer.checked_out_at or max(
-                min(ctx.now, order.ends_at), offer.checked_in_at
+        checked_in = offer.status == OfferStatus.checked_in
+        if (checked_in and offer.volunteer_id not in absent) or offer.volunteer_id in present:
+            started, ended = credited_span(order, offer, ctx.now)
+            flags = [*offer.flags] if checked_in else [MANUAL_ATTENDANCE]
+            served = _hours(started, ended)
+            if offer.volunteer_id in hours and round(hours[offer.volunteer_id], 2) != served:
+                served = round(hours[offer.volunteer_id], 2)
+                flags.append(HOURS_ADJUSTED)
+            checked_out = (
+                offer.checked_out_at or max(min(ctx.now, order.ends_at), offer.checked_in_at)
+                if checked_in
+                else None
             )
-            started, ended = served_span(order, offer.checked_in_at, checked_out)
             result.records.append(
                 await _complete(
-                    session, ctx, offer, started, ended, [*offer.flags], checked_out=checked_out
-                )
-            )
-        elif offer.volunteer_id in present_volunteer_ids:
-            result.records.append(
-                await _complete(
-                    session, ctx, offer, order.starts_at, order.ends_at, [MANUAL_ATTENDANCE]
+                    session,
+                    ctx,
+                    offer,
+                    started,
+                    ended,
+                    flags,
+                    hours=served,
+                    checked_out=checked_out,
                 )
             )
         else:
-            await change_offer_status(session, ctx, offer_id=offer.id, to=OfferStatus.no_show)
+            reason = "社区确认未到场（签到有误）" if checked_in else None
+            await change_offer_status(
+                session, ctx, offer_id=offer.id, to=OfferStatus.no_show, reason=reason
+            )
             await repository.count_no_show(session=session, volunteer_id=offer.volunteer_id)
             result.no_show_volunteer_ids.append(offer.volunteer_id)
     await change_order_status(session, ctx, order_id=order.id, to=OrderStatus.completed)
@@ -303,6 +414,7 @@ async def _complete(
     ended: datetime,
     flags: list,
     *,
+    hours: float,
     checked_out: datetime | None = None,
 ) -> ServiceRecord:
     values = {"checked_out_at": checked_out} if offer.status == OfferStatus.checked_in else {}
@@ -315,7 +427,7 @@ async def _complete(
         record=ServiceRecord(
             order_id=offer.order_id,
             volunteer_id=offer.volunteer_id,
-            hours=_hours(started, ended),
+            hours=hours,
             started_at=started,
             ended_at=ended,
             confirmed_by_user_id=ctx.actor.user_id,

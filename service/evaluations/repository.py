@@ -8,7 +8,7 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from service.models import Evaluation, Offer, Order, RatingCode, Volunteer
+from service.models import Evaluation, Offer, Order, RatingCode, ServiceRecord, User, Volunteer
 from service.vocab import OfferStatus, RaterKind
 
 _codes = RatingCode.__table__
@@ -112,3 +112,24 @@ async def evaluations_of_order(*, session: AsyncSession, order_id: int) -> list[
         sa.select(Evaluation).where(Evaluation.order_id == order_id).order_by(Evaluation.id)
     )
     return list(rows.all())
+
+
+async def served_volunteers(
+    *, session: AsyncSession, order_id: int
+) -> list[tuple[int, str, str | None, float | None]]:
+    """(volunteer id, name, phone, recorded hours) of everyone who served on the order."""
+    rows = await session.execute(
+        sa.select(Offer.volunteer_id, User.name, User.phone, ServiceRecord.hours)
+        .join(Volunteer, Volunteer.id == Offer.volunteer_id)
+        .join(User, User.id == Volunteer.user_id)
+        .outerjoin(
+            ServiceRecord,
+            sa.and_(
+                ServiceRecord.order_id == Offer.order_id,
+                ServiceRecord.volunteer_id == Offer.volunteer_id,
+            ),
+        )
+        .where(Offer.order_id == order_id, Offer.status == OfferStatus.completed)
+        .order_by(Offer.id)
+    )
+    return [(row[0], row[1], row[2], row[3]) for row in rows]

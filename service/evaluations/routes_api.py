@@ -9,7 +9,6 @@ from fastapi import APIRouter, Request, status
 from service.actor import Actor
 from service.auth.access import PUBLIC, requires
 from service.auth.dependencies import ContextDep, ThrottleDep, client_ip
-from service.errors import Conflict
 from service.evaluations import service
 from service.evaluations.schemas import (
     EvaluationPublic,
@@ -23,7 +22,6 @@ from service.evaluations.schemas import (
     VolunteerRated,
     VolunteerRating,
 )
-from service.messages import text
 from service.orders.service import managed_order
 from service.schemas_common import Text
 from service.vocab import RaterKind, Role
@@ -138,9 +136,7 @@ async def add_rating_codes(
     order_id: IdPath, body: IssueCodes, session: SessionDep, ctx: ContextDep, actor: Staff
 ) -> RatingCodes:
     order = await managed_order(session, ctx, order_id)
-    if order.status not in service.RATEABLE:
-        raise Conflict(text("refusal.evaluation.codes_not_completed"), code="not_completed")
-    codes = await service.issue_rating_codes(session, order_id=order.id, count=body.count)
+    codes = await service.add_rating_codes(session, order=order, count=body.count)
     items = [RatingCodePublic.model_validate(code) for code in codes]
     return RatingCodes(order_id=order.id, items=items, used=0)
 

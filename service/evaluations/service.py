@@ -12,6 +12,7 @@ from service.errors import Conflict, InvalidInput, NotFound
 from service.evaluations import codes as rating_codes
 from service.evaluations import repository
 from service.lifecycle.machine import change_order_status
+from service.masking import mask_name, mask_phone
 from service.messages import text
 from service.models import Evaluation, Order, RatingCode
 from service.orders import repository as orders_repo
@@ -114,6 +115,12 @@ async def rate_with_code(
     )
 
 
+def ensure_rateable(order: Order) -> None:
+    """Volunteers are rated once the activity is confirmed as completed (409 before)."""
+    if order.status not in RATEABLE:
+        raise Conflict(text("refusal.evaluation.not_completed"), code="not_completed")
+
+
 async def rate_volunteer(
     session: AsyncSession,
     ctx: ActionContext,
@@ -126,8 +133,7 @@ async def rate_volunteer(
     """The worker rates one volunteer who served; returns (rating, order now evaluated)."""
     # Ratings of one order are decided one at a time.
     order = await orders_repo.lock_order(session=session, order_id=order.id)
-    if order.status not in RATEABLE:
-        raise Conflict(text("refusal.evaluation.not_completed"), code="not_completed")
+    ensure_rateable(order)
     served = await repository.completed_volunteer_ids(session=session, order_id=order.id)
     if volunteer_id not in served:
         raise InvalidInput(text("refusal.evaluation.not_served"), field="volunteer_id")
@@ -168,3 +174,41 @@ async def summary(
         await repository.evaluations_of_order(session=session, order_id=order.id),
         await repository.codes_of_order(session=session, order_id=order.id),
     )
+
+
+async def add_rating_codes(session: AsyncSession, *, order: Order, count: int) -> list[RatingCode]:
+    """More codes for an order that took place (追加评价码); before completion there are none."""
+    if order.status not in RATEABLE:
+        raise Conflict(text("refusal.evaluation.codes_not_completed"), code="not_completed")
+    return await issue_rating_codes(session, order_id=order.id, count=count)
+
+
+@dataclass(frozen=True)
+class ServedVolunteer:
+    """A volunteer who served on an order, and the worker's rating of them if given."""
+
+    volunteer_id: int
+    name: str  # masked
+    phone: str | None  # masked
+    hours: float | None
+    rating: Evaluation | None
+
+
+async def volunteers_to_rate(session: AsyncSession, *, order: Order) -> list[ServedVolunteer]:
+    """Everyone who served on the order (whom ``rate_volunteer`` accepts), with their rating."""
+    served = await repository.served_volunteers(session=session, order_id=order.id)
+    ratings = {
+        evaluation.volunteer_id: evaluation
+        for evaluation in await repository.evaluations_of_order(session=session, order_id=order.id)
+        if evaluation.rater_kind == RaterKind.worker
+    }
+    return [
+        ServedVolunteer(
+            volunteer_id=volunteer_id,
+            name=mask_name(name),
+            phone=mask_phone(phone),
+            hours=hours,
+            rating=ratings.get(volunteer_id),
+        )
+        for volunteer_id, name, phone, hours in served
+    ]

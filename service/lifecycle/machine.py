@@ -10,7 +10,8 @@ Decisions (SPEC §4 leaves them open):
 * ``published → in_progress`` and ``expired → in_progress``: an under-staffed (or expired) order
   still takes place with the volunteers who accepted; the activity day starts it.
 * ``accepted → completed``: the community may confirm a volunteer who served but never checked in
-  (补录); ``checked_in → no_show`` is refused — someone who checked in was there.
+  (补录); ``checked_in → no_show``: the community confirms attendance, and may correct a
+  check-in made by mistake (the volunteer never served) — the event log keeps who did it.
 * ``expired → offered`` / ``withdrawn → offered``: a re-dispatch or a re-opened slot may ask the
   same volunteer again (one offer row per order and volunteer, so the row is reused);
   ``withdrawn → accepted``: a volunteer who withdrew from an open order may take it again.
@@ -80,6 +81,7 @@ OFFER_TRANSITIONS: dict[tuple[OfferStatus, OfferStatus], str] = {
     (F.accepted, F.no_show): "未到场",
     (F.accepted, F.completed): "社区确认到场（未签到补录）",
     (F.checked_in, F.completed): "签退，服务完成",
+    (F.checked_in, F.no_show): "社区确认未到场（签到有误）",
     (F.expired, F.offered): "重新邀请",
     (F.withdrawn, F.offered): "名额重新开放，再次邀请",
     (F.withdrawn, F.accepted): "重新接单",

@@ -295,7 +295,7 @@ async def test_completion_refusals(client, session, clock):
     other = await make_area(session, name="别的社区")
     _, stranger = await user_with_token(session, (Role.worker, other.id, None))
     await session.commit()
-    clock.advance(timedelta(hours=2))
+    clock.advance(timedelta(hours=3))  # the scheduled end: only the volunteer ids are wrong now
     forbidden = await client.post(
         f"/api/v1/orders/{order.id}/completion", json={}, headers=stranger
     )
