@@ -39,7 +39,7 @@ LIST_ID = "demand-list"
 PAGE_SIZE = 20
 MAX_PAGE = 10_000
 ALL = "all"
-SORTS = {"popular": N_("「我也想要」最多"), "newest": N_("最新提交")}
+SORTS = {"popular": N_("想要的人最多"), "newest": N_("最新提交")}
 NOTICES = {
     "declined": N_("已记录不采纳，居民查询进度时会看到您写的原因。"),
     "merged": N_("已合并：这条点单的「我也想要」和提交人都已计入目标点单。"),

@@ -136,24 +136,54 @@ def _instant(day: dt.date, clock: dt.time, zone: str) -> dt.datetime:
     return dt.datetime.combine(day, clock, tzinfo=ZoneInfo(zone)).astimezone(dt.UTC)
 
 
-def _cross_field_errors(form: OrderForm, zone: str) -> dict[str, str]:
+class _Related(BaseModel):
+    """The fields that are checked against each other, each read alone: a wrong title does not
+    keep the person from hearing that the end time is before the start."""
+
+    date: Blankable(dt.date) = None
+    start_time: Blankable(dt.time) = None
+    end_time: Blankable(dt.time) = None
+    deadline: Blankable(dt.datetime) = None
+    dispatch_mode: Blankable(DispatchMode) = None
+    team_id: Blankable(Id) = None
+    venue: Blankable(Literal["new"] | Id) = None
+    venue_name: str = ""
+    venue_address: str = ""
+    lat: Blankable(float) = None
+    lng: Blankable(float) = None
+
+
+def _related(values: dict) -> _Related:
+    readable = {}
+    for name in _Related.model_fields:
+        try:
+            _Related.model_validate({name: values.get(name)})
+        except ValidationError:
+            continue
+        if values.get(name) is not None:
+            readable[name] = values[name]
+    return _Related.model_validate(readable)
+
+
+def _cross_field_errors(form: OrderForm | _Related, zone: str) -> dict[str, str]:
     errors: dict[str, str] = {}
-    if not FIRST_YEAR <= form.date.year <= LAST_YEAR:
+    if form.date is not None and not FIRST_YEAR <= form.date.year <= LAST_YEAR:
         errors["date"] = FIELD_MESSAGES["date"]
-    if form.end_time <= form.start_time:
+    if form.start_time and form.end_time and form.end_time <= form.start_time:
         errors["end_time"] = END_BEFORE_START
     if form.deadline is not None:
-        deadline = form.deadline.replace(tzinfo=ZoneInfo(zone))
         if not FIRST_YEAR <= form.deadline.year <= LAST_YEAR:
             errors["deadline"] = FIELD_MESSAGES["deadline"]
-        elif "date" not in errors and deadline > _instant(form.date, form.start_time, zone):
-            errors["deadline"] = DEADLINE_AFTER_START
+        elif form.date and form.start_time and "date" not in errors:
+            deadline = form.deadline.replace(tzinfo=ZoneInfo(zone))
+            if deadline > _instant(form.date, form.start_time, zone):
+                errors["deadline"] = DEADLINE_AFTER_START
     if form.dispatch_mode == DispatchMode.team and form.team_id is None:
         errors["team_id"] = TEAM_REQUIRED
     if form.venue == NEW_VENUE:
         if (form.lat is None) != (form.lng is None):
             errors["lat"] = HALF_A_POINT
-        elif form.lat is None and not (form.venue_name or form.venue_address):
+        elif form.lat is None and not (form.venue_name.strip() or form.venue_address.strip()):
             errors["venue_name"] = NEW_VENUE_EMPTY
     return errors
 
@@ -172,10 +202,12 @@ def _place(form: OrderForm) -> dict:
 
 def parse(fields: dict[str, str], skill_ids: list[str], *, zone: str) -> Parsed:
     """The draft the form describes, or why not (one message per field)."""
+    values = _values(fields, skill_ids)
     try:
-        form = OrderForm.model_validate(_values(fields, skill_ids))
+        form = OrderForm.model_validate(values)
     except ValidationError as error:
-        return Parsed(errors=_field_errors(error))
+        related = _cross_field_errors(_related(values), zone)
+        return Parsed(errors={**related, **_field_errors(error)})
     errors = _cross_field_errors(form, zone)
     if errors:
         return Parsed(form=form, errors=errors)

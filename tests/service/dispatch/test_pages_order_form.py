@@ -80,9 +80,12 @@ async def test_the_empty_form_offers_pickers_not_ids(worker, world, headers):
     assert f'name="skill_ids" value="{world.cpr.id}"' in body
     assert "定向邀请：先请最合适的几位志愿者" in body and "交给志愿队：由队长安排队员参加" in body
     assert not re.search(r'type="number"[^>]*name="(community_id|venue|team_id|skill_ids)"', body)
-    assert 'hx-post="/desk/orders/new/preview"' in body
+    assert 'hx-post="/desk/orders/new/preview"' in body and re.search(
+        r"<form[^>]*\snovalidate\s", body
+    )
     assert (
-        'hx-trigger="load, change, input delay:500ms"' in body and 'hx-sync="this:replace"' in body
+        'hx-trigger="load, change, input delay:500ms"' in body
+        and 'hx-sync="this:queue last"' in body
     )
     assert "填写技能、地点和时间后显示候选人" in body
 
@@ -175,9 +178,13 @@ async def test_mistakes_are_shown_beside_their_fields_and_nothing_typed_is_lost(
     assert response.status_code == 422
     body = response.text
     expected = (
-        ("Please choose at least one skill", "between 1 and 200")
+        ("Please choose at least one skill", "between 1 and 200", "must be after the start")
         if headers
-        else ("请至少选择一项需要的技能", "需要的志愿者人数应在 1 到 200 之间")
+        else (
+            "请至少选择一项需要的技能",
+            "需要的志愿者人数应在 1 到 200 之间",
+            "结束时间须晚于开始时间",
+        )
     )
     assert all(text in body for text in expected)
     assert 'value="我的讲座"' in body and 'value="08:00"' in body
