@@ -36,6 +36,38 @@ async def area(*, session: AsyncSession, area_id: int) -> Area | None:
     return await session.get(Area, area_id)
 
 
+async def open_demands_of(
+    *, session: AsyncSession, community_ids: Sequence[int], limit: int = 500
+) -> list[Demand]:
+    """New and adopted demands of these communities (what a duplicate may be merged into)."""
+    rows = await session.scalars(
+        sa.select(Demand)
+        .where(
+            Demand.community_id.in_(list(community_ids)),
+            Demand.status.in_([DemandStatus.new, DemandStatus.adopted]),
+        )
+        .order_by(Demand.upvotes.desc(), Demand.id.desc())
+        .limit(limit)
+    )
+    return list(rows.all())
+
+
+async def topics(*, session: AsyncSession, demand_ids: Sequence[int]) -> dict[int, str]:
+    if not demand_ids:
+        return {}
+    rows = await session.execute(
+        sa.select(Demand.id, Demand.topic).where(Demand.id.in_(list(demand_ids)))
+    )
+    return dict(rows.all())
+
+
+async def area_names(*, session: AsyncSession, area_ids: Sequence[int]) -> dict[int, str]:
+    if not area_ids:
+        return {}
+    rows = await session.execute(sa.select(Area.id, Area.name).where(Area.id.in_(list(area_ids))))
+    return dict(rows.all())
+
+
 async def orders_of_demands(
     *, session: AsyncSession, demand_ids: Sequence[int]
 ) -> dict[int, Order]:

@@ -21,7 +21,7 @@ from service.demands.schemas import FOLLOW_UP_CODE_LENGTH, AdoptDemand, DemandCr
 from service.demands.scope import ensure_manages_community
 from service.domain_events import PhoneTextReady, publish
 from service.errors import AppError, Conflict, InvalidInput, NotFound
-from service.lifecycle.demands import change_demand_status
+from service.lifecycle.demands import DEMAND, change_demand_status
 from service.lifecycle.machine import record_event
 from service.messages import text
 from service.models import Area, Demand, Order
@@ -303,6 +303,33 @@ async def adopt(
     community = await _community(session, demand.community_id)
     ensure_manages_community(ctx.actor, community)
     order = await _draft_order(session, ctx, demand=demand, community=community, data=data)
+    await _mark_adopted(session, ctx, demand, order)
+    return demand, order
+
+
+async def adopt_as_order(
+    session: AsyncSession, ctx: ActionContext, *, demand_id: int, draft: OrderCreate
+) -> tuple[Demand, Order]:
+    """Adopt a new demand with the order the worker filled in (the desk's order form).
+
+    The same rules as ``adopt``; only the draft comes whole from the form instead of being
+    derived from the demand. The order is linked to the demand whatever ``draft.demand_id``
+    said, and a demand that is no longer new is refused before any order is made.
+    """
+    demand = await _demand(session, demand_id, lock=True)
+    community = await _community(session, demand.community_id)
+    ensure_manages_community(ctx.actor, community)
+    if not DEMAND.is_legal(demand.status, DemandStatus.adopted):
+        raise Conflict(
+            DEMAND.refusal(demand.status, DemandStatus.adopted), code="illegal_transition"
+        )
+    linked = draft.model_copy(update={"demand_id": demand.id})
+    order = await orders_service.create_order(session, ctx, linked)
+    await _mark_adopted(session, ctx, demand, order)
+    return demand, order
+
+
+async def _mark_adopted(session: AsyncSession, ctx: ActionContext, demand: Demand, order) -> None:
     await _change(session, ctx, demand, DemandStatus.adopted, reason=None, order_id=order.id)
     await _tell_submitter(
         session,
@@ -311,7 +338,48 @@ async def adopt(
         text("notification.demand_status.adopted.title"),
         text("notification.demand_status.adopted.body", topic=demand.topic),
     )
-    return demand, order
+
+
+async def managed(session: AsyncSession, ctx: ActionContext, *, demand_id: int) -> Demand:
+    """The demand, if the actor serves its community (404 when there is none, 403 otherwise)."""
+    demand = await _demand(session, demand_id)
+    ensure_manages_community(ctx.actor, await _community(session, demand.community_id))
+    return demand
+
+
+async def merge_targets(session: AsyncSession, demands: list[Demand]) -> dict[int, list[Demand]]:
+    """For each new demand: the demands of its community it may be merged into (new or
+    adopted, itself left out), likely duplicates (same topic or skill) first, then the most
+    wanted."""
+    open_ones = [d for d in demands if d.status == DemandStatus.new]
+    if not open_ones:
+        return {}
+    candidates = await repository.open_demands_of(
+        session=session, community_ids=sorted({d.community_id for d in open_ones})
+    )
+
+    def likeness(demand: Demand, other: Demand) -> tuple:
+        return (other.topic != demand.topic, other.skill_id != demand.skill_id, -other.upvotes)
+
+    return {
+        d.id: sorted(
+            (c for c in candidates if c.community_id == d.community_id and c.id != d.id),
+            key=lambda other, d=d: likeness(d, other),
+        )
+        for d in open_ones
+    }
+
+
+async def topics_of(session: AsyncSession, demand_ids: list[int | None]) -> dict[int, str]:
+    """Demand id → topic (e.g. of the demands others were merged into)."""
+    return await repository.topics(session=session, demand_ids=sorted({i for i in demand_ids if i}))
+
+
+async def community_names(session: AsyncSession, demands: list[Demand]) -> dict[int, str]:
+    """Community id → name, for the communities of ``demands``."""
+    return await repository.area_names(
+        session=session, area_ids=sorted({d.community_id for d in demands})
+    )
 
 
 async def _draft_order(

@@ -165,6 +165,7 @@ async def preview(
                         label=PART_LABELS.get(p["code"], p["code"]),
                         value=p["value"],
                         weight=p["weight"],
+                        detail=p["detail"],
                     )
                     for p in shown.parts
                 ],

@@ -8,6 +8,8 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from service.actor import Actor
+from service.auth import policy
 from service.models import (
     Area,
     Demand,
@@ -22,7 +24,7 @@ from service.models import (
     Volunteer,
 )
 from service.pagination import PageParams
-from service.vocab import OfferStatus, OrderStatus
+from service.vocab import AreaLevel, OfferStatus, OrderStatus
 
 
 async def get_order(*, session: AsyncSession, order_id: int) -> Order | None:
@@ -81,6 +83,51 @@ async def area_named(*, session: AsyncSession, name: str) -> Area | None:
 async def existing_skill_ids(*, session: AsyncSession, skill_ids: list[int]) -> set[int]:
     """Those of ``skill_ids`` that name a skill."""
     return set(await session.scalars(sa.select(Skill.id).where(Skill.id.in_(skill_ids))))
+
+
+# ---------------------------------------------------------------- choices for the order form
+
+
+async def skill_tree(*, session: AsyncSession) -> list[tuple[Skill, list[Skill]]]:
+    """The active taxonomy: each domain (领域) with its active skills, in the admin's order."""
+    rows = list(
+        await session.scalars(
+            sa.select(Skill).where(Skill.active.is_(True)).order_by(Skill.sort_order, Skill.id)
+        )
+    )
+    children: dict[int, list[Skill]] = {}
+    for skill in rows:
+        if skill.parent_id is not None:
+            children.setdefault(skill.parent_id, []).append(skill)
+    return [(d, children.get(d.id, [])) for d in rows if d.parent_id is None]
+
+
+async def communities_in_scope(*, session: AsyncSession, actor: Actor) -> list[Area]:
+    """The communities the actor may make orders for (admins: every one), by name."""
+    statement = sa.select(Area).where(Area.level == AreaLevel.community)
+    areas = policy.areas_in_scope(actor)
+    if areas is not None:
+        statement = statement.where(Area.id.in_(areas))
+    return list(await session.scalars(statement.order_by(Area.path).limit(2000)))
+
+
+async def venues_of(*, session: AsyncSession, community_ids: list[int]) -> list[Venue]:
+    """The saved venues of these communities, by community and name."""
+    if not community_ids:
+        return []
+    rows = await session.scalars(
+        sa.select(Venue)
+        .where(Venue.community_id.in_(community_ids))
+        .order_by(Venue.community_id, Venue.name)
+    )
+    return list(rows.all())
+
+
+async def active_teams(*, session: AsyncSession) -> list[Team]:
+    """Teams an order may be given to (按队派单), by name."""
+    return list(
+        await session.scalars(sa.select(Team).where(Team.active.is_(True)).order_by(Team.name))
+    )
 
 
 async def skill_ids_of(*, session: AsyncSession, order_id: int) -> list[int]:

@@ -191,6 +191,11 @@ class ScorePartPublic(BaseModel):
     label: str = Field(description="中文名称")
     value: float = Field(description="0–1，保留两位小数；距离一项按距离区间计算，不是精确距离")
     weight: float
+    detail: dict = Field(
+        default_factory=dict,
+        description="该项的依据（所需与具备的技能 id、本月活动次数、爽约次数、评分、同社区/街道；"
+        "距离一项只有区间），供以其他语言或形式展示",
+    )
 
 
 class CandidatePublic(BaseModel):

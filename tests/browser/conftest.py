@@ -226,5 +226,7 @@ async def screenshot(page, name: str) -> Path:
     """Save a full-page screenshot under tests/browser/screenshots/ for people to look at."""
     SCREENSHOTS.mkdir(exist_ok=True)
     path = SCREENSHOTS / f"{name}-{page.viewport_name}.png"
-    await page.screenshot(path=str(path), full_page=True)
+    # caret="initial": hiding the caret makes Playwright inject a <style>, which the page's CSP
+    # (style-src 'self') blocks on the next htmx swap and logs as a console error.
+    await page.screenshot(path=str(path), full_page=True, caret="initial")
     return path
