@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from service.lifecycle.machine import OFFER_TRANSITIONS, ORDER_TRANSITIONS
+from service.masking import mask_phone
 from service.models import Event, Offer, Order
 from service.page_text import N_
 from service.vocab import OFFER_STATUS_LABELS, OfferStatus, OrderStatus, Role
@@ -122,7 +123,7 @@ class OfferRow:
         return self.status == OfferStatus.offered
 
 
-def offer_rows(rows, mask_phone) -> list[OfferRow]:
+def offer_rows(rows) -> list[OfferRow]:
     """(offer, user id, name, phone, team name) rows → page rows, best ranked first."""
     result = []
     for offer, user_id, name, phone, team_name in rows:

@@ -29,7 +29,6 @@ from service.demands import service as demands_service
 from service.demands.repository import DemandFilters
 from service.errors import AppError, NotFound
 from service.localtime import to_local
-from service.masking import mask_phone
 from service.messages import text
 from service.offers import service as offers_service
 from service.offers.schemas import InvitationWithdrawal
@@ -225,7 +224,7 @@ async def _order_context(session, ctx: ActionContext, order_id: int) -> dict:
     order = await service.managed_order(session, ctx, order_id)
     community = await repository.get_area(session=session, area_id=order.community_id)
     offers = desk_views.offer_rows(
-        await repository.offers_with_people(session=session, order_id=order.id), mask_phone
+        await repository.offers_with_people(session=session, order_id=order.id)
     )
     events, event_total = await repository.recent_events(
         session=session, order_id=order.id, limit=TIMELINE_ROWS
