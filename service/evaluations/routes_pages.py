@@ -12,7 +12,6 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Path, Query, Request
-from markupsafe import Markup
 from pydantic import BaseModel, ValidationError
 
 from service.actor import Actor
@@ -22,17 +21,16 @@ from service.auth.web import form_fields, redirect
 from service.errors import AppError, NotFound
 from service.evaluations import codes as rating_codes
 from service.evaluations import service
-from service.evaluations.qr import qr_svg
+from service.evaluations.qr import qr_picture
 from service.evaluations.schemas import IssueCodes, ResidentRating, VolunteerRating
 from service.messages import text
 from service.models import Order, RatingCode
 from service.orders.service import managed_order
-from service.page_text import N_, use_locale
-from service.page_text import gettext as _
+from service.page_text import N_
 from service.vocab import Role
 from service.web.deps import SessionDep
 from service.web.params import IdPath
-from service.web.templating import in_page_locale, page_locale, render
+from service.web.templating import in_page_locale, render
 
 router = APIRouter(include_in_schema=False)
 Staff = Annotated[Actor, requires(Role.worker, Role.coordinator)]
@@ -153,22 +151,19 @@ async def rate_volunteers(
 # ---------------------------------------------------------------- the printable code sheet
 
 
-def _card(request: Request, order: Order, code: RatingCode) -> dict:
+def _card(request: Request, code: RatingCode) -> dict:
     path = request.url_for("public_rate", code=code.code).path
     url = request.app.state.settings.origin + path
-    label = _("评价码 %(code)s 的二维码") % {"code": code.code}
-    return {"code": code.code, "url": url, "path": path, "qr": Markup(qr_svg(url, label=label))}
+    return {"code": code.code, "url": url, "qr": qr_picture(url)}
 
 
 async def _sheet_context(request: Request, session, order: Order, **extra) -> dict:
     _evaluations, codes = await service.summary(session, order=order)
     unused = [code for code in codes if code.used_at is None]
-    with use_locale(page_locale(request)):  # the QR codes' names, in the reader's language
-        cards = [_card(request, order, code) for code in unused]
     return {
         "order": order,
         "rateable": order.status in service.RATEABLE,
-        "cards": cards,
+        "cards": [_card(request, code) for code in unused],
         "total": len(codes),
         "used": len(codes) - len(unused),
         # Printed for typing by hand: without the scheme, which browsers add themselves.
