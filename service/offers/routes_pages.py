@@ -109,7 +109,7 @@ async def team_accept(
     request: Request, order_id: IdPath, session: SessionDep, ctx: ContextDep, actor: Leader
 ):
     """接单: the team takes the order with the members ticked (all or nothing)."""
-    await team_desk.team_offer(session, ctx, order_id)  # 404 unless the team's order
+    await team_desk.leader_order(session, ctx, order_id)  # 404 unless the team's order
     values = (await request.form()).getlist("member_ids")
     chosen = _chosen_ids(values)
     try:
@@ -164,7 +164,7 @@ async def team_decline(
     request: Request, order_id: IdPath, session: SessionDep, ctx: ContextDep, actor: Leader
 ):
     """婉拒: the order goes to the coordinator's queue with the team's reason."""
-    await team_desk.team_offer(session, ctx, order_id)  # 404 unless the team's order
+    await team_desk.leader_order(session, ctx, order_id)  # 404 unless the team's order
     typed = form_fields(await request.form()).get("reason", "")
     try:
         data = ReasonRequest(reason=typed)

@@ -220,12 +220,18 @@ def answerable(order: Order, team_id: int, now: datetime) -> bool:
     )
 
 
-async def team_offer(session: AsyncSession, ctx: ActionContext, order_id: int) -> TeamOfferDetail:
-    """One order of the actor's team with every member's situation for its time."""
+async def leader_order(session: AsyncSession, ctx: ActionContext, order_id: int):
+    """(order, the actor's team that answers for it), or 404: an order offered to or held by
+    a team the actor leads."""
     order = await orders_repo.get_order(session=session, order_id=order_id)
     if order is None:
         raise NotFound(text("refusal.order.not_found"))
-    team_id = await _leader_team(session, ctx, order)
+    return order, await _leader_team(session, ctx, order)
+
+
+async def team_offer(session: AsyncSession, ctx: ActionContext, order_id: int) -> TeamOfferDetail:
+    """One order of the actor's team with every member's situation for its time."""
+    order, team_id = await leader_order(session, ctx, order_id)
     card = (await _cards(session, ctx, [order], {order.id: team_id}))[0]
     return TeamOfferDetail(
         card=card,

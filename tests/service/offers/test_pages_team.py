@@ -288,7 +288,7 @@ async def test_the_decline_form_asks_for_a_reason(world, leader):
     assert "<html" not in fragment.text and "<h1>婉拒这个活动</h1>" in fragment.text
     english = await leader.get(url, headers=EN)
     assert "Reason for declining (required)" in english.text
-    assert "Confirm: decline" in english.text
+    assert "Yes, decline this activity" in english.text
 
 
 async def test_declining_without_a_reason_is_refused_next_to_the_field(world, leader, session):
