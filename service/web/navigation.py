@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from fastapi.routing import iter_route_contexts
+
 from service.actor import Actor
 from service.page_text import N_
 from service.vocab import Role
@@ -66,8 +68,11 @@ def active_role(actor: Actor, chosen: str | None) -> Role | None:
 
 
 def known_routes(app) -> frozenset[str]:
-    """The names of the routes ``app`` serves."""
-    return frozenset(getattr(route, "name", None) for route in app.routes)
+    """The names of the routes ``app`` serves (included routers are walked into: since FastAPI
+    0.16x ``app.routes`` holds one entry per included router, not its routes)."""
+    return frozenset(
+        getattr(context.original_route, "name", None) for context in iter_route_contexts(app.routes)
+    )
 
 
 def navigation(actor: Actor, chosen: str | None, known_routes: frozenset[str]) -> list[NavItem]:
