@@ -23,7 +23,7 @@ from service.auth.schemas import (
     TokenCreate,
     VolunteerRegistration,
 )
-from service.auth.views import code_sent, me_public
+from service.auth.views import code_sent_message, me_public
 from service.auth.web import (
     clear_session_cookie,
     form_errors,
@@ -161,10 +161,10 @@ async def register_submit(
 
 
 def _code_page(request: Request, phone: str, *, status_code: int, error: str | None = None):
-    sent = code_sent(request.app.state.settings, phone)
+    sent = code_sent_message(request.app.state.settings, phone)
     context = {
         "phone": phone,
-        "message": say(request, sent.message),
+        "message": say(request, sent),
         "error": say(request, error) if error else None,
     }
     return render(request, "auth/register_code.html", context, status_code=status_code)
