@@ -334,7 +334,8 @@ async def reject_volunteer(
     history), the audit keeps the reason, and the applicant is told it by text message (and
     again when they try to log in)."""
     volunteer, user = await _registration_in_scope(session, ctx, volunteer_id)
-    reason = reason.strip().rstrip("。.！!")
+    # The sentences it is put into end with their own full stop.
+    reason = reason.strip().rstrip("。.！!") or reason.strip()
     await change_user_status(
         session,
         ctx,

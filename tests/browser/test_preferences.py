@@ -114,3 +114,21 @@ async def test_the_person_gets_their_language_and_large_text_back_after_logging_
         await _click(tab, "中文")
         await _click(tab, "大字模式")
         assert await tab.locator("h1").inner_text() == "我的账号"
+
+
+async def test_a_team_leader_switches_role_on_their_account_page(browser, live_server):
+    async with open_tab(browser, live_server, "desk") as tab:
+        await _log_in(tab, live_server, PHONES["team_leader"], DEMO_PASSWORD)
+        await tab.goto(f"{live_server}/me")
+        switch = tab.locator("select#pref-role")
+        assert await switch.count() == 1  # two roles: the switch is offered
+        await switch.select_option("volunteer")
+        await _click(tab, "切换身份")
+        # The volunteer's first page is their account page; the choice is kept.
+        assert await tab.locator("h1").inner_text() == "我的账号"
+        assert await tab.locator("select#pref-role").input_value() == "volunteer"
+        await screenshot(tab, "prefs-role-switched")
+        await assert_accessible(tab)
+        await tab.locator("select#pref-role").select_option("team_leader")
+        await _click(tab, "切换身份")
+        assert await tab.locator("select#pref-role").input_value() == "team_leader"
