@@ -8,14 +8,13 @@ from fastapi import APIRouter, Request
 
 from service.actor import Actor
 from service.auth.access import PUBLIC, requires
-from service.web.templating import templates
+from service.web.templating import render
 
 router = APIRouter()
 
 
 @router.get("/docs", name="api_docs", include_in_schema=False)
 async def api_docs(request: Request, actor: Annotated[Actor, requires(PUBLIC)]):
-    """Swagger UI for /openapi.json, with every asset from this server."""
-    return templates.TemplateResponse(
-        request, "api_docs.html", {"openapi_url": request.app.openapi_url}
-    )
+    """Swagger UI for /openapi.json, with every asset from this server; "Authorize" takes a
+    personal access token (the "获取令牌" link leads to /me/tokens)."""
+    return render(request, "api_docs.html", {"openapi_url": request.app.openapi_url})

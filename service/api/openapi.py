@@ -9,7 +9,10 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
+from fastapi.routing import APIRoute, iter_route_contexts
 from pydantic import BaseModel, ConfigDict, Field
+
+from service.auth.access import PUBLIC, access_rule_of
 
 PROBLEM_STATUSES = {
     "400": "请求有误",
@@ -50,6 +53,31 @@ class Problem(BaseModel):
     instance: str = Field(description="出错的请求路径")
 
 
+BEARER = "bearerAuth"
+# Swagger UI's "Authorize" asks for this; machine clients send ``Authorization: Bearer kp_…``.
+BEARER_SCHEME = {
+    "type": "http",
+    "scheme": "bearer",
+    "bearerFormat": "kp_…",
+    "description": (
+        "个人访问令牌：登录后在 /me/tokens 创建（只显示一次），请求时放在 "
+        "`Authorization: Bearer <令牌>` 中。用令牌的请求不需要 CSRF 令牌。"
+    ),
+}
+
+
+def _operations_needing_a_login(app: FastAPI) -> set[tuple[str, str]]:
+    """(METHOD, path) of every route whose access rule is not public: those take the token."""
+    found = set()
+    for context in iter_route_contexts(app.routes):
+        if not isinstance(context.original_route, APIRoute):
+            continue
+        rule = access_rule_of(context.dependant)
+        if rule is not None and PUBLIC not in rule:
+            found |= {(method, context.path) for method in context.methods}
+    return found
+
+
 def install_problem_documentation(app: FastAPI) -> None:
     """Wrap ``app.openapi`` so each /api operation lists its problem+json error answers."""
 
@@ -68,13 +96,17 @@ def install_problem_documentation(app: FastAPI) -> None:
             ref_template="#/components/schemas/{model}"
         )
         problem = {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}}
+        schema["components"]["securitySchemes"] = {BEARER: BEARER_SCHEME}
+        signed_in = _operations_needing_a_login(app)
         for path, operations in schema.get("paths", {}).items():
             if not path.startswith("/api/"):
                 continue
-            for operation in operations.values():
+            for method, operation in operations.items():
                 responses = operation.setdefault("responses", {})
                 for status, description in PROBLEM_STATUSES.items():
                     responses[status] = {"description": description, "content": problem}
+                if (method.upper(), path) in signed_in:
+                    operation["security"] = [{BEARER: []}]
         for unused in ("HTTPValidationError", "ValidationError"):
             components.pop(unused, None)
         app.openapi_schema = schema

@@ -17,6 +17,7 @@ from fastapi import Depends
 from service.actor import Actor
 from service.auth.dependencies import get_actor
 from service.errors import Forbidden, NotAuthenticated
+from service.messages import text
 from service.vocab import Role
 
 PUBLIC = "public"  # anyone, including anonymous visitors
@@ -33,10 +34,10 @@ def requires(*allowed: Role | str) -> Any:
         if PUBLIC in rule:
             return actor
         if actor.is_anonymous:
-            raise NotAuthenticated("请先登录后再进行此操作。")
+            raise NotAuthenticated(text("refusal.auth.login_required"))
         if AUTHENTICATED in rule or actor.is_admin or actor.has(*(r for r in rule if r in Role)):
             return actor
-        raise Forbidden("您的账号没有执行此操作的权限。")
+        raise Forbidden(text("refusal.auth.forbidden"))
 
     check_access.access_rule = rule  # read by the authorization matrix test
     return Depends(check_access)

@@ -24,8 +24,6 @@ from service.models import Area, User, Volunteer
 from service.settings import Settings
 from service.vocab import AreaLevel, Role, UserStatus, VolunteerStatus
 
-PHONE_TAKEN = "该手机号已注册。"
-
 
 async def _validated_grants(
     session: AsyncSession, grants: list[GrantIn]
@@ -39,13 +37,13 @@ async def _validated_grants(
             else None
         )
         if grant.area_id and area is None:
-            raise InvalidInput(f"区域 {grant.area_id} 不存在。", code="unknown_area")
+            raise InvalidInput(text("refusal.account.unknown_area"), code="unknown_area")
         team_ok = bool(grant.team_id) and await repository.team_exists(
             session=session, team_id=grant.team_id
         )
         problem = policy.grant_scope_problem(grant.role, area.level if area else None, team_ok)
         if problem:
-            raise InvalidInput(problem + "。", code="bad_scope")
+            raise InvalidInput(problem, code="bad_scope")
         area_id = grant.area_id if grant.role in policy.SCOPE_LEVELS else None
         team_id = grant.team_id if grant.role == Role.team_leader else None
         result.append((grant.role, area_id, team_id))
@@ -59,7 +57,7 @@ def _grants_detail(grants) -> list[dict]:
 async def create_user(session: AsyncSession, *, ctx: ActionContext, data: UserCreate) -> User:
     """An active account with the given scoped roles."""
     if await repository.user_by_phone(session=session, phone=data.phone):
-        raise Conflict(PHONE_TAKEN, code="phone_taken")
+        raise Conflict(text("refusal.account.phone_taken"), code="phone_taken")
     check_password_strength(data.password, ctx.settings, phone=data.phone)
     grants = await _validated_grants(session, data.grants)
     user = User(
@@ -82,7 +80,7 @@ async def create_user(session: AsyncSession, *, ctx: ActionContext, data: UserCr
 async def _user_or_404(session: AsyncSession, user_id: int) -> User:
     user = await repository.user_by_id(session=session, user_id=user_id)
     if user is None:
-        raise NotFound("没有找到该用户。")
+        raise NotFound(text("refusal.account.user_not_found"))
     return user
 
 
@@ -97,7 +95,7 @@ async def update_user(
         changes["name"] = True
     if data.status is not None and data.status != user.status:
         if user.id == ctx.actor.user_id and data.status != UserStatus.active:
-            raise Conflict("不能停用自己的账号。", code="self_disable")
+            raise Conflict(text("refusal.account.self_disable"), code="self_disable")
         changes["status"] = {"from": user.status, "to": str(data.status)}
         await change_user_status(session, ctx, user_id=user.id, to=data.status)
         if data.status != UserStatus.active:
@@ -118,7 +116,7 @@ async def set_roles(
     new = await _validated_grants(session, grants)
     before = await repository.grants_of(session=session, user_id=user.id)
     if user.id == ctx.actor.user_id and Role.admin not in {role for role, _, _ in new}:
-        raise Conflict("不能移除自己的管理员角色。", code="self_demote")
+        raise Conflict(text("refusal.account.self_demote"), code="self_demote")
     await repository.replace_grants(session=session, user_id=user.id, grants=new)
     await record_action(
         session, ctx, AuditAction.roles_changed, target_user_id=user.id,
@@ -170,10 +168,10 @@ async def start_registration(
     (no phone oracle). An attempt to register someone's number changes nothing of theirs.
     """
     if (data.home_lat is None) != (data.home_lng is None):
-        raise InvalidInput("家庭位置需要同时提供纬度和经度。", code="half_location")
+        raise InvalidInput(text("refusal.registration.half_location"), code="half_location")
     area = await repository.area_by_id(session=session, area_id=data.home_community_id)
     if area is None or area.level != AreaLevel.community:
-        raise InvalidInput("请选择所在的社区/村。", code="unknown_community")
+        raise InvalidInput(text("refusal.registration.unknown_community"), code="unknown_community")
     settings = ctx.settings
     check_password_strength(data.password, settings, phone=data.phone)
     await enforce_rate_limit(
@@ -224,10 +222,10 @@ async def confirm_registration(
         return InvalidInput(text("refusal.phone_code.wrong"), code="wrong_code", field="code")
     # Only the holder of the number gets here, so saying it is taken reveals nothing new.
     if await repository.user_by_phone(session=session, phone=phone):
-        raise Conflict(PHONE_TAKEN, code="phone_taken")
+        raise Conflict(text("refusal.account.phone_taken"), code="phone_taken")
     area = await repository.area_by_id(session=session, area_id=form["home_community_id"])
     if area is None or area.level != AreaLevel.community:
-        raise InvalidInput("请选择所在的社区/村。", code="unknown_community")
+        raise InvalidInput(text("refusal.registration.unknown_community"), code="unknown_community")
     return await _create_pending_volunteer(session, form=form, area=area, now=now, ip=ip)
 
 
@@ -275,13 +273,41 @@ async def pending_registrations(session: AsyncSession, *, ctx: ActionContext) ->
 async def _registration_in_scope(session: AsyncSession, ctx: ActionContext, volunteer_id: int):
     found = await repository.volunteer_with_area(session=session, volunteer_id=volunteer_id)
     if found is None:
-        raise NotFound("没有找到该志愿者。")
+        raise NotFound(text("refusal.registration.volunteer_not_found"))
     volunteer, user, area = found
     if not policy.can_approve_volunteer(ctx.actor, area.path):
-        raise Forbidden("该志愿者不在您负责的区域内。")
+        raise Forbidden(text("refusal.registration.not_in_scope"))
     if volunteer.status != VolunteerStatus.pending or user.status != UserStatus.pending:
-        raise Conflict("该志愿者不在待审核状态。", code="not_pending")
+        raise Conflict(text("refusal.registration.not_pending"), code="not_pending")
     return volunteer, user
+
+
+async def registration_for_review(
+    session: AsyncSession, *, ctx: ActionContext, volunteer_id: int
+) -> dict:
+    """One pending registration of the actor's areas, as the review page shows it."""
+    volunteer, user = await _registration_in_scope(session, ctx, volunteer_id)
+    area = await repository.area_by_id(session=session, area_id=volunteer.home_area_id)
+    return {
+        "volunteer_id": volunteer.id,
+        "user_id": user.id,
+        "name": user.name,
+        "phone": user.phone,
+        "home_area_name": area.name if area else "",
+        "created_at": volunteer.created_at,
+        "bio": volunteer.bio,
+    }
+
+
+async def reviewed_registration_name(
+    session: AsyncSession, *, ctx: ActionContext, volunteer_id: int
+) -> str | None:
+    """The name of a volunteer whose registration the actor may review (to say what was just
+    done to it), or None outside the actor's areas."""
+    found = await repository.volunteer_with_area(session=session, volunteer_id=volunteer_id)
+    if found is None or not policy.can_approve_volunteer(ctx.actor, found[2].path):
+        return None
+    return found[1].name
 
 
 async def approve_volunteer(
@@ -302,15 +328,31 @@ async def approve_volunteer(
 
 
 async def reject_volunteer(
-    session: AsyncSession, *, ctx: ActionContext, volunteer_id: int
+    session: AsyncSession, *, ctx: ActionContext, volunteer_id: int, reason: str
 ) -> Volunteer:
-    """Decline a registration: the account stays disabled (the record keeps the history)."""
+    """Decline a registration with a reason: the account stays disabled (the record keeps the
+    history), the audit keeps the reason, and the applicant is told it by text message (and
+    again when they try to log in)."""
     volunteer, user = await _registration_in_scope(session, ctx, volunteer_id)
+    # The sentences it is put into end with their own full stop.
+    reason = reason.strip().rstrip("。.！!") or reason.strip()
     await change_user_status(
-        session, ctx, user_id=user.id, to=UserStatus.disabled, reason="志愿者注册未通过审核"
+        session,
+        ctx,
+        user_id=user.id,
+        to=UserStatus.disabled,
+        reason=f"志愿者注册未通过审核：{reason}"[:500],
     )
     await record_action(
         session, ctx, AuditAction.volunteer_rejected, target_user_id=user.id,
-        detail={"volunteer_id": volunteer.id},
+        detail={"volunteer_id": volunteer.id, "reason": reason},
+    )  # fmt: skip
+    await publish(
+        session, ctx,
+        PhoneTextReady(
+            phone=user.phone, kind="registration_rejected",
+            title=text("notification.registration_rejected.title"),
+            body=text("notification.registration_rejected.body", reason=reason),
+        ),
     )  # fmt: skip
     return volunteer

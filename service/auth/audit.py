@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from service.auth import repository
 from service.context import ActionContext
 from service.models import AuditEntry
+from service.page_text import N_
 
 
 class AuditAction(StrEnum):
@@ -36,22 +37,22 @@ class AuditAction(StrEnum):
 
 
 AUDIT_LABELS = {
-    AuditAction.login: "登录",
-    AuditAction.login_failed: "登录失败",
-    AuditAction.login_throttled: "登录被限制",
-    AuditAction.logout: "退出登录",
-    AuditAction.password_changed: "修改密码",
-    AuditAction.password_reset: "重置密码",
-    AuditAction.user_created: "创建用户",
-    AuditAction.user_updated: "修改用户",
-    AuditAction.roles_changed: "角色与范围变更",
-    AuditAction.volunteer_registered: "志愿者注册",
-    AuditAction.volunteer_approved: "志愿者审核通过",
-    AuditAction.volunteer_rejected: "志愿者审核未通过",
-    AuditAction.phone_revealed: "查看完整手机号",
-    AuditAction.token_created: "创建访问令牌",
-    AuditAction.token_revoked: "撤销访问令牌",
-    AuditAction.phones_erased: "到期手机号清除",
+    AuditAction.login: N_("登录"),
+    AuditAction.login_failed: N_("登录失败"),
+    AuditAction.login_throttled: N_("登录被限制"),
+    AuditAction.logout: N_("退出登录"),
+    AuditAction.password_changed: N_("修改密码"),
+    AuditAction.password_reset: N_("重置密码"),
+    AuditAction.user_created: N_("创建用户"),
+    AuditAction.user_updated: N_("修改用户"),
+    AuditAction.roles_changed: N_("角色与范围变更"),
+    AuditAction.volunteer_registered: N_("志愿者注册"),
+    AuditAction.volunteer_approved: N_("志愿者审核通过"),
+    AuditAction.volunteer_rejected: N_("志愿者审核未通过"),
+    AuditAction.phone_revealed: N_("查看完整手机号"),
+    AuditAction.token_created: N_("创建访问令牌"),
+    AuditAction.token_revoked: N_("撤销访问令牌"),
+    AuditAction.phones_erased: N_("到期手机号清除"),
 }
 
 

@@ -45,7 +45,7 @@ async def _resolve(request: Request, session, clock) -> Actor:
     authorization = request.headers.get("Authorization", "")
     if authorization.lower().startswith("bearer "):
         found = await repository.user_by_token_hash(
-            session=session, token_hash=hash_secret(authorization[7:].strip())
+            session=session, token_hash=hash_secret(authorization[7:].strip()), now=now
         )
         if found is None:
             return ANONYMOUS

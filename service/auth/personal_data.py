@@ -9,6 +9,7 @@ from service.auth.audit import AuditAction, record_action
 from service.context import ActionContext
 from service.errors import Forbidden, NotFound
 from service.masking import mask_phone
+from service.messages import text
 
 __all__ = [
     "mask_phone",
@@ -37,14 +38,14 @@ async def reveal_phone(
             engaged_statuses=policy.ENGAGED_OFFER_STATUSES,
         )
         if facts is None:
-            raise NotFound("没有找到该活动。")
+            raise NotFound(text("refusal.phone.order_not_found"))
         community_id, accepted = facts
         via_order = policy.OrderContact(order_id, community_id, accepted)
     if not policy.can_see_full_phone(ctx.actor, user_id, via_order=via_order):
-        raise Forbidden("只有本人或其已接活动所在社区的工作人员可以查看完整手机号。")
+        raise Forbidden(text("refusal.phone.not_allowed"))
     subject = await repository.user_by_id(session=session, user_id=user_id)
     if subject is None:
-        raise NotFound("没有找到该用户。")
+        raise NotFound(text("refusal.account.user_not_found"))
     if ctx.actor.user_id != user_id:
         await record_action(
             session, ctx, AuditAction.phone_revealed, target_user_id=user_id,

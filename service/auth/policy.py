@@ -22,6 +22,7 @@ import sqlalchemy as sa
 
 from service.actor import Actor
 from service.errors import Forbidden
+from service.messages import text
 from service.models import Area, Offer, Order, TeamMember, Volunteer
 from service.vocab import AreaLevel, OfferStatus, Role
 
@@ -71,13 +72,13 @@ SCOPE_LEVELS = {
 
 
 def grant_scope_problem(role: Role, area_level: str | None, team_exists: bool) -> str | None:
-    """Why a role grant's scope is wrong (Chinese), or None when it fits the role."""
+    """Why a role grant's scope is wrong (a catalogue message), or None when it fits the role."""
     if role in SCOPE_LEVELS and area_level not in SCOPE_LEVELS[role]:
-        return (
-            "社区工作者必须指定一个社区" if role == Role.worker else "协调员必须指定一个街道或区县"
-        )
+        if role == Role.worker:
+            return text("refusal.grant.worker_needs_community")
+        return text("refusal.grant.coordinator_needs_area")
     if role == Role.team_leader and not team_exists:
-        return "队长必须指定其所带领的志愿队"
+        return text("refusal.grant.leader_needs_team")
     return None
 
 
@@ -182,7 +183,7 @@ def can_manage_order(actor: Actor, *, community_id: int, community_path: str) ->
 def ensure_can_manage_order(actor: Actor, *, community_id: int, community_path: str) -> None:
     """Refuse (403) anyone but the order's community worker, a coordinator above, or admin."""
     if not can_manage_order(actor, community_id=community_id, community_path=community_path):
-        raise Forbidden("只能管理本社区（或所辖区域）的活动。")
+        raise Forbidden(text("refusal.auth.manage_own_community"))
 
 
 def managed_orders_clause(actor: Actor):

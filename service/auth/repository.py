@@ -60,13 +60,18 @@ async def user_by_session_hash(
 
 
 async def user_by_token_hash(
-    *, session: AsyncSession, token_hash: str
+    *, session: AsyncSession, token_hash: str, now: datetime | None = None
 ) -> tuple[User, ApiToken] | None:
+    """The owner of a live token: not revoked and, when ``now`` is given, not expired."""
     statement = (
         sa.select(User, ApiToken)
         .join(ApiToken, ApiToken.user_id == User.id)
         .where(ApiToken.token_hash == token_hash, ApiToken.revoked_at.is_(None))
     )
+    if now is not None:
+        statement = statement.where(
+            sa.or_(ApiToken.expires_at.is_(None), ApiToken.expires_at > now)
+        )
     row = (await session.execute(statement)).first()
     return (row[0], row[1]) if row else None
 
@@ -322,7 +327,12 @@ async def areas_for_choice(*, session: AsyncSession) -> list[dict]:
         sa.select(Area.id, Area.name, Area.level, Area.path).order_by(Area.path)
     )
     return [
-        {"id": row.id, "label": f"{LEVEL_LABELS.get(row.level, row.level)} · {row.name}"}
+        {
+            "id": row.id,
+            "label": f"{LEVEL_LABELS.get(row.level, row.level)} · {row.name}",
+            "level": row.level,
+            "name": row.name,
+        }
         for row in rows
     ]
 
@@ -355,6 +365,19 @@ async def audit_entries(
             sa.or_(AuditEntry.actor_user_id == user_id, AuditEntry.target_user_id == user_id)
         )
     return list(await session.scalars(statement.limit(limit).offset(offset)))
+
+
+async def latest_audit_entry(
+    *, session: AsyncSession, target_user_id: int, actions: Sequence[str]
+) -> AuditEntry | None:
+    """The newest entry about ``target_user_id`` whose action is one of ``actions``."""
+    statement = (
+        sa.select(AuditEntry)
+        .where(AuditEntry.target_user_id == target_user_id, AuditEntry.action.in_(list(actions)))
+        .order_by(AuditEntry.at.desc(), AuditEntry.id.desc())
+        .limit(1)
+    )
+    return await session.scalar(statement)
 
 
 async def token_by_id(*, session: AsyncSession, token_id: int) -> ApiToken | None:
@@ -467,3 +490,33 @@ async def live_phone_code(
 
 async def delete_phone_code(*, session: AsyncSession, code_id: int) -> None:
     await session.execute(sa.delete(PhoneCode).where(PhoneCode.id == code_id))
+
+
+# ---------------------------------------------------------------- names for the audit page
+
+
+async def names_for_audit(
+    *,
+    session: AsyncSession,
+    user_ids: Sequence[int],
+    area_ids: Sequence[int],
+    team_ids: Sequence[int],
+    order_ids: Sequence[int],
+    token_ids: Sequence[int],
+) -> dict[str, dict[int, object]]:
+    """What the ids an audit page mentions stand for: users (name, phone), areas, teams and
+    orders by name or title, tokens by their given name. One query per kind that is asked for."""
+
+    async def by_id(columns, id_column, ids) -> dict[int, object]:
+        if not ids:
+            return {}
+        rows = await session.execute(sa.select(id_column, *columns).where(id_column.in_(ids)))
+        return {row[0]: row[1:] if len(columns) > 1 else row[1] for row in rows}
+
+    return {
+        "users": await by_id((User.name, User.phone), User.id, sorted(set(user_ids))),
+        "areas": await by_id((Area.name,), Area.id, sorted(set(area_ids))),
+        "teams": await by_id((Team.name,), Team.id, sorted(set(team_ids))),
+        "orders": await by_id((Order.title,), Order.id, sorted(set(order_ids))),
+        "tokens": await by_id((ApiToken.name,), ApiToken.id, sorted(set(token_ids))),
+    }

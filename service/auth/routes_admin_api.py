@@ -21,6 +21,7 @@ from service.auth.schemas import (
 )
 from service.auth.views import audit_public, users_public
 from service.errors import NotFound
+from service.messages import text
 from service.schemas_common import MAX_ID, Text
 from service.vocab import Role, UserStatus
 from service.web.deps import SessionDep
@@ -36,7 +37,7 @@ Offset = Annotated[int, Query(ge=0, le=1_000_000)]
 async def _one(session, user_id: int) -> UserPublic:
     user = await repository.user_by_id(session=session, user_id=user_id)
     if user is None:
-        raise NotFound("没有找到该用户。")
+        raise NotFound(text("refusal.account.user_not_found"))
     return (await users_public(session, [user]))[0]
 
 

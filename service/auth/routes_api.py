@@ -20,6 +20,7 @@ from service.auth.schemas import (
     PhoneRevealRequest,
     RegistrationConfirm,
     RegistrationPublic,
+    RegistrationRejection,
     SessionPublic,
     TokenCreate,
     TokenCreated,
@@ -102,7 +103,9 @@ async def create_token(
     body: TokenCreate, actor: Authenticated, session: SessionDep, ctx: ContextDep
 ):
     """A bearer token for a machine client of /api/v1; the secret is shown only now."""
-    token, raw = await service.create_api_token(session, ctx=ctx, name=body.name)
+    token, raw = await service.create_api_token(
+        session, ctx=ctx, name=body.name, expires_in_days=body.expires_in_days
+    )
     return TokenCreated(
         **TokenPublic.model_validate(token, from_attributes=True).model_dump(), token=raw
     )
@@ -243,8 +246,12 @@ async def approve(
 
 @router.post("/volunteers/{volunteer_id}/reject", status_code=204, name="api_reject")
 async def reject(
-    volunteer_id: IdPath, actor: Coordinator, session: SessionDep, ctx: ContextDep
+    volunteer_id: IdPath,
+    body: RegistrationRejection,
+    actor: Coordinator,
+    session: SessionDep,
+    ctx: ContextDep,
 ) -> Response:
-    """Decline a self-registration of one's own area."""
-    await accounts.reject_volunteer(session, ctx=ctx, volunteer_id=volunteer_id)
+    """Decline a self-registration of one's own area, with the reason the applicant is told."""
+    await accounts.reject_volunteer(session, ctx=ctx, volunteer_id=volunteer_id, reason=body.reason)
     return Response(status_code=204)

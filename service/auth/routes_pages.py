@@ -1,4 +1,9 @@
-"""Pages: login, logout, volunteer registration, my account and password, phone reveal."""
+"""Pages: login, logout, volunteer registration, my account, password and API tokens, phone reveal.
+
+Every word reaches the page in the reader's language: templates through ``_()``, this module's
+notices as ``N_``-marked sentences said with ``say``, refusals (catalogue messages) said again
+with ``say`` too, form errors through ``form_errors(error, request)``.
+"""
 
 from __future__ import annotations
 
@@ -15,9 +20,10 @@ from service.auth.schemas import (
     LoginRequest,
     PasswordChange,
     RegistrationConfirm,
+    TokenCreate,
     VolunteerRegistration,
 )
-from service.auth.views import code_sent, me_public
+from service.auth.views import code_sent_message, me_public
 from service.auth.web import (
     clear_session_cookie,
     form_errors,
@@ -25,9 +31,11 @@ from service.auth.web import (
     login_from_request,
     redirect,
     safe_next,
+    say,
     set_login_cookies,
 )
 from service.errors import AppError
+from service.page_text import N_
 from service.schemas_common import MAX_ID
 from service.web.deps import ClockDep, SessionDep
 from service.web.errors import retry_after_headers
@@ -42,7 +50,7 @@ LANDING = "/start"  # without a `next`, login lands on the role's own first page
 
 @router.get("/login", name="login_form")
 async def login_form(request: Request, actor: Public, next: str | None = None):
-    """The login page (Chinese first)."""
+    """The login page."""
     if not actor.is_anonymous:
         return redirect(request, safe_next(next, LANDING))
     return render(request, "auth/login.html", {"next": safe_next(next, LANDING), "phone": ""})
@@ -60,8 +68,9 @@ async def login_submit(
         credentials = LoginRequest(
             phone=fields.get("phone", ""), password=fields.get("password", "")
         )
-    except ValidationError:
-        context["error"] = "请输入 11 位手机号和密码。"
+    except ValidationError as invalid:
+        context["errors"] = form_errors(invalid, request)
+        context["error"] = say(request, N_("请输入 11 位手机号和密码。"))
         return render(request, "auth/login.html", context, status_code=422)
     result = await login_from_request(
         request,
@@ -74,7 +83,7 @@ async def login_submit(
     )
     if isinstance(result, service.LoginRefused):
         # Rendered, not raised: the failure count and audit entry must be committed.
-        context["error"] = result.error.detail
+        context["error"] = say(request, result.error.detail)
         response = render(request, "auth/login.html", context, status_code=result.error.status_code)
         response.headers.update(retry_after_headers(result.error) or {})
         return response
@@ -111,6 +120,14 @@ async def _register_context(request, session, form: dict, errors: dict) -> dict:
     }
 
 
+# Refusals of the registration form and the field each belongs next to.
+_REGISTRATION_FIELDS = {
+    "unknown_community": "home_community_id",
+    "half_location": "home_community_id",
+    "too_many_requests": "phone",
+}
+
+
 @router.post("/register", name="register_submit")
 async def register_submit(
     request: Request, actor: Public, session: SessionDep, ctx: ContextDep, throttle: ThrottleDep
@@ -130,12 +147,13 @@ async def register_submit(
             session, ctx, data=data, ip=client_ip(request), throttle=throttle
         )
     except ValidationError as error:
-        context = await _register_context(request, session, form, form_errors(error))
+        context = await _register_context(request, session, form, form_errors(error, request))
         return render(request, "auth/register.html", context, status_code=422)
     except AppError as error:
-        field = "home_community_id" if error.code == "unknown_community" else "password"
-        field = "phone" if error.code == "too_many_requests" else field
-        context = await _register_context(request, session, form, {field: error.detail})
+        field = _REGISTRATION_FIELDS.get(error.code, "password")
+        context = await _register_context(
+            request, session, form, {field: say(request, error.detail)}
+        )
         response = render(request, "auth/register.html", context, status_code=error.status_code)
         response.headers.update(retry_after_headers(error) or {})
         return response
@@ -143,8 +161,12 @@ async def register_submit(
 
 
 def _code_page(request: Request, phone: str, *, status_code: int, error: str | None = None):
-    sent = code_sent(request.app.state.settings, phone)
-    context = {"phone": phone, "message": sent.message, "error": error}
+    sent = code_sent_message(request.app.state.settings, phone)
+    context = {
+        "phone": phone,
+        "message": say(request, sent),
+        "error": say(request, error) if error else None,
+    }
     return render(request, "auth/register_code.html", context, status_code=status_code)
 
 
@@ -158,9 +180,10 @@ async def register_confirm(
         data = RegistrationConfirm(phone=fields.get("phone", ""), code=fields.get("code", ""))
     except ValidationError as error:
         phone = fields.get("phone", "")
-        if "phone" in form_errors(error):
+        errors = form_errors(error, request)
+        if "phone" in errors:
             return redirect(request, str(request.url_for("register_form").path))
-        return _code_page(request, phone, status_code=422, error=form_errors(error)["code"])
+        return _code_page(request, phone, status_code=422, error=errors["code"])
     try:
         result = await accounts.confirm_registration(
             session,
@@ -203,7 +226,7 @@ async def me(request: Request, actor: Authenticated, session: SessionDep):
 async def password_submit(
     request: Request, actor: Authenticated, session: SessionDep, ctx: ContextDep
 ):
-    """Change my password (other sessions end)."""
+    """Change my password (other sessions end); a refusal is shown next to its field."""
     fields = form_fields(await request.form())
     try:
         data = PasswordChange(
@@ -213,13 +236,18 @@ async def password_submit(
         await service.change_password(
             session, ctx=ctx, current_password=data.current_password, new_password=data.new_password
         )
-    except ValidationError:
-        context = await _me_context(request, session, actor, error="请填写当前密码和新密码。")
+    except ValidationError as invalid:
+        context = await _me_context(
+            request, session, actor, errors=form_errors(invalid, request),
+            error=say(request, N_("请填写当前密码和新密码。")),
+        )  # fmt: skip
         return render(request, "auth/me.html", context, status_code=422)
     except AppError as error:
-        context = await _me_context(request, session, actor, error=error.detail)
+        field = "current_password" if error.code == "wrong_password" else "new_password"
+        errors = {field: say(request, error.detail)}
+        context = await _me_context(request, session, actor, errors=errors)
         return render(request, "auth/me.html", context, status_code=error.status_code)
-    context = await _me_context(request, session, actor, message="密码已修改。")
+    context = await _me_context(request, session, actor, message=say(request, N_("密码已修改。")))
     return render(request, "auth/me.html", context)
 
 
@@ -236,3 +264,69 @@ async def phone_reveal(
     )
     phone = await personal_data.reveal_phone(session, ctx=ctx, user_id=user_id, order_id=order_id)
     return render(request, "auth/_phone.html", {"user_id": user_id, "phone": phone})
+
+
+# ---------------------------------------------------------------- my API tokens
+
+# How long a new token may live, in days (the form's choices; the API takes any 1–366).
+TOKEN_LIFETIMES = {
+    7: N_("7 天"),
+    30: N_("30 天"),
+    90: N_("90 天（推荐）"),
+    180: N_("180 天"),
+    365: N_("1 年"),
+}
+DEFAULT_LIFETIME = 90
+
+
+async def _tokens_page(request, session, ctx, *, status_code=200, **extra):
+    """The tokens page: my tokens (newest first) and the form for a new one."""
+    context = {
+        "tokens": await service.list_api_tokens(session, ctx=ctx),
+        "now": ctx.now,
+        "lifetimes": TOKEN_LIFETIMES,
+        "form": {"name": "", "expires_in_days": str(DEFAULT_LIFETIME)},
+        "errors": {},
+        **extra,
+    }
+    return render(request, "auth/tokens.html", context, status_code=status_code)
+
+
+@router.get("/me/tokens", name="me_tokens")
+async def me_tokens(request: Request, actor: Authenticated, session: SessionDep, ctx: ContextDep):
+    """My personal access tokens for the API (/docs → Authorize): list, create, revoke."""
+    done = request.query_params.get("done")
+    message = (
+        say(request, N_("令牌已撤销，用它发出的请求将被拒绝。")) if done == "revoked" else None
+    )
+    return await _tokens_page(request, session, ctx, message=message)
+
+
+@router.post("/me/tokens", name="me_token_create")
+async def me_token_create(
+    request: Request, actor: Authenticated, session: SessionDep, ctx: ContextDep
+):
+    """Create a token and show its secret this once (rendered, not redirected: the secret must
+    not travel in a URL or be stored to be shown again)."""
+    fields = form_fields(await request.form())
+    form = {"name": fields.get("name", ""), "expires_in_days": fields.get("expires_in_days", "")}
+    try:
+        data = TokenCreate(name=form["name"], expires_in_days=form["expires_in_days"] or None)
+    except ValidationError as invalid:
+        return await _tokens_page(
+            request, session, ctx, status_code=422, form=form,
+            errors=form_errors(invalid, request),
+        )  # fmt: skip
+    token, secret = await service.create_api_token(
+        session, ctx=ctx, name=data.name, expires_in_days=data.expires_in_days
+    )
+    return await _tokens_page(request, session, ctx, status_code=201, created=token, secret=secret)
+
+
+@router.post("/me/tokens/{token_id}/revoke", name="me_token_revoke")
+async def me_token_revoke(
+    request: Request, token_id: IdPath, actor: Authenticated, session: SessionDep, ctx: ContextDep
+):
+    """Revoke one of my tokens (someone else's is "not found"); then back to the list."""
+    await service.revoke_api_token(session, ctx=ctx, token_id=token_id)
+    return redirect(request, str(request.url_for("me_tokens").path) + "?done=revoked")

@@ -52,8 +52,14 @@ class SessionPublic(BaseModel):
     csrf_token: str
 
 
+TOKEN_MAX_DAYS = 366
+
+
 class TokenCreate(Strict):
     name: Text(64, min_len=1)
+    expires_in_days: Annotated[int, Field(ge=1, le=TOKEN_MAX_DAYS)] | None = Field(
+        default=None, description="有效天数（1–366）；不填则一直有效，直到撤销"
+    )
 
 
 class TokenPublic(BaseModel):
@@ -62,6 +68,7 @@ class TokenPublic(BaseModel):
     created_at: datetime
     last_used_at: datetime | None
     revoked_at: datetime | None
+    expires_at: datetime | None = None
 
 
 class TokenCreated(TokenPublic):
@@ -173,6 +180,14 @@ class RegistrationConfirm(Strict):
 
     phone: PhoneNumber
     code: DigitCode(PHONE_CODE_LENGTH)
+
+
+class RegistrationRejection(Strict):
+    """Why a registration is declined: kept in the audit and told to the applicant."""
+
+    reason: Text(200, min_len=1, multiline=True) = Field(
+        description="不通过的原因（会以短信告知申请人，并记入审计日志）"
+    )
 
 
 class CodeSent(BaseModel):

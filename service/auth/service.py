@@ -7,7 +7,7 @@ commits the failure count and the audit entry (an exception would roll both back
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -25,6 +25,7 @@ from service.errors import (
     NotFound,
     TooManyRequests,
 )
+from service.messages import text
 from service.models import ApiToken, AuthSession, User
 from service.settings import Settings
 from service.tokens import (
@@ -37,8 +38,6 @@ from service.tokens import (
     new_secret,
 )
 from service.vocab import UserStatus
-
-BAD_CREDENTIALS = "手机号或密码错误。"
 
 
 @dataclass(frozen=True)
@@ -92,7 +91,7 @@ async def login(
         minutes = max(1, round(throttled.retry_after / 60))
         return LoginRefused(
             TooManyRequests(
-                f"登录失败次数过多，请在约 {minutes} 分钟后重试。",
+                text("refusal.login.throttled", minutes=minutes),
                 retry_after=throttled.retry_after,
             )
         )
@@ -102,13 +101,11 @@ async def login(
             session, action=AuditAction.login_failed, now=now, target_user_id=target, ip=ip,
             detail=account,
         )  # fmt: skip
-        return LoginRefused(NotAuthenticated(BAD_CREDENTIALS, code="bad_credentials"))
+        refused = NotAuthenticated(text("refusal.login.bad_credentials"), code="bad_credentials")
+        return LoginRefused(refused)
     await throttle.forgive(reservation, clear=(limits[0].key,))
     if user.status != UserStatus.active:
-        detail = "账号正在等待协调员审核，审核通过后即可登录。"
-        if user.status == UserStatus.disabled:
-            detail = "账号已停用，请联系管理员。"
-        return LoginRefused(Forbidden(detail, code=f"account_{user.status}"))
+        return LoginRefused(await _inactive_account_refusal(session, user))
     if previous_session_id is not None:
         await repository.revoke_session(session=session, session_id=previous_session_id, now=now)
     raw = new_secret()
@@ -129,6 +126,23 @@ async def login(
     return LoginSuccess(user=user, session_token=raw, csrf_token=csrf, device_token=device)
 
 
+async def _inactive_account_refusal(session: AsyncSession, user: User) -> Forbidden:
+    """Why a rightful owner cannot log in: awaiting review, disabled, or (a declined volunteer
+    registration) the coordinator's reason, which only the password's holder gets to read."""
+    code = f"account_{user.status}"
+    if user.status == UserStatus.pending:
+        return Forbidden(text("refusal.login.pending"), code=code)
+    latest = await repository.latest_audit_entry(
+        session=session,
+        target_user_id=user.id,
+        actions=(AuditAction.volunteer_rejected, AuditAction.user_updated),
+    )
+    reason = (latest.detail or {}).get("reason") if latest is not None else None
+    if latest is not None and latest.action == AuditAction.volunteer_rejected and reason:
+        return Forbidden(text("refusal.login.rejected", reason=reason), code="account_rejected")
+    return Forbidden(text("refusal.login.disabled"), code=code)
+
+
 async def logout(session: AsyncSession, *, ctx: ActionContext) -> None:
     """Revoke the actor's current session server-side (the cookie alone is then worthless)."""
     if ctx.actor.session_id is None:
@@ -143,9 +157,9 @@ async def change_password(
     """Change one's own password; every other session and token of the account is revoked."""
     user = await repository.user_by_id(session=session, user_id=ctx.actor.user_id)
     if user is None:
-        raise NotAuthenticated("请先登录。")
+        raise NotAuthenticated(text("refusal.auth.login_required"))
     if not await verify_password(current_password, user.password_hash):
-        raise InvalidInput("当前密码不正确。", code="wrong_password")
+        raise InvalidInput(text("refusal.password.wrong_current"), code="wrong_password")
     check_password_strength(new_password, ctx.settings, phone=user.phone)
     user.password_hash = await hash_password(new_password)
     await repository.revoke_sessions_of(
@@ -161,13 +175,16 @@ def check_password_strength(password: str, settings: Settings, *, phone: str | N
 
 
 async def create_api_token(
-    session: AsyncSession, *, ctx: ActionContext, name: str
+    session: AsyncSession, *, ctx: ActionContext, name: str, expires_in_days: int | None = None
 ) -> tuple[ApiToken, str]:
-    """A new personal access token; the secret is returned once and stored only hashed."""
+    """A new personal access token; the secret is returned once and stored only hashed. With
+    ``expires_in_days`` it stops working that many days from now (else when revoked)."""
     raw = new_api_token()
+    expires_at = ctx.now + timedelta(days=expires_in_days) if expires_in_days else None
     token = ApiToken(
-        user_id=ctx.actor.user_id, name=name, token_hash=hash_secret(raw), created_at=ctx.now
-    )
+        user_id=ctx.actor.user_id, name=name, token_hash=hash_secret(raw), created_at=ctx.now,
+        expires_at=expires_at,
+    )  # fmt: skip
     session.add(token)
     await session.flush()
     await record_action(
@@ -185,7 +202,7 @@ async def revoke_api_token(session: AsyncSession, *, ctx: ActionContext, token_i
     """Revoke one of one's own tokens; someone else's token is "not found" (no probing)."""
     token = await repository.token_by_id(session=session, token_id=token_id)
     if token is None or token.user_id != ctx.actor.user_id:
-        raise NotFound("没有找到该访问令牌。")
+        raise NotFound(text("refusal.token.not_found"))
     if token.revoked_at is None:
         token.revoked_at = ctx.now
         await record_action(

@@ -9,7 +9,7 @@ from service.auth import repository
 from service.auth.audit import AUDIT_LABELS
 from service.auth.schemas import AuditEntryPublic, CodeSent, GrantPublic, MePublic, UserPublic
 from service.masking import mask_phone
-from service.messages import text
+from service.messages import Message, text
 from service.models import AuditEntry, User
 from service.settings import Settings
 from service.vocab import ROLE_LABELS, Role
@@ -64,12 +64,16 @@ def audit_public(entry: AuditEntry) -> AuditEntryPublic:
     )
 
 
+def code_sent_message(settings: Settings, phone: str) -> Message:
+    """ "A code was texted to 138****5678, valid for N minutes" (a catalogue message)."""
+    minutes = settings.phone_code_minutes
+    return text("notification.phone_code.sent", phone=mask_phone(phone), minutes=minutes)
+
+
 def code_sent(settings: Settings, phone: str) -> CodeSent:
     """The one answer to step 1, known number or not."""
-    minutes = settings.phone_code_minutes
-    masked = mask_phone(phone)
     return CodeSent(
-        message=text("notification.phone_code.sent", phone=masked, minutes=minutes),
-        phone_masked=masked,
-        expires_in_minutes=minutes,
+        message=code_sent_message(settings, phone),
+        phone_masked=mask_phone(phone),
+        expires_in_minutes=settings.phone_code_minutes,
     )

@@ -10,12 +10,16 @@ from fastapi.responses import RedirectResponse
 from pydantic import ValidationError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from service import page_text
 from service.actor import Actor
 from service.auth import service
 from service.auth.dependencies import client_ip
 from service.auth.throttle import ThrottleStore
+from service.messages import Message
 from service.settings import Settings
+from service.web.errors import validation_message
 from service.web.security import session_cookie_name
+from service.web.templating import in_page_locale, page_locale
 
 
 def set_session_cookie(response: Response, settings: Settings, raw: str) -> None:
@@ -116,15 +120,30 @@ def form_fields(form) -> dict[str, str]:
     return {key: value for key, value in form.items() if isinstance(value, str)}
 
 
-def form_errors(error: ValidationError) -> dict[str, str]:
-    """Field name → Chinese-first message, for re-rendering a form next to its inputs."""
+def form_errors(error: ValidationError, request: Request | None = None) -> dict[str, str]:
+    """Field name → what is wrong with it, for re-rendering a form next to its inputs.
+
+    Each message is a catalogue sentence with the field's constraint ("长度不能超过 64 个字符");
+    with ``request`` it is said in the reader's language (the page switch, the account, then
+    ``Accept-Language``), without it in Chinese (still a ``Message`` that can be said again).
+    Unknown fields a form did not ask for are left out; the first error of a field wins.
+    """
     messages: dict[str, str] = {}
     for item in error.errors():
-        field = str(item["loc"][0]) if item.get("loc") else "_"
-        message = item.get("msg", "无效")
-        if item.get("type") == "missing":
-            message = "必填"
-        elif item.get("type") == "extra_forbidden":
+        if item.get("type") == "extra_forbidden":
             continue
-        messages.setdefault(field, message)
+        field = str(item["loc"][0]) if item.get("loc") else "_"
+        message = validation_message(item)
+        messages.setdefault(field, in_page_locale(request, message) if request else message)
     return messages
+
+
+def say(request: Request, words: str, /, **params: object) -> str:
+    """A page's own words in the reader's language: an ``N_``-marked Chinese source sentence
+    (with ``%(name)s`` placeholders filled from ``params``), or a catalogue refusal (``Message``)
+    said again in the page's locale."""
+    if isinstance(words, Message):
+        return in_page_locale(request, words)
+    with page_text.use_locale(page_locale(request)):
+        translated = page_text.gettext(words)
+    return translated % params if params else translated

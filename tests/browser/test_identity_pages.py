@@ -12,7 +12,8 @@ async def _log_in(page, base: str, phone: str, password: str, next_path: str = "
     await page.goto(f"{base}/login?next={next_path}")
     await page.fill("input[name=phone]", phone)
     await page.fill("input[name=password]", password)
-    await page.click("button[type=submit]")
+    # The login form's own button: the header's display switches are submit buttons too.
+    await page.click("main button[type=submit]")
     await page.wait_for_load_state("networkidle")
 
 

@@ -151,7 +151,7 @@ async def test_coordinator_approves_registrations_on_the_page(app, settings, ses
         )
         assert approved.status_code == 303
         after = await http.get(approved.headers["location"])
-        assert "已通过审核" in after.text and "暂无待审核的注册" in after.text
+        assert "已通过 待审核 的注册" in after.text and "暂无待审核的注册" in after.text
 
 
 async def test_demo_accounts_can_log_in_through_the_page(app, session):
