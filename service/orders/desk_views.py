@@ -14,7 +14,7 @@ from service.lifecycle.machine import OFFER_TRANSITIONS, ORDER_TRANSITIONS
 from service.masking import mask_phone
 from service.models import Event, Offer, Order
 from service.page_text import N_
-from service.vocab import OFFER_STATUS_LABELS, OfferStatus, OrderStatus, Role
+from service.vocab import OFFER_STATUS_LABELS, ORDER_STATUS_LABELS, OfferStatus, OrderStatus, Role
 
 # Statuses between dispatch and completion: the activity is planned, staffed or running.
 UNDER_WAY = (
@@ -222,6 +222,21 @@ class TimelineRow:
     from_status: str | None
     to_status: str
     reason: str | None
+
+    @property
+    def from_label(self) -> str | None:
+        return None if self.from_status is None else self._label(self.from_status)
+
+    @property
+    def to_label(self) -> str:
+        if self.entity == "offer" and self.to_status == OfferStatus.withdrawn:
+            # Who let go: the community took back an invitation, or a volunteer left.
+            return N_("邀请已撤回") if self.from_status == OfferStatus.offered else N_("已不再参加")
+        return self._label(self.to_status)
+
+    def _label(self, status: str) -> str:
+        labels = OFFER_STATUS_LABELS if self.entity == "offer" else ORDER_STATUS_LABELS
+        return labels.get(status, status)
 
 
 def timeline_rows(

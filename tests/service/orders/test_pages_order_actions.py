@@ -227,6 +227,8 @@ async def test_withdrawing_an_invitation_takes_a_confirmation_step(world):
     async with world.client() as http:
         page = await http.get(f"/desk/orders/{order_id}")
     assert "撤回对志愿者 张* 的邀请" in page.text and "说明：已安排本社区志愿者" in page.text
+    # Who let go, in words: the community took the invitation back (not "the volunteer quit").
+    assert "待回复 → 邀请已撤回" in page.text and "已退出" not in page.text
 
 
 async def test_withdrawing_an_accepted_offer_is_refused_inline(world):
