@@ -27,7 +27,8 @@ PROBLEM_STATUSES = {
 
 
 class Problem(BaseModel):
-    """An RFC 9457 problem body; refusals carry Chinese ``title`` and ``detail``."""
+    """An RFC 9457 problem body; ``title`` and ``detail`` in the reader's language (Chinese, or
+    English for ``Accept-Language: en``); a 422 adds ``errors`` (where, what kind, in words)."""
 
     model_config = ConfigDict(
         extra="allow",
@@ -46,9 +47,9 @@ class Problem(BaseModel):
     )
 
     type: str = Field(description="问题类型 URI")
-    title: str = Field(description="简短标题（中文）")
+    title: str = Field(description="简短标题（中文；Accept-Language: en 时为英文）")
     status: int = Field(description="HTTP 状态码")
-    detail: str = Field(description="给人看的说明（中文）")
+    detail: str = Field(description="给人看的说明（中文；Accept-Language: en 时为英文）")
     code: str = Field(description="机器可读的错误代码")
     instance: str = Field(description="出错的请求路径")
 
