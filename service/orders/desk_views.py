@@ -14,7 +14,15 @@ from service.lifecycle.machine import OFFER_TRANSITIONS, ORDER_TRANSITIONS
 from service.masking import mask_phone
 from service.models import Event, Offer, Order
 from service.page_text import N_
-from service.vocab import OFFER_STATUS_LABELS, ORDER_STATUS_LABELS, OfferStatus, OrderStatus, Role
+from service.vocab import (
+    DEMAND_STATUS_LABELS,
+    OFFER_STATUS_LABELS,
+    ORDER_STATUS_LABELS,
+    DemandStatus,
+    OfferStatus,
+    OrderStatus,
+    Role,
+)
 
 # Statuses between dispatch and completion: the activity is planned, staffed or running.
 UNDER_WAY = (
@@ -192,6 +200,10 @@ _OFFER_SENTENCES = {
     (_F.expired, _F.offered): N_("再次邀请志愿者 %(name)s"),
     (_F.withdrawn, _F.offered): N_("再次邀请志愿者 %(name)s"),
 }
+_DEMAND_SENTENCES = {
+    (DemandStatus.new, DemandStatus.adopted): N_("居民点单被采纳，生成了这个活动"),
+}
+TEAM_ASSIGNMENT_REASON = "队长指派"  # what offers.teams.team_accept writes as the reason
 _BY_TEAM_LEADER = N_("队长 %(who)s 安排志愿者 %(name)s 出队")
 _SOMETHING_CHANGED = N_("状态变更")
 # Reasons the services write by themselves; they repeat the sentence, so they are not shown.
@@ -202,7 +214,7 @@ _ROUTINE_REASONS = frozenset(
         "创建草稿",
         "发布派单",
         "开放接单",
-        "队长指派",
+        TEAM_ASSIGNMENT_REASON,
         "名额已满",
         "重新派单",
         "截止时仍有空缺",
@@ -235,7 +247,9 @@ class TimelineRow:
         return self._label(self.to_status)
 
     def _label(self, status: str) -> str:
-        labels = OFFER_STATUS_LABELS if self.entity == "offer" else ORDER_STATUS_LABELS
+        labels = {"offer": OFFER_STATUS_LABELS, "demand": DEMAND_STATUS_LABELS}.get(
+            self.entity, ORDER_STATUS_LABELS
+        )
         return labels.get(status, status)
 
 
@@ -250,8 +264,12 @@ def timeline_rows(
         key = (_status(event, event.from_status), _status(event, event.to_status))
         if event.entity == "offer":
             sentence = _OFFER_SENTENCES.get(key, _SOMETHING_CHANGED)
-            if event.actor_role == Role.team_leader.value and key[1] == _F.accepted:
+            # A team acceptance (the leader names the member); a leader accepting an offer of
+            # their own is just a volunteer saying yes.
+            if event.reason == TEAM_ASSIGNMENT_REASON and key[1] == _F.accepted:
                 sentence = _BY_TEAM_LEADER
+        elif event.entity == "demand":
+            sentence = _DEMAND_SENTENCES.get(key, _SOMETHING_CHANGED)
         else:
             sentence = _ORDER_SENTENCES.get(key, _SOMETHING_CHANGED)
         reason = event.reason if event.reason and event.reason not in _ROUTINE_REASONS else None
@@ -273,7 +291,7 @@ def timeline_rows(
 def _status(event: Event, value: str | None):
     if value is None:
         return None
-    statuses = OfferStatus if event.entity == "offer" else OrderStatus
+    statuses = {"offer": OfferStatus, "demand": DemandStatus}.get(event.entity, OrderStatus)
     try:
         return statuses(value)
     except ValueError:
