@@ -135,3 +135,17 @@ async def test_only_admins_see_the_audit(app, settings, session, clock, role):
         refused = await http.get("/admin/audit")
     assert refused.status_code == 403
     assert "街道统计表格" not in refused.text and "10.0.0.8" not in refused.text
+
+
+async def test_a_refusal_page_speaks_english_too(app, settings, session, clock):
+    world = await build_world(session, now=clock.now())
+    http, _csrf = await as_user(app, settings, session, clock, world.users["volunteer"])
+    async with http:
+        refused = await http.get("/admin/audit", headers=ENGLISH)
+        fragment = await http.get("/admin/audit", headers=ENGLISH | HTMX)
+    assert refused.status_code == fragment.status_code == 403
+    assert (
+        "Not allowed" in refused.text and "Your account is not allowed to do this." in refused.text
+    )
+    assert untranslated(refused.text, world_words(world)) == []
+    assert is_fragment(fragment.text)

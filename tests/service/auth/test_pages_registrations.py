@@ -178,3 +178,18 @@ async def test_the_api_requires_a_reason_to_decline(app, settings, session, cloc
     assert missing.json()["errors"][0]["msg"] == "Please fill this in."
     assert done.status_code == 204
     assert await _statuses(session, world.ids["pending_volunteer"]) == ("pending", "disabled")
+
+
+async def test_decisions_sent_by_htmx_answer_with_a_redirect(app, settings, session, clock):
+    world = await build_world(session, now=clock.now())
+    http, csrf = await as_user(app, settings, session, clock, world.users["coordinator"])
+    volunteer_id = world.ids["pending_volunteer"]
+    async with http:
+        approved = await http.post(
+            f"/admin/registrations/{volunteer_id}/approve",
+            headers={**HTMX, "X-CSRF-Token": csrf},
+        )
+    assert approved.status_code == 204
+    assert approved.headers["HX-Redirect"] == (
+        f"/admin/registrations?done=approved&volunteer={volunteer_id}"
+    )
