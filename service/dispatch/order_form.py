@@ -64,6 +64,8 @@ FIELD_MESSAGES = {
 }
 END_BEFORE_START = N_("结束时间须晚于开始时间。")
 DEADLINE_AFTER_START = N_("接单截止时间不能晚于活动开始时间。")
+# The desk plans what is still to come: a draft whose time has passed could never be dispatched.
+STARTS_IN_PAST = N_("这个时间已经过去了，请选一个以后的日期和时间。")
 TEAM_REQUIRED = N_("选择「交给志愿队」时，请选出一支志愿队。")
 NEW_VENUE_EMPTY = N_("新场地请填写名称或地址，或者填写坐标。")
 HALF_A_POINT = N_("坐标需要同时填写纬度和经度。")

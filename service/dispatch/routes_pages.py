@@ -185,6 +185,8 @@ async def order_create(request: Request, actor: Staff, session: SessionDep, ctx:
     demand = await _demand_to_adopt(session, ctx, fields.get("demand_id"))
     values = {**fields, "skill_ids": skill_ids}
     parsed = order_form.parse(fields, skill_ids, zone=ctx.settings.timezone)
+    if not parsed.errors and parsed.draft.starts_at <= ctx.now:
+        parsed.errors["start_time"] = order_form.STARTS_IN_PAST
     if parsed.errors:
         errors = {name: _say(request, message) for name, message in parsed.errors.items()}
         choices = await _choices(session, ctx, demand)

@@ -337,3 +337,15 @@ async def test_too_many_previews_are_refused_politely(worker, world, headers):
     assert response.status_code == 429 and int(response.headers["Retry-After"]) > 0
     expected = "Too many previews just now" if headers else "刚才预览的次数太多了"
     assert expected in response.text and "data-count" not in response.text
+
+
+@pytest.mark.parametrize("headers", [{}, ENGLISH], ids=["zh", "en"])
+async def test_a_time_already_past_is_refused_even_for_a_draft(worker, world, session, headers):
+    # An hour ago (the clock reads Monday 10:00): such a draft could never be dispatched.
+    before = await _count(session, Order)
+    data = form(world, date="2026-11-23", start_time="09:00", end_time="11:00", then="draft")
+    response = await worker.post(NEW, data=data, headers=headers)
+    assert response.status_code == 422
+    expected = "That time has already passed" if headers else "这个时间已经过去了"
+    assert expected in response.text and 'aria-describedby="error-start_time' in response.text
+    assert await _count(session, Order) == before
