@@ -49,6 +49,10 @@ def http_title(status: int) -> Message:
     return text(HTTP_TITLE_KEYS.get(status, "title.bad_request"))
 
 
+def _in_path(item: dict) -> bool:
+    return bool(item.get("loc")) and item["loc"][0] == "path"
+
+
 def wants_json(request: Request) -> bool:
     return request.url.path.startswith("/api/") or "json" in request.headers.get("accept", "")
 
@@ -343,6 +347,15 @@ def install_error_handlers(app: FastAPI) -> None:
     async def _validation_error(request: Request, error: RequestValidationError):
         locale = request_locale(request)
         items = list(error.errors())
+        if not wants_json(request) and items and all(_in_path(item) for item in items):
+            # /desk/orders/abc is an address that does not exist, not a form to correct.
+            return problem_response(
+                request,
+                status=404,
+                title=_in_locale(http_title(404), locale),
+                detail=_in_locale(text(HTTP_DETAIL_KEYS[404]), locale),
+                code="http_404",
+            )
         return problem_response(
             request,
             status=422,

@@ -217,9 +217,10 @@ async def test_a_refused_dispatch_leaves_no_draft_behind(worker, world, session)
     # Team mode needs a team: the form says so before anything is saved.
     response = await worker.post(NEW, data=form(world, dispatch_mode="team", then="publish"))
     assert response.status_code == 422 and "请选出一支志愿队" in response.text
-    # A start in the past passes the form but not the orders service: no draft is kept.
-    past = await worker.post(NEW, data=form(world, date="2026-11-01", then="publish"))
-    assert past.status_code == 422 and 'aria-describedby="error-date"' in past.text
+    # A deadline already past passes the form and the draft, but not publishing: the draft
+    # created a moment before is not kept.
+    late = await worker.post(NEW, data=form(world, deadline="2026-11-22T09:00", then="publish"))
+    assert late.status_code == 409 and "截止" in late.text
     assert await _count(session, Order) == 0
 
 

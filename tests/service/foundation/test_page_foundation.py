@@ -130,3 +130,15 @@ async def test_an_anonymous_visitor_may_switch_language_with_a_cookie_only(app):
         answer = await http.post("/preferences", data={"locale": "en", "csrf_token": token})
         assert answer.status_code == 303
         assert '<html lang="en"' in (await http.get("/")).text
+
+
+async def test_a_page_address_with_a_malformed_id_is_not_found_in_words(
+    app, session, settings, clock
+):
+    _, cookie, _ = await _worker_session(session, settings, clock)
+    async with browser(app, settings, cookie) as http:
+        page = await http.get("/desk/orders/abc")
+        assert page.status_code == 404
+        assert "path" not in page.text and "order_id" not in page.text
+        api = await http.get("/api/v1/orders/abc")  # the API still says what was wrong
+        assert api.status_code == 422 and api.json()["errors"][0]["loc"][0] == "path"
