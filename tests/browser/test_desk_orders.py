@@ -150,6 +150,7 @@ async def test_the_worker_follows_an_acceptance_live_on_the_order_page(browser, 
         await tab.wait_for_url(f"**/desk/orders/{order_id}/cancel")
         await expect(tab.locator("h1")).to_contain_text("确定要取消")
         await expect(tab.locator("main")).to_contain_text("已接单的 1 位志愿者")
+        await expect(tab.locator("main")).not_to_contain_text("等待回复的 0 位")  # no empty part
         await screenshot(tab, "desk-order-cancel-confirm")
         await assert_accessible(tab)
         await tab.get_by_label("取消原因（志愿者会看到）").fill("浏览器测试结束，取消活动")
