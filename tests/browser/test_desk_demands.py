@@ -93,7 +93,7 @@ async def test_a_worker_adopts_a_demand_with_a_live_preview_and_declines_another
     tag = uuid.uuid4().hex[:6]
     async with open_tab(browser, live_server, "desk") as tab:
         await _log_in(tab, live_server)
-        assert "/desk/" in tab.url  # a worker lands on their desk, not on their account
+        assert tab.url.endswith("/desk")  # a worker lands on their desk, not on their account
         await screenshot(tab, "demands-01-landing")
         community, skills = await _form_choices(tab, live_server)
         topics = _submit_demands(live_server, community, skills, tag)
