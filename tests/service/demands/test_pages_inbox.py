@@ -82,9 +82,9 @@ async def test_filters_by_skill_status_and_keyword(worker, world):
     assert nonsense.status_code == 200 and "老年人急救知识讲座" in nonsense.text
 
 
-async def test_a_worker_lands_on_the_inbox_and_sees_it_in_the_navigation(worker, world):
+async def test_a_worker_lands_on_the_desk_and_finds_the_inbox_in_the_navigation(worker, world):
     landing = await worker.get("/start")
-    assert landing.status_code == 303 and landing.headers["location"] == INBOX
+    assert landing.status_code == 303 and landing.headers["location"] == "/desk"
     page = await worker.get(INBOX)
     assert f'<a href="{INBOX}" aria-current="page">点单待办</a>' in page.text
     assert 'href="/desk/orders/new"' in page.text
