@@ -9,6 +9,7 @@ serves, on a day the volunteer is free — so other browser tests cannot change 
 from __future__ import annotations
 
 import re
+import uuid
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -20,7 +21,8 @@ from tests.browser.conftest import assert_accessible, open_tab, screenshot
 
 PHONES = dict(DEMO_LOGINS)
 SHANGHAI = ZoneInfo("Asia/Shanghai")
-TITLE = "浏览器测试：社区心肺复苏体验课"
+# Unique per run: other browser tests on the shared demo server make orders of their own.
+TITLE = f"浏览器测试：社区心肺复苏体验课（{uuid.uuid4().hex[:4]}）"
 
 
 async def _api_login(base: str, phone: str) -> httpx.AsyncClient:
@@ -106,7 +108,7 @@ async def test_the_worker_follows_an_acceptance_live_on_the_order_page(browser, 
         await expect(tab.locator("h1")).to_have_text("我的活动")
         await screenshot(tab, "desk-orders")
         await assert_accessible(tab)
-        await tab.get_by_label("活动名称或地点").fill("浏览器测试")
+        await tab.get_by_label("活动名称或地点").fill(TITLE)
         await tab.get_by_role("button", name="筛选").click()
         await tab.wait_for_load_state("load")
         await expect(tab.locator("tbody tr")).to_have_count(1)
