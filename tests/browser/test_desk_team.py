@@ -38,57 +38,78 @@ async def _team_of_leader(base: str) -> int:
     return next(g["team_id"] for g in me["grants"] if g["role"] == "team_leader")
 
 
-async def _model_order(http: httpx.AsyncClient, team_id: int) -> dict:
-    """An order of the worker's community the team staffed: its place, skills and hours."""
+async def _model_orders(http: httpx.AsyncClient, team_id: int):
+    """Orders of the worker's community the team staffed: their place, skills and hours."""
     offset = 0
     while True:
         page = (await http.get("/api/v1/orders", params={"limit": 100, "offset": offset})).json()
         for order in page["items"]:
             if order["team_id"] == team_id and order["accepted_count"] > 0:
-                return order
+                yield order
         offset += 100
-        assert offset < page["total"], "the demo worker's community has no order of the team"
+        if offset >= page["total"]:
+            return
+
+
+def _repeat(model: dict, *, team_id: int, title: str, weeks: int) -> dict:
+    starts = datetime.fromisoformat(model["starts_at"]).astimezone(UTC)
+    length = datetime.fromisoformat(model["ends_at"]) - datetime.fromisoformat(model["starts_at"])
+    begin = starts + timedelta(weeks=weeks)
+    body = {
+        "title": title,
+        "description": "请志愿队派出队员。",
+        "community_id": model["community_id"],
+        "target_group": model["target_group"],
+        "venue_id": model["venue_id"],
+        "starts_at": begin.isoformat(),
+        "ends_at": (begin + length).isoformat(),
+        "accept_deadline": (begin - timedelta(days=1)).isoformat(),
+        "slots": 2,
+        "dispatch_mode": "team",
+        "team_id": team_id,
+        "skill_ids": model["skill_ids"][:1],
+    }
+    if model["venue_id"] is None:
+        body.update(lat=model["venue_lat"], lng=model["venue_lng"])
+    return body
+
+
+async def _publish(http: httpx.AsyncClient, csrf: dict, body: dict) -> int:
+    draft = await http.post("/api/v1/orders", json=body, headers=csrf)
+    assert draft.status_code == 201, draft.text
+    order_id = draft.json()["id"]
+    published = await http.post(f"/api/v1/orders/{order_id}/publish", json={}, headers=csrf)
+    assert published.status_code == 200, published.text
+    return order_id
 
 
 async def _dispatch_to_team(base: str) -> dict[str, tuple[int, str]]:
     """Two repeats of a team activity, published to the team by the demo worker:
-    ACCEPT / DECLINE → (order id, title)."""
+    ACCEPT / DECLINE → (order id, title). The demo data moves with the clock, so the model
+    activity is the first whose repeat leaves at least two members free, one of them skilled
+    (a repeat that does not is cancelled again)."""
     team_id = await _team_of_leader(base)
-    async with httpx.AsyncClient(base_url=base) as http:
+    async with httpx.AsyncClient(base_url=base) as http, httpx.AsyncClient(base_url=base) as leader:
         csrf = await _api_login(http, "worker")
-        model = await _model_order(http, team_id)
-        starts = datetime.fromisoformat(model["starts_at"]).astimezone(UTC)
-        length = datetime.fromisoformat(model["ends_at"]) - datetime.fromisoformat(
-            model["starts_at"]
-        )
-        weeks = max((datetime.now(UTC) - starts).days // 7 + 2, 1)
-        created = {}
-        for which, extra_weeks in ((ACCEPT, 0), (DECLINE, 1)):
-            begin = starts + timedelta(weeks=weeks + extra_weeks)
-            title = model["title"][:80] + which
-            body = {
-                "title": title,
-                "description": "请志愿队派出队员。",
-                "community_id": model["community_id"],
-                "target_group": model["target_group"],
-                "venue_id": model["venue_id"],
-                "starts_at": begin.isoformat(),
-                "ends_at": (begin + length).isoformat(),
-                "accept_deadline": (begin - timedelta(days=1)).isoformat(),
-                "slots": 2,
-                "dispatch_mode": "team",
-                "team_id": team_id,
-                "skill_ids": model["skill_ids"][:1],
-            }
-            if model["venue_id"] is None:
-                body.update(lat=model["venue_lat"], lng=model["venue_lng"])
-            draft = await http.post("/api/v1/orders", json=body, headers=csrf)
-            assert draft.status_code == 201, draft.text
-            order_id = draft.json()["id"]
-            published = await http.post(f"/api/v1/orders/{order_id}/publish", json={}, headers=csrf)
-            assert published.status_code == 200, published.text
-            created[which] = (order_id, title)
-    return created
+        await _api_login(leader, "team_leader")
+        async for model in _model_orders(http, team_id):
+            starts = datetime.fromisoformat(model["starts_at"]).astimezone(UTC)
+            weeks = max((datetime.now(UTC) - starts).days // 7 + 2, 1)
+            title = model["title"][:80] + ACCEPT
+            body = _repeat(model, team_id=team_id, title=title, weeks=weeks)
+            order_id = await _publish(http, csrf, body)
+            offer = (await leader.get(f"/desk/team/offers/{order_id}")).text
+            if offer.count('name="member_ids"') >= 2 and "本次用得上的技能" in offer:
+                created = {ACCEPT: (order_id, title)}
+                title = model["title"][:80] + DECLINE
+                body = _repeat(model, team_id=team_id, title=title, weeks=weeks + 1)
+                created[DECLINE] = (await _publish(http, csrf, body), title)
+                return created
+            cancelled = await http.post(
+                f"/api/v1/orders/{order_id}/cancel", json={"reason": "测试换个时间"}, headers=csrf
+            )
+            assert cancelled.status_code == 200, cancelled.text
+    raise AssertionError("no team activity of the demo worker's community leaves members free")
 
 
 async def _log_in(tab, base: str) -> None:
