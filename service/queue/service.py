@@ -128,7 +128,7 @@ def _suggestion(stored: dict | None) -> Suggestion | None:
         if stored.get("kind") == "widen_radius" and stored.get("radius_km"):
             return Suggestion(radius_km=float(stored["radius_km"]), text=recorded)
     except (TypeError, ValueError):
-        pass
+        pass  # a suggestion stored by an older cascade: its recorded sentence still stands
     return Suggestion(text=recorded) if recorded else None
 
 
