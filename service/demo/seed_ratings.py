@@ -2,23 +2,22 @@
 
 from __future__ import annotations
 
-import string
 from collections import defaultdict
 
 from service.demo.activities_data import RESIDENT_COMMENTS, WORKER_COMMENTS
 from service.demo.seed_orders import HOUR, OrderPlan
 from service.demo.world import DemoWorld
+from service.evaluations import codes
 from service.models import Evaluation, RatingCode, ServiceRecord
 from service.vocab import OfferStatus, OrderStatus, RaterKind
 
-# Unambiguous characters only: codes are read off a printed card.
-CODE_ALPHABET = "".join(c for c in string.ascii_uppercase + string.digits if c not in "O0I1L")
 STARS, STAR_WEIGHTS = (5, 4, 3, 2), (60, 30, 8, 2)
 
 
 def rating_code(world: DemoWorld, taken: set[str]) -> str:
     while True:
-        code = "".join(world.rng.choices(CODE_ALPHABET, k=8))
+        # The service's own alphabet and length: a demo code must be one the rating page takes.
+        code = "".join(world.rng.choices(codes.ALPHABET, k=codes.LENGTH))
         if code not in taken:
             taken.add(code)
             return code

@@ -42,10 +42,15 @@ class Event(SQLModel, table=True):
 
 
 class Notification(SQLModel, table=True):
-    """An outbox row per message to a user, written in the transaction that caused it."""
+    """An outbox row per message to a user, written in the transaction that caused it.
+
+    A resident who ordered without an account has no user: their message names the demand
+    (``demand_id``) and goes by SMS to the demand's contact phone, read when it is sent.
+    """
 
     __tablename__ = "notifications"
     __table_args__ = (
+        sa.CheckConstraint("user_id IS NOT NULL OR demand_id IS NOT NULL", name="recipient_known"),
         sa.CheckConstraint(in_list("status", list(NotificationStatus)), name="status_known"),
         sa.CheckConstraint("attempts >= 0", name="attempts_positive"),
         sa.Index("ix_notifications_status_next", "status", "next_attempt_at"),
@@ -54,7 +59,10 @@ class Notification(SQLModel, table=True):
     )
 
     id: int | None = Field(default=None, primary_key=True)
-    user_id: int = Field(foreign_key="users.id", ondelete="CASCADE")
+    user_id: int | None = Field(default=None, foreign_key="users.id", ondelete="CASCADE")
+    demand_id: int | None = Field(
+        default=None, foreign_key="demands.id", index=True, ondelete="CASCADE"
+    )
     channel: str = Field(default="inapp", max_length=16)
     kind: str = Field(max_length=32)
     title: str = Field(max_length=200)

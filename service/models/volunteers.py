@@ -39,6 +39,8 @@ class Volunteer(SQLModel, table=True):
     rating_avg: float | None = None
     rating_count: int = 0
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    # The digest of the secret in the volunteer's .ics feed address; None: no feed (or revoked).
+    calendar_key_digest: str | None = Field(default=None, max_length=64, unique=True, index=True)
 
 
 class VolunteerSkill(SQLModel, table=True):

@@ -7,6 +7,7 @@ from datetime import timedelta
 from itertools import pairwise
 
 from service.demo.timing import LOCAL
+from service.evaluations.codes import looks_valid, normalize
 from service.vocab import DemandStatus, DispatchMode, OfferStatus, OrderStatus, RaterKind
 from tests.conftest import TEST_NOW
 
@@ -112,6 +113,13 @@ def test_evaluated_orders_have_resident_and_worker_ratings_and_others_none(rows)
             assert kinds[order["id"]] == {RaterKind.resident, RaterKind.worker}
         else:
             assert order["id"] not in kinds
+
+
+def test_every_rating_code_is_one_the_rating_page_accepts(rows):
+    # The demo once stored 8-character codes while the service checks 6: every 评单 failed.
+    assert rows["rating_codes"]
+    for code in rows["rating_codes"]:
+        assert looks_valid(normalize(code["code"])), code["code"]
 
 
 def test_resident_ratings_use_exactly_the_used_codes(rows):
