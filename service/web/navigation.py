@@ -46,7 +46,13 @@ NAVIGATION: dict[Role, tuple[NavItem, ...]] = {
         NavItem("admin_audit", N_("操作日志")),
         NavItem("admin_registrations", N_("志愿者审核")),
     ),
-    Role.volunteer: (NavItem("me", N_("我的账号")),),
+    Role.volunteer: (
+        NavItem("volunteer_home", N_("我的志愿")),
+        NavItem("volunteer_nearby", N_("附近可接")),
+        NavItem("volunteer_schedule", N_("我的日程")),
+        NavItem("volunteer_hours", N_("服务时长")),
+        NavItem("volunteer_profile", N_("我的资料")),
+    ),
 }
 
 _ALL_ROUTES = frozenset(item.route for items in NAVIGATION.values() for item in items)

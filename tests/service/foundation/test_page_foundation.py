@@ -25,7 +25,7 @@ def test_each_role_lands_on_its_own_first_page():
     assert navigation.landing_route(_actor(Role.coordinator), None, EVERY_ROUTE) == "desk_queue"
     assert navigation.landing_route(_actor(Role.team_leader), None, EVERY_ROUTE) == "desk_team"
     assert navigation.landing_route(_actor(Role.admin), None, EVERY_ROUTE) == "admin_users"
-    assert navigation.landing_route(_actor(Role.volunteer), None, EVERY_ROUTE) == "me"
+    assert navigation.landing_route(_actor(Role.volunteer), None, EVERY_ROUTE) == "volunteer_home"
 
 
 def test_a_person_with_several_roles_acts_in_the_chosen_one_and_only_one_they_hold():

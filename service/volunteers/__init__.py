@@ -1,0 +1,1 @@
+"""A volunteer's own profile: skills, home, radius, weekly availability, blackout dates, pause."""
