@@ -24,6 +24,7 @@ from service.demands.routes_pages import router as demand_pages
 from service.dispatch.routes_pages import router as dispatch_pages
 from service.evaluations.routes_pages import router as evaluation_pages
 from service.home.routes_pages import router as home_router
+from service.notifications.routes_pages import router as inbox_pages
 from service.offers.routes_pages import router as offer_pages
 from service.orders.routes_pages import router as order_pages
 from service.queue.routes_pages import router as queue_pages
@@ -80,6 +81,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
         evaluation_pages,
         offer_pages,
         queue_pages,
+        inbox_pages,
     ):
         app.include_router(pages)
     app.include_router(api_router)

@@ -158,3 +158,27 @@ async def worker_user_ids(*, session: AsyncSession, community_id: int) -> list[i
         .distinct()
     )
     return list(rows)
+
+
+async def inbox_version(*, session: AsyncSession, user_id: int) -> str:
+    """What the inbox shows, in a few bytes: the newest message and how many are unread.
+
+    The live inbox and the header's count compare it to notice a new or a read message."""
+    row = (
+        await session.execute(
+            sa.select(
+                sa.func.max(Notification.id),
+                sa.func.count().filter(Notification.read_at.is_(None)),
+            ).where(Notification.user_id == user_id)
+        )
+    ).one()
+    return f"{row[0] or 0}-{row[1] or 0}"
+
+
+async def mark_all_read(*, session: AsyncSession, user_id: int, now: datetime) -> int:
+    result = await session.execute(
+        sa.update(Notification)
+        .where(Notification.user_id == user_id, Notification.read_at.is_(None))
+        .values(read_at=now)
+    )
+    return result.rowcount

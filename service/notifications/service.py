@@ -63,3 +63,8 @@ async def retry(session: AsyncSession, ctx: ActionContext, *, notification_id: i
     )
     await session.refresh(row)
     return row
+
+
+async def mark_all_read(session: AsyncSession, ctx: ActionContext) -> int:
+    """Mark every unread message of the actor read; how many were."""
+    return await repository.mark_all_read(session=session, user_id=ctx.actor.user_id, now=ctx.now)

@@ -11,7 +11,7 @@ from tests.service.auth.helpers import browser, open_session_for
 async def test_known_routes_include_the_pages_of_included_routers(app):
     known = navigation.known_routes(app)
     # Page routes live in routers included by the app, not in app.routes' top level.
-    assert {"desk_today", "desk_orders", "desk_queue", "desk_team", "me"} <= known
+    assert {"desk_today", "desk_orders", "desk_queue", "desk_team", "admin_users"} <= known
 
 
 async def test_a_worker_sees_the_desk_in_the_navigation_and_lands_on_it(
