@@ -198,6 +198,10 @@ def pending_offers(
     pending = []
     if order.dispatch_mode == DispatchMode.team:  # the team leader alone is asked
         ranked = [c for c in ranked if c.volunteer is leader_of(world, plan)]
+    else:
+        # Whoever tries the demo as its volunteer finds offers waiting wherever they are among
+        # the candidates (stable: everyone else keeps their rank).
+        ranked.sort(key=lambda c: c.volunteer is not world.volunteers[0])
     for cand in ranked[: min(open_slots, world.rng.randint(1, 3))]:
         story = new_story(plan, cand, len(stories) + len(pending) + 1, offered)
         story.step(OfferStatus.offered, offered)
