@@ -53,20 +53,24 @@ def _load_demo(url: str) -> None:
     asyncio.run(load_demo_into(settings, if_empty=True))
 
 
-def start_server(url: str, port: int) -> subprocess.Popen:
-    """A uvicorn process serving the database at ``url`` on ``port``, once it answers /healthz."""
+def start_server(
+    url: str, port: int, *, factory: str = "service.app:create_app", env: dict | None = None
+) -> subprocess.Popen:
+    """A uvicorn process serving the database at ``url`` on ``port``, once it answers /healthz.
+    ``factory`` and ``env`` let a test serve the app another way (e.g. with a shifted clock)."""
     env = {
         **os.environ,
         "KEPU_DATABASE_URL": url,
         "KEPU_ENV": "test",
         "KEPU_RUN_WORKER_IN_PROCESS": "false",
+        **(env or {}),
     }
     process = subprocess.Popen(
         [
             sys.executable,
             "-m",
             "uvicorn",
-            "service.app:create_app",
+            factory,
             "--factory",
             "--host",
             "127.0.0.1",
