@@ -72,7 +72,9 @@ async def skill_ids_of(*, session: AsyncSession, volunteer_id: int) -> list[int]
 
 
 async def replace_skills(*, session: AsyncSession, volunteer_id: int, skill_ids: list[int]) -> None:
-    await session.execute(sa.delete(VolunteerSkill).where(VolunteerSkill.volunteer_id == volunteer_id))
+    await session.execute(
+        sa.delete(VolunteerSkill).where(VolunteerSkill.volunteer_id == volunteer_id)
+    )
     session.add_all(VolunteerSkill(volunteer_id=volunteer_id, skill_id=s) for s in skill_ids)
     await session.flush()
 

@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from service.actor import Actor
 from service.auth.access import requires
 from service.auth.dependencies import ContextDep
+from service.vocab import Role
 from service.volunteers import service
 from service.volunteers.schemas import (
     AvailabilityUpdate,
@@ -22,7 +23,6 @@ from service.volunteers.schemas import (
     VolunteerProfilePublic,
     WindowPublic,
 )
-from service.vocab import Role
 from service.web.deps import SessionDep
 
 REFUSALS = {
@@ -55,7 +55,9 @@ async def _public(session: AsyncSession, found: service.Profile) -> VolunteerPro
         radius_km=volunteer.radius_km,
         bio=volunteer.bio,
         skills=[
-            SkillPublic(id=i, name=names[i][0].name, domain_id=names[i][1].id, domain_name=names[i][1].name)
+            SkillPublic(
+                id=i, name=names[i][0].name, domain_id=names[i][1].id, domain_name=names[i][1].name
+            )
             if i in names
             else SkillPublic(id=i, name="", domain_id=None, domain_name="")  # a retired skill
             for i in found.skill_ids
@@ -66,7 +68,9 @@ async def _public(session: AsyncSession, found: service.Profile) -> VolunteerPro
 
 
 @router.get("", summary="我的志愿者资料")
-async def read_profile(session: SessionDep, ctx: ContextDep, actor: Volunteer) -> VolunteerProfilePublic:
+async def read_profile(
+    session: SessionDep, ctx: ContextDep, actor: Volunteer
+) -> VolunteerProfilePublic:
     """Skills, home (shown to the volunteer only), radius, weekly times, blackout dates, status."""
     return await _public(session, await service.profile(session, ctx))
 

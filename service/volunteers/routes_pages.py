@@ -18,9 +18,9 @@ from service.auth.web import form_fields, redirect
 from service.context import ActionContext
 from service.errors import AppError, InvalidInput
 from service.page_text import N_
+from service.vocab import Role
 from service.volunteers import service
 from service.volunteers.service import Window
-from service.vocab import Role
 from service.web.deps import SessionDep
 from service.web.templating import in_page_locale, render
 
@@ -204,7 +204,11 @@ async def save_availability(
         if day.isdigit() and int(day) <= 6 and key in blocks:
             windows.append(Window(int(day), *blocks[key]))
     windows += [w for w in map(_kept_window, sorted(kept)) if w is not None]
-    typed = {"ticked": ticked, "kept": kept, **{k: fields.get(k, "") for k in ("day", "start", "end")}}
+    typed = {
+        "ticked": ticked,
+        "kept": kept,
+        **{k: fields.get(k, "") for k in ("day", "start", "end")},
+    }
     try:
         as_text = [(w.weekday, w.start, w.end) for w in service.merge_windows(windows)]
         extra_day = fields.get("day", "")
@@ -237,9 +241,7 @@ async def add_blackout(request: Request, session: SessionDep, ctx: ContextDep, a
 
 
 @router.post("/blackout-dates/remove", name="volunteer_profile_blackout_remove")
-async def remove_blackout(
-    request: Request, session: SessionDep, ctx: ContextDep, actor: Volunteer
-):
+async def remove_blackout(request: Request, session: SessionDep, ctx: ContextDep, actor: Volunteer):
     typed_day = form_fields(await request.form()).get("day", "")
     try:
         day = date.fromisoformat(typed_day) if len(typed_day) == 10 else None

@@ -63,7 +63,9 @@ class AvailabilityUpdate(BaseModel):
 
 
 class BlackoutIn(BaseModel):
-    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"day": "2026-12-24"}]})
+    model_config = ConfigDict(
+        extra="forbid", json_schema_extra={"examples": [{"day": "2026-12-24"}]}
+    )
 
     day: date = Field(description="不方便的日子（今天起一年内）")
 

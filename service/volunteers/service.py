@@ -14,6 +14,7 @@ import math
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from itertools import pairwise
 from datetime import date, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -25,8 +26,8 @@ from service.lifecycle.accounts import change_volunteer_status
 from service.localtime import to_local
 from service.messages import text
 from service.models import Area, Skill, Volunteer
-from service.volunteers import repository
 from service.vocab import AreaLevel, VolunteerStatus
+from service.volunteers import repository
 
 MAX_WINDOWS = 50
 MAX_SKILLS = 60
@@ -146,9 +147,7 @@ async def _refuse_outside_district(
     low_lat, high_lat, low_lng, high_lng = box
     dlat = DISTRICT_MARGIN_KM / 111.0
     dlng = DISTRICT_MARGIN_KM / (111.0 * max(math.cos(math.radians(community.lat)), 0.01))
-    inside = (
-        low_lat - dlat <= lat <= high_lat + dlat and low_lng - dlng <= lng <= high_lng + dlng
-    )
+    inside = low_lat - dlat <= lat <= high_lat + dlat and low_lng - dlng <= lng <= high_lng + dlng
     if not inside:
         raise InvalidInput(
             text("refusal.profile.home_outside_district", district=district.name),
@@ -241,7 +240,9 @@ async def _audit(
 # ---------------------------------------------------------------- skills
 
 
-async def set_skills(session: AsyncSession, ctx: ActionContext, skill_ids: Sequence[int]) -> Profile:
+async def set_skills(
+    session: AsyncSession, ctx: ActionContext, skill_ids: Sequence[int]
+) -> Profile:
     """Replace the volunteer's skills; unknown, retired or domain-level ids are refused."""
     volunteer = await own_volunteer(session, ctx)
     wanted = sorted(set(skill_ids))
@@ -261,7 +262,9 @@ async def set_skills(session: AsyncSession, ctx: ActionContext, skill_ids: Seque
         )
     before = await repository.skill_ids_of(session=session, volunteer_id=volunteer.id)
     if before != wanted:
-        await repository.replace_skills(session=session, volunteer_id=volunteer.id, skill_ids=wanted)
+        await repository.replace_skills(
+            session=session, volunteer_id=volunteer.id, skill_ids=wanted
+        )
         await _audit(session, ctx, volunteer, ["skills"])
     return await profile(session, ctx)
 
@@ -274,7 +277,7 @@ def minutes_text(minutes: int) -> str:
 
 
 def parse_time(value: str, *, field: str) -> int:
-    """"HH:MM" (00:00 … 24:00) → minutes of the day; anything else is refused for ``field``."""
+    """ "HH:MM" (00:00 … 24:00) → minutes of the day; anything else is refused for ``field``."""
     found = _TIME.match(value.strip()) if isinstance(value, str) else None
     minutes = None
     if found:
@@ -316,7 +319,7 @@ def check_windows(windows: Iterable[tuple[int, str, str]]) -> list[Window]:
             )
         parsed.append((Window(weekday, begin, finish), index))
     parsed.sort(key=lambda pair: (pair[0].weekday, pair[0].start_minute))
-    for (first, _), (second, index) in zip(parsed, parsed[1:], strict=False):
+    for (first, _), (second, index) in pairwise(parsed):
         if first.weekday == second.weekday and second.start_minute < first.end_minute:
             raise InvalidInput(
                 text(

@@ -27,7 +27,9 @@ class ProfileWorld:
 @pytest.fixture
 async def world(session) -> ProfileWorld:
     w = ProfileWorld()
-    district = await make_area(session, level=AreaLevel.district, name="芝罘区", lat=37.54, lng=121.40)
+    district = await make_area(
+        session, level=AreaLevel.district, name="芝罘区", lat=37.54, lng=121.40
+    )
     east = await make_area(session, level=AreaLevel.street, parent=district, name="向阳街道",
                            lat=37.545, lng=121.41)  # fmt: skip
     west = await make_area(session, level=AreaLevel.street, parent=district, name="通伸街道",

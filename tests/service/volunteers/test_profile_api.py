@@ -12,8 +12,8 @@ import sqlalchemy as sa
 from service.context import ActionContext
 from service.errors import Conflict
 from service.models import AuditEntry, AvailabilityWindow, BlackoutDate, Event, Volunteer
-from service.volunteers import service
 from service.vocab import VolunteerStatus
+from service.volunteers import service
 from tests.service.auth.helpers import client_for
 
 URL = "/api/v1/me/volunteer-profile"
@@ -44,7 +44,9 @@ async def test_a_volunteer_reads_their_own_profile(world, me):
     body = response.json()
     assert body["volunteer_id"] == world.volunteers["李明"]
     assert body["status"] == "active"
-    assert body["home"]["community_name"] == "海岸社区" and body["home"]["street_name"] == "向阳街道"
+    assert (
+        body["home"]["community_name"] == "海岸社区" and body["home"]["street_name"] == "向阳街道"
+    )
     assert body["home"]["lat"] == pytest.approx(37.5465)
     assert body["radius_km"] == 5.0
     assert body["skills"] == [
@@ -126,7 +128,9 @@ async def test_radius_and_bio_checks(world, me, session):
         assert body["field"] == "radius_km" and "200" in body["detail"]
     english = await me.patch(URL, json={"radius_km": 0}, headers=EN)
     assert english.json()["detail"].startswith("How far you will go")
-    nan = await me.patch(URL, content='{"radius_km": NaN}', headers={"Content-Type": "application/json"})
+    nan = await me.patch(
+        URL, content='{"radius_km": NaN}', headers={"Content-Type": "application/json"}
+    )
     assert nan.status_code == 422
     assert (await me.patch(URL, json={"bio": "x" * 501})).status_code == 422
     assert (await me.patch(URL, json={"bio": "a\x00b"})).status_code == 422
@@ -204,8 +208,12 @@ async def test_availability_checks(world, me, session, triples, code, field):
 
 
 async def test_availability_shape_is_checked_by_the_schema(world, me):
-    assert (await me.put(f"{URL}/availability", json=_windows((7, "08:00", "09:00")))).status_code == 422
-    assert (await me.put(f"{URL}/availability", json={"windows": [{"weekday": 1}]})).status_code == 422
+    assert (
+        await me.put(f"{URL}/availability", json=_windows((7, "08:00", "09:00")))
+    ).status_code == 422
+    assert (
+        await me.put(f"{URL}/availability", json={"windows": [{"weekday": 1}]})
+    ).status_code == 422
     assert (await me.put(f"{URL}/availability", json={"windows": "x"})).status_code == 422
 
 
