@@ -14,8 +14,8 @@ import math
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from itertools import pairwise
 from datetime import date, timedelta
+from itertools import pairwise
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
