@@ -166,8 +166,8 @@ async def save_home(request: Request, session: SessionDep, ctx: ContextDep, acto
 @router.post("/radius", name="volunteer_profile_radius")
 async def save_radius(request: Request, session: SessionDep, ctx: ContextDep, actor: Volunteer):
     fields = form_fields(await request.form())
-    custom = fields.get("radius_custom", "").strip()
-    raw = custom or fields.get("radius", "")
+    chosen = fields.get("radius", "custom")
+    raw = fields.get("radius_custom", "").strip() if chosen == "custom" else chosen
     radius = _number(raw)
     typed = {"radius": raw}
     if radius is None:

@@ -3,6 +3,12 @@
 // saved. The point goes only to the server with the form; nothing is shown or sent elsewhere.
 (function () {
   "use strict";
+  // Typing a distance of one's own chooses 「自己填」 (without JavaScript, tick it by hand).
+  var typed = document.getElementById("radius_custom");
+  var custom = document.querySelector("[data-radius-custom]");
+  if (typed && custom) {
+    typed.addEventListener("input", function () { custom.checked = true; });
+  }
   var box = document.querySelector("[data-locate]");
   if (!box || !navigator.geolocation) { return; }
   box.hidden = false;
