@@ -161,7 +161,9 @@ async def test_a_point_outside_the_district_is_refused_beside_the_home(world, me
 async def test_the_radius_from_a_choice_or_a_number(world, me, session):
     await _saved_page(me, await me.post(f"{PAGE}/radius", data={"radius": "10"}), "radius")
     main = await _saved_page(
-        me, await me.post(f"{PAGE}/radius", data={"radius": "custom", "radius_custom": "7.5"}), "radius"
+        me,
+        await me.post(f"{PAGE}/radius", data={"radius": "custom", "radius_custom": "7.5"}),
+        "radius",
     )
     assert 'value="7.5"' in main and re.search(r'value="custom" data-radius-custom checked', main)
     volunteer = await _volunteer(session, world)
