@@ -84,6 +84,9 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
         inbox_pages,
     ):
         app.include_router(pages)
+    from service.volunteers.routes_pages import router as volunteer_profile_pages
+
+    app.include_router(volunteer_profile_pages)
     app.include_router(api_router)
     app.include_router(docs_router)
     install_problem_documentation(app)

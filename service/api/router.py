@@ -38,6 +38,9 @@ def _include_domain_routers() -> None:
 
     api_router.include_router(evaluations_api.ratings_router)
     api_router.include_router(evaluations_api.orders_router)
+    from service.volunteers.routes_api import router as volunteer_profile_router
+
+    api_router.include_router(volunteer_profile_router)
 
 
 _include_domain_routers()
