@@ -69,7 +69,7 @@ class ActivityCard:
     confirmed: bool = False
     decline_reason: str | None = None
     answerable: bool = False  # an invitation I can still accept or decline
-    can_confirm: bool = False  # accepted, not yet confirmed, not yet over
+    can_confirm: bool = False  # accepted, reminded, not yet confirmed, not yet over
 
     @property
     def open_slots(self) -> int:
@@ -147,10 +147,7 @@ async def _cards(
                 confirmed=offer is not None and offer.confirmed_at is not None,
                 decline_reason=offer.decline_reason if offer else None,
                 answerable=offer is not None and _answerable(offer, order, ctx.now),
-                can_confirm=offer is not None
-                and offer.status in HOLDING
-                and offer.confirmed_at is None
-                and order.ends_at > ctx.now,
+                can_confirm=offer is not None and _confirmable(offer, order, ctx),
             )
         )
     return cards
@@ -161,6 +158,17 @@ def _answerable(offer: Offer, order: Order, now: datetime) -> bool:
         offer.status == OfferStatus.offered
         and (offer.expires_at is None or offer.expires_at > now)
         and order.starts_at > now
+    )
+
+
+def _confirmable(offer: Offer, order: Order, ctx: ActionContext) -> bool:
+    """Asked for once the reminder went out (KEPU_REMINDER_HOURS_BEFORE): weeks ahead a
+    "will you come?" right after saying yes only puzzles people."""
+    asked_from = order.starts_at - timedelta(hours=ctx.settings.reminder_hours_before)
+    return (
+        offer.status in HOLDING
+        and offer.confirmed_at is None
+        and asked_from <= ctx.now < order.ends_at
     )
 
 

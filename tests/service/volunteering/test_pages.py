@@ -41,10 +41,10 @@ async def test_home_shows_my_next_activity_and_waiting_invitations(world, me):
     assert "老年人防跌倒讲座" in nxt and "11月25日 周三 09:00" in nxt and "–11:00" in nxt
     assert "海岸社区 · 海岸社区活动室" in nxt
     assert f'href="/v/activities/{world.offers["held"]}"' in nxt
-    assert "确认：我会准时到" in nxt
+    assert "确认：我会准时到" not in nxt  # asked for only once the reminder went out
     assert "等我回复的邀请（2 个）" in main
     assert main.index("社区急救知识讲座") < main.index("周末心肺复苏体验课")
-    assert "1–3公里" in main and "请在此前回复" in main
+    assert "1–3公里" in main and "回复截止" in main
     assert "王大爷的邀请" not in main
     assert main.count("我能去，接受") == 2 and main.count("确认婉拒") == 2
 
@@ -178,8 +178,17 @@ async def test_a_decline_error_in_english(world, me):
     assert refused.status_code == 422 and "Pick a reason" in refused.text
 
 
-async def test_confirming_my_next_activity(world, me, session):
+async def test_confirming_my_next_activity(world, me, session, clock):
+    from service.models import Order
+
+    held = await session.get(Order, world.orders["held"])
+    held.starts_at, held.ends_at = (
+        clock.now() + timedelta(hours=12),
+        clock.now() + timedelta(hours=14),
+    )
+    await session.commit()  # within the 24 hours the reminder asks for a confirmation
     offer_id = world.offers["held"]
+    assert "确认：我会准时到" in _main(await me.get("/v"))
     answer = await me.post(f"/v/offers/{offer_id}/confirm", data={"back": "home"})
     assert answer.status_code == 303 and answer.headers["location"] == "/v?done=confirmed"
     assert (await _offer(session, offer_id)).confirmed_at is not None
