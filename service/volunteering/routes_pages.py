@@ -23,6 +23,7 @@ from service.context import ActionContext
 from service.errors import AppError
 from service.offers import service as offers
 from service.offers.schemas import DeclineRequest
+from service.orders.desk_views import WEEKDAY_LABELS
 from service.page_text import N_
 from service.vocab import Role
 from service.volunteering import calendar, views
@@ -35,15 +36,6 @@ router = APIRouter(include_in_schema=False)
 VolunteerActor = Annotated[Actor, requires(Role.volunteer)]
 NEARBY_LIMIT = 30
 
-WEEKDAY_LABELS = (
-    N_("周一"),
-    N_("周二"),
-    N_("周三"),
-    N_("周四"),
-    N_("周五"),
-    N_("周六"),
-    N_("周日"),
-)
 MONTH_LABELS = (
     N_("1月"), N_("2月"), N_("3月"), N_("4月"), N_("5月"), N_("6月"),
     N_("7月"), N_("8月"), N_("9月"), N_("10月"), N_("11月"), N_("12月"),
@@ -138,20 +130,29 @@ async def _refused(request, session, ctx, offer_id: int, back: Back, status_code
     return await _home_page(request, session, ctx, status_code=status_code, **extra)
 
 
+async def _refusal_of(answer, request, session, ctx, offer_id: int, back: Back, **kept):
+    """Await an answer; when the service refuses it, the page it came from again with the
+    refusal beside the offer (None when the answer went through)."""
+    try:
+        await answer
+    except AppError as refused:
+        message = in_page_locale(request, refused.detail)
+        return await _refused(
+            request, session, ctx, offer_id, back, refused.status_code,
+            refusals={offer_id: message}, **kept,
+        )  # fmt: skip
+    return None
+
+
 @router.post("/v/offers/{offer_id}/accept", name="volunteer_offer_accept")
 async def volunteer_offer_accept(
     request: Request, offer_id: IdPath, session: SessionDep, ctx: ContextDep, actor: VolunteerActor
 ):
     """接受邀请 (service.offers.accept_offer)."""
     back = _back(form_fields(await request.form()))
-    try:
-        await offers.accept_offer(session, ctx, offer_id=offer_id)
-    except AppError as refused:
-        message = in_page_locale(request, refused.detail)
-        return await _refused(
-            request, session, ctx, offer_id, back, refused.status_code,
-            refusals={offer_id: message},
-        )  # fmt: skip
+    answer = offers.accept_offer(session, ctx, offer_id=offer_id)
+    if refused := await _refusal_of(answer, request, session, ctx, offer_id, back):
+        return refused
     target = request.url_for("volunteer_offer", offer_id=offer_id).path
     return redirect(request, f"{target}?done=accepted")
 
@@ -175,14 +176,10 @@ async def volunteer_offer_decline(
             request, session, ctx, offer_id, back, 422,
             errors={offer_id: message}, typed={offer_id: typed},
         )  # fmt: skip
-    try:
-        await offers.decline_offer(session, ctx, offer_id=offer_id, reason=data.reason)
-    except AppError as refused:
-        message = in_page_locale(request, refused.detail)
-        return await _refused(
-            request, session, ctx, offer_id, back, refused.status_code,
-            refusals={offer_id: message}, typed={offer_id: typed},
-        )  # fmt: skip
+    answer = offers.decline_offer(session, ctx, offer_id=offer_id, reason=data.reason)
+    kept = {"typed": {offer_id: typed}}
+    if refused := await _refusal_of(answer, request, session, ctx, offer_id, back, **kept):
+        return refused
     return redirect(request, f"{request.url_for('volunteer_home').path}?done=declined")
 
 
@@ -192,14 +189,9 @@ async def volunteer_offer_confirm(
 ):
     """确认按时参加 (service.offers.confirm_offer)."""
     back = _back(form_fields(await request.form()))
-    try:
-        await offers.confirm_offer(session, ctx, offer_id=offer_id)
-    except AppError as refused:
-        message = in_page_locale(request, refused.detail)
-        return await _refused(
-            request, session, ctx, offer_id, back, refused.status_code,
-            refusals={offer_id: message},
-        )  # fmt: skip
+    answer = offers.confirm_offer(session, ctx, offer_id=offer_id)
+    if refused := await _refusal_of(answer, request, session, ctx, offer_id, back):
+        return refused
     if back == "offer":
         target = request.url_for("volunteer_offer", offer_id=offer_id).path
         return redirect(request, f"{target}?done=confirmed")
