@@ -162,6 +162,7 @@ async def volunteer_offer_decline(
     request: Request, offer_id: IdPath, session: SessionDep, ctx: ContextDep, actor: VolunteerActor
 ):
     """婉拒邀请, with a reason tapped or typed (service.offers.decline_offer)."""
+    await views.offer_card(session, ctx, offer_id)  # 404 before the reason: not my offer
     form = form_fields(await request.form())
     back = _back(form)
     typed = form.get("reason", "")
