@@ -29,6 +29,8 @@ from service.offers.routes_pages import router as offer_pages
 from service.orders.routes_pages import router as order_pages
 from service.queue.routes_pages import router as queue_pages
 from service.settings import PROJECT_ROOT, Settings, get_settings
+from service.volunteering.routes_pages import router as volunteer_pages
+from service.volunteers.routes_pages import router as volunteer_profile_pages
 from service.web.errors import install_error_handlers
 
 
@@ -82,11 +84,10 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
         offer_pages,
         queue_pages,
         inbox_pages,
+        volunteer_pages,
+        volunteer_profile_pages,
     ):
         app.include_router(pages)
-    from service.volunteers.routes_pages import router as volunteer_profile_pages
-
-    app.include_router(volunteer_profile_pages)
     app.include_router(api_router)
     app.include_router(docs_router)
     install_problem_documentation(app)

@@ -22,6 +22,7 @@ from service.orders.schemas import (
 )
 from service.schemas_common import Id, Instant
 from service.vocab import OrderStatus, Role
+from service.volunteering.nearby import orders_i_can_take
 from service.web.deps import SessionDep
 from service.web.pagination import Page, PageDep
 from service.web.params import IdPath
@@ -69,9 +70,9 @@ async def nearby_orders(
     actor: VolunteerActor,
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
 ):
-    """我附近可直接接单的开放活动（按服务半径）。"""
-    orders = await service.nearby_open_orders(session, ctx, limit=limit)
-    return await views.orders_public(session, orders)
+    """我附近、我现在就能接的开放活动：技能、距离、可服务时间、不与已接活动冲突、还有名额、未答复过。"""
+    takeable = await orders_i_can_take(session, ctx, limit=limit)
+    return await views.orders_public(session, [item.order for item in takeable])
 
 
 # A team leader reads the orders their team was offered or holds (the service checks which).

@@ -333,7 +333,11 @@ async def redispatch_order(
 async def nearby_open_orders(
     session: AsyncSession, ctx: ActionContext, *, limit: int
 ) -> list[Order]:
-    """Open-mode orders within the acting volunteer's service radius of their home."""
+    """Open-mode orders around the acting volunteer's home within their service radius (a box).
+
+    Only the first cut: ``service.volunteering.nearby.orders_i_can_take`` keeps those the
+    volunteer can accept (skills, hours, overlaps, places left), for the page and the API.
+    """
     if ctx.actor.volunteer_id is None:
         raise Forbidden(text("refusal.order.nearby_not_volunteer"))
     me = await repo.volunteer_by_id(session=session, volunteer_id=ctx.actor.volunteer_id)

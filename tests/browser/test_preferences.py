@@ -124,8 +124,8 @@ async def test_a_team_leader_switches_role_on_their_account_page(browser, live_s
         assert await switch.count() == 1  # two roles: the switch is offered
         await switch.select_option("volunteer")
         await _click(tab, "切换身份")
-        # The volunteer's first page is their account page; the choice is kept.
-        assert await tab.locator("h1").inner_text() == "我的账号"
+        # The volunteer's first page is 我的志愿 (/v); the choice is kept.
+        assert await tab.locator("h1").inner_text() == "我的志愿"
         assert await tab.locator("select#pref-role").input_value() == "volunteer"
         await screenshot(tab, "prefs-role-switched")
         await assert_accessible(tab)

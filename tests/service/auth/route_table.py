@@ -129,6 +129,7 @@ PARAMS: dict[str, OwnForeign] = {
     "token_id": _per_user("token"),
     "notification_id": _per_user("notification"),
     "code": lambda world, role, user_id: (world.ids["code_text"], None),
+    "key": lambda world, role, user_id: (world.ids["calendar_key"], None),
 }
 
 # Parameters whose own/foreign objects depend on the route too (its rule), not only the role.

@@ -25,6 +25,7 @@ from service.models import (
     User,
     Volunteer,
 )
+from service.tokens import hash_secret, new_secret
 from service.vocab import (
     AreaLevel,
     DispatchMode,
@@ -230,6 +231,9 @@ async def build_world(session: AsyncSession, *, now: datetime) -> World:
     await _side(session, world, suffix="", street=street1, community=community1, now=now)
     await _side(session, world, suffix="2", street=street2, community=community3, now=now)
     world.ids["district"] = district.id
+    # The volunteer's calendar feed (/calendar/{key}.ics): a public address known by its key.
+    world.ids["calendar_key"] = new_secret(24)  # type: ignore[assignment]
+    world.volunteers["volunteer"].calendar_key_digest = hash_secret(world.ids["calendar_key"])
     world.users["admin"] = await make_user(
         session, name="管理员", password_hash=PASSWORD_HASH, roles=((Role.admin, None, None),)
     )
