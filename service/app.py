@@ -27,6 +27,7 @@ from service.home.routes_pages import router as home_router
 from service.offers.routes_pages import router as offer_pages
 from service.orders.routes_pages import router as order_pages
 from service.queue.routes_pages import router as queue_pages
+from service.residents.routes_pages import router as resident_pages
 from service.settings import PROJECT_ROOT, Settings, get_settings
 from service.web.errors import install_error_handlers
 
@@ -80,6 +81,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
         evaluation_pages,
         offer_pages,
         queue_pages,
+        resident_pages,
     ):
         app.include_router(pages)
     app.include_router(api_router)
