@@ -32,6 +32,7 @@ from service.web.templating import in_page_locale, render
 router = APIRouter(include_in_schema=False)
 Anyone = Annotated[Actor, requires(PUBLIC)]
 OPEN_DEMANDS_SHOWN = 50
+ACTIVITIES_SHOWN = 10
 
 # The form's own words for what pydantic refuses (field → sentence); other refusals come from
 # the catalogue (``form_errors``) in the reader's language.
@@ -60,16 +61,23 @@ async def activities(
     community_id: Annotated[str | None, Query(max_length=12)] = None,
     lat: Annotated[str | None, Query(max_length=24)] = None,
     lng: Annotated[str | None, Query(max_length=24)] = None,
+    show: Annotated[str | None, Query(max_length=8)] = None,
 ):
-    """Upcoming public activities, nearest to the chosen community (or the phone's place) first."""
+    """Upcoming public activities, nearest to the chosen community (or the phone's place) first;
+    the first few, so that a phone's page stays short (「显示更多活动」 shows them all)."""
     communities = await repository.communities_with_streets(session=session)
     origin, problem = _origin(communities, community_id, lat, lng)
     rows = await repository.upcoming_activities(session=session, now=ctx.now)
+    nearby = views.nearest_first(rows, origin)
+    shown = nearby if show == "all" else nearby[:ACTIVITIES_SHOWN]
+    more = request.url.include_query_params(show="all") if len(shown) < len(nearby) else None
     context = {
         "streets": views.by_street(communities),
         "origin": origin,
         "problem": problem,
-        "nearby": views.nearest_first(rows, origin),
+        "nearby": shown,
+        "more_url": f"{more.path}?{more.query}" if more else None,
+        "hidden_count": len(nearby) - len(shown),
     }
     return render(request, "resident/activities.html", context)
 
@@ -238,7 +246,8 @@ async def follow_up(
     A look-up, not a change: the answer is the page itself (a POST keeps phone and code out of
     the address bar and the logs). Every try counts against the service's look-up limits.
     """
-    values = {k: v.strip() for k, v in form_fields(await request.form()).items()}
+    # Numbers copied down from the receipt may come back with spaces in them.
+    values = {k: "".join(v.split()) for k, v in form_fields(await request.form()).items()}
     errors: dict[str, str] = {}
     if not values.get("demand_id", "").isdigit() or len(values["demand_id"]) > 12:
         errors["demand_id"] = N_("请填写点单编号（数字）。")

@@ -153,3 +153,22 @@ async def test_home_offers_the_four_things_a_resident_can_do(client, session, cl
         assert f'href="{path}"' in body
     english = main(await client.get("/", headers=EN))
     assert "I want an activity" in english and "Rate an activity" in english
+
+
+async def test_a_long_list_shows_the_nearest_ten_and_offers_the_rest(client, session, clock):
+    world = await arrange(session, clock)
+    for n in range(10):
+        await make_order(
+            session, community=world["there"], starts_at=clock.now() + timedelta(days=1),
+            status=OrderStatus.published, title=f"加场{n}", lat=ZHIFU_LAT + 0.03,
+        )  # fmt: skip
+    await session.commit()
+    url = f"/activities?community_id={world['here'].id}"
+    body = main(await client.get(url))
+    assert body.count('class="resident-card"') == 10 and "海岸急救课" in body
+    assert "显示更多活动（还有 2 个）" in body
+    assert f'href="/activities?community_id={world["here"].id}&amp;show=all"' in body
+    everything = main(await client.get(url + "&show=all"))
+    assert everything.count('class="resident-card"') == 12 and "显示更多" not in everything
+    english = main(await client.get(url, headers=EN))
+    assert "Show more activities (2 more)" in english

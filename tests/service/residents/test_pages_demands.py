@@ -78,7 +78,7 @@ async def test_a_resident_orders_and_sees_the_number_and_code_once(client, sessi
     # 14:00–16:00 in Shanghai is 06:00–08:00 UTC.
     assert (demand.preferred_start.hour, demand.preferred_end.hour) == (6, 8)
     number = re.search(r'id="receipt-number">(\d+)<', receipt.text).group(1)
-    assert re.search(r'id="receipt-code">(\d{8})<', receipt.text)
+    assert re.search(r'data-code="(\d{8})"', receipt.text)
     assert int(number) == demand.id and "查询码只显示这一次" in receipt.text
     english = await client.get("/demand/done", headers=EN)
     assert "Follow-up code" in english.text and "查询码" not in english.text
@@ -136,7 +136,7 @@ async def submitted(client, session):
     await form(client, community, skill)
     receipt = (await client.get("/demand/done")).text
     number = re.search(r'id="receipt-number">(\d+)<', receipt).group(1)
-    code = re.search(r'id="receipt-code">(\d{8})<', receipt).group(1)
+    code = re.search(r'data-code="(\d{8})"', receipt).group(1)
     return community, int(number), code
 
 
