@@ -28,6 +28,7 @@ from service.notifications.routes_pages import router as inbox_pages
 from service.offers.routes_pages import router as offer_pages
 from service.orders.routes_pages import router as order_pages
 from service.queue.routes_pages import router as queue_pages
+from service.residents.routes_pages import router as resident_pages
 from service.settings import PROJECT_ROOT, Settings, get_settings
 from service.volunteering.routes_pages import router as volunteer_pages
 from service.volunteers.routes_pages import router as volunteer_profile_pages
@@ -86,6 +87,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
         inbox_pages,
         volunteer_pages,
         volunteer_profile_pages,
+        resident_pages,
     ):
         app.include_router(pages)
     app.include_router(api_router)

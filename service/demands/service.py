@@ -25,7 +25,7 @@ from service.lifecycle.demands import DEMAND, change_demand_status
 from service.lifecycle.machine import record_event
 from service.messages import text
 from service.models import Area, Demand, Order
-from service.notifications.outbox import notify
+from service.notifications.outbox import notify, notify_demand_contact
 from service.orders import service as orders_service
 from service.orders.schemas import OrderCreate
 from service.tokens import keyed_hash
@@ -283,10 +283,22 @@ async def _change(
 
 
 async def _tell_submitter(session, ctx: ActionContext, demand: Demand, title: str, body: str):
+    """The submitter hears what became of their demand: in the inbox of their account, or,
+    without one, by SMS to the contact phone they left (read when the text is sent)."""
     if demand.submitter_user_id is not None:
         await notify(
             session,
             user_id=demand.submitter_user_id,
+            kind="demand_status",
+            title=title,
+            body=body,
+            payload={"demand_id": demand.id},
+            now=ctx.now,
+        )
+    elif demand.contact_phone:
+        await notify_demand_contact(
+            session,
+            demand_id=demand.id,
             kind="demand_status",
             title=title,
             body=body,

@@ -18,7 +18,7 @@ from service.context import ActionContext
 from service.db import open_session
 from service.errors import Conflict
 from service.lifecycle.delivery import change_notification_status
-from service.models import Notification
+from service.models import Notification, User
 from service.notifications import repository
 from service.notifications.senders import DeliveryError, Sender
 from service.settings import Settings, get_settings
@@ -80,29 +80,32 @@ async def deliver_due(
             lease_until=now + timedelta(seconds=policy.claim_seconds),
         )
         users = await repository.users_by_id(
-            session=session, user_ids=[row.user_id for row in rows]
+            session=session, user_ids=[row.user_id for row in rows if row.user_id is not None]
+        )
+        phones = await repository.demand_contact_phones(
+            session=session, demand_ids=[row.demand_id for row in rows if row.user_id is None]
         )
         await session.commit()
     if not rows:
         return DeliveryReport()
 
-    outcomes: list[tuple[Notification, str | None]] = []
+    outcomes: list[tuple[Notification, str | None, bool]] = []
     for row in rows:
         try:
-            user = users.get(row.user_id)
-            if user is None:
-                raise DeliveryError("recipient no longer exists")
-            await sender.send(row, user)
-            outcomes.append((row, None))
+            await sender.send(row, _recipient(row, users, phones))
+            outcomes.append((row, None, False))
+        except RecipientGone as gone:  # nobody to send to any more: give up at once
+            log.info("notification %s dropped: %s", row.id, gone)
+            outcomes.append((row, f"{type(gone).__name__}: {gone}", True))
         except Exception as error:  # any sender failure is a retry, never a crashed worker
             reason = f"{type(error).__name__}: {error}"[:500]
             log.warning("notification %s attempt %s failed: %s", row.id, row.attempts, reason)
-            outcomes.append((row, reason))
+            outcomes.append((row, reason, False))
 
     sent = failed = dead = 0
     async with await open_session(session_factory, write=True) as session:
-        for row, error in outcomes:
-            is_dead = error is not None and row.attempts >= policy.max_attempts
+        for row, error, gone in outcomes:
+            is_dead = error is not None and (gone or row.attempts >= policy.max_attempts)
             try:
                 await _record_outcome(session, ctx, row, error, is_dead, policy)
             except Conflict as lost:  # re-queued by an admin, or recorded by a slower twin
@@ -113,6 +116,25 @@ async def deliver_due(
             failed += error is not None and not is_dead
         await session.commit()
     return DeliveryReport(claimed=len(rows), sent=sent, failed=failed, dead=dead)
+
+
+class RecipientGone(DeliveryError):
+    """The account or the resident's number no longer exists (e.g. erased after the retention
+    period): retrying cannot help, so the message is given up (dead) at once."""
+
+
+def _recipient(row: Notification, users: dict[int, User], phones: dict[int, str | None]) -> User:
+    """Whom a row goes to: its user, or, for a resident without an account, a transient
+    recipient holding the demand's contact phone as it is now (senders take a ``User``)."""
+    if row.user_id is not None:
+        user = users.get(row.user_id)
+        if user is None:
+            raise RecipientGone("recipient no longer exists")
+        return user
+    phone = phones.get(row.demand_id) if row.demand_id is not None else None
+    if not phone:
+        raise RecipientGone("the demand's contact phone was erased")
+    return User(phone=phone, name="")
 
 
 async def _record_outcome(

@@ -56,6 +56,38 @@ async def notify(
     return notification
 
 
+async def notify_demand_contact(
+    session: AsyncSession,
+    *,
+    demand_id: int,
+    kind: str,
+    title: str,
+    body: str = "",
+    payload: dict | None = None,
+    now: datetime,
+) -> Notification:
+    """Queue one text message to the resident who ordered ``demand_id`` without an account.
+
+    The row names the demand, not a number: the dispatcher reads the demand's contact phone
+    when it sends, so the number lives in one place and the retention sweep's erasure holds.
+    """
+    notification = Notification(
+        user_id=None,
+        demand_id=demand_id,
+        channel="sms",
+        kind=kind,
+        title=title,
+        body=body,
+        payload=remember_texts(payload or {}, title=title, body=body),
+        status=NotificationStatus.pending,
+        next_attempt_at=now,
+        created_at=now,
+    )
+    session.add(notification)
+    await session.flush()
+    return notification
+
+
 async def notify_workers(
     session: AsyncSession,
     *,

@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.attributes import set_committed_value
 
-from service.models import Notification, RoleAssignment, User
+from service.models import Demand, Notification, RoleAssignment, User
 from service.vocab import NotificationStatus, Role
 
 RETRYABLE = (NotificationStatus.pending, NotificationStatus.failed)
@@ -50,6 +50,19 @@ async def users_by_id(*, session: AsyncSession, user_ids: Sequence[int]) -> dict
         return {}
     users = await session.scalars(sa.select(User).where(User.id.in_(set(user_ids))))
     return {user.id: user for user in users}
+
+
+async def demand_contact_phones(
+    *, session: AsyncSession, demand_ids: Sequence[int | None]
+) -> dict[int, str | None]:
+    """Demand id → its contact phone now (None once the retention sweep erased it)."""
+    wanted = {demand_id for demand_id in demand_ids if demand_id is not None}
+    if not wanted:
+        return {}
+    rows = await session.execute(
+        sa.select(Demand.id, Demand.contact_phone).where(Demand.id.in_(wanted))
+    )
+    return {demand_id: phone for demand_id, phone in rows}
 
 
 async def record_retry(

@@ -41,7 +41,10 @@ class NotificationPublic(BaseModel):
 class NotificationDelivery(NotificationPublic):
     """A message as the admin sees it: who, which status, how many attempts, the last error."""
 
-    user_id: int
+    user_id: int | None = Field(description="收件人账号；没有账号的点单群众为 null")
+    demand_id: int | None = Field(
+        default=None, description="没有账号的点单群众：短信发往该点单的联系电话"
+    )
     status: NotificationStatus = Field(
         description="pending / sent / failed（将重试）/ dead（已放弃）"
     )

@@ -56,6 +56,7 @@ def generic_message(notification: Notification, user: User) -> dict:
         "channel": notification.channel,
         "kind": notification.kind,
         "user_id": user.id,
+        "demand_id": notification.demand_id,
         "to": user.phone,
         "title": notification.title,
         "body": notification.body,

@@ -57,23 +57,33 @@ def in_page_locale(request: Request, value: str) -> str:
     return value
 
 
-def wants_large_text(request: Request) -> bool:
-    """The 大字/长辈 display: this browser's switch, else the person's saved choice."""
+# 长辈 mode is ON by default on the pages residents use (home, 评单, templates/resident/): many
+# are older and come once a year. It is only a default: the 大字 switch (a cookie) or the saved
+# choice of a logged-in person wins, so anyone can turn it off in the header.
+ELDER_FIRST_TEMPLATES = ("home.html", "public/", "resident/")
+
+
+def wants_large_text(request: Request, *, elder_first: bool = False) -> bool:
+    """The 大字/长辈 display: this browser's switch, else the person's saved choice, else
+    ``elder_first`` for anonymous readers of the residents' pages."""
     cookie = request.cookies.get(LARGE_TEXT_COOKIE)
     if cookie in ("1", "0"):
         return cookie == "1"
-    return request_actor(request).large_text
+    actor = request_actor(request)
+    return actor.large_text if not actor.is_anonymous else elder_first
 
 
-def display(request: Request) -> dict:
-    """What the layout needs to know about the reader."""
+def display(request: Request, template: str = "") -> dict:
+    """What the layout needs to know about the reader (``template``: the page being drawn)."""
     actor = request_actor(request)
     chosen = request.cookies.get(navigation.ROLE_COOKIE)
     known = navigation.known_routes(request.app)
     return {
         "locale": page_locale(request),
         "html_lang": "en" if page_locale(request) == "en" else "zh-CN",
-        "large_text": wants_large_text(request),
+        "large_text": wants_large_text(
+            request, elder_first=template.startswith(ELDER_FIRST_TEMPLATES)
+        ),
         "roles": navigation.desk_roles(actor),
         "active_role": navigation.active_role(actor, chosen),
         "nav": navigation.navigation(actor, chosen, known),
@@ -129,7 +139,7 @@ def render(
     """Render a page; with ``HX-Request`` the same template renders into the fragment layout."""
     context = dict(context or {})
     context.setdefault("layout", "layout_fragment.html" if is_htmx(request) else "base.html")
-    context.setdefault("display", display(request))
+    context.setdefault("display", display(request, template))
     with page_text.use_locale(context["display"]["locale"]):
         response = templates.TemplateResponse(request, template, context, status_code=status_code)
     response.headers["Vary"] = "HX-Request, Cookie"
@@ -141,7 +151,7 @@ def render_fragment(
 ) -> HTMLResponse:
     """One named block of a page's template, alone: the fragment htmx swaps in (e.g. after a
     live update), rendered from the same template as the page so the two cannot drift."""
-    context = {"request": request, "display": display(request), **(context or {})}
+    context = {"request": request, "display": display(request, template), **(context or {})}
     context.setdefault("layout", "layout_fragment.html")
     with page_text.use_locale(context["display"]["locale"]):
         html = render_block(templates.env, template, block, context)
