@@ -172,9 +172,7 @@ async def first_service_year_start(*, session: AsyncSession, volunteer_id: int) 
     )
 
 
-async def rating_summary(
-    *, session: AsyncSession, volunteer_id: int
-) -> tuple[float | None, int]:
+async def rating_summary(*, session: AsyncSession, volunteer_id: int) -> tuple[float | None, int]:
     """The running average and count of the workers' ratings of a volunteer."""
     row = (
         await session.execute(

@@ -15,9 +15,10 @@ from __future__ import annotations
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query, Request
+from jinja2 import pass_context
 from pydantic import BaseModel, Field, ValidationError
 
-from service.activity import service, volunteer_views
+from service.activity import service, venue_codes, volunteer_views
 from service.activity.attendance import AttendanceSheet, attendance_sheet
 from service.activity.schemas import CheckInRequest, CheckOutRequest
 from service.actor import Actor
@@ -30,9 +31,18 @@ from service.schemas_common import MAX_ID
 from service.vocab import OfferStatus, Role
 from service.web.deps import SessionDep
 from service.web.params import IdPath
-from service.web.templating import in_page_locale, render
+from service.web.templating import in_page_locale, render, templates
 
 router = APIRouter(include_in_schema=False)
+
+
+@pass_context
+def _venue_code_for(context: dict, order_id: int) -> str:
+    """The order's venue code, for the worker's pages (attendance, the rating-code sheet)."""
+    return venue_codes.venue_code(context["request"].app.state.settings, order_id)
+
+
+templates.env.globals["venue_code_for"] = _venue_code_for
 Staff = Annotated[Actor, requires(Role.worker, Role.coordinator)]
 PAGE = "desk/activity/complete.html"
 MAX_RATING_CODES = 500  # as the API's CompletionRequest allows
@@ -318,7 +328,9 @@ async def volunteer_hours(
 
 
 @router.get("/v/ratings", name="volunteer_ratings")
-async def volunteer_ratings(request: Request, session: SessionDep, ctx: ContextDep, actor: Volunteer):
+async def volunteer_ratings(
+    request: Request, session: SessionDep, ctx: ContextDep, actor: Volunteer
+):
     """我的评价: the average, the count, the recent ratings (stars and comment only)."""
     view = await volunteer_views.ratings_view(session, ctx)
     return render(request, "checkin/ratings.html", {"ratings": view})

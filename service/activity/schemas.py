@@ -32,9 +32,7 @@ class CheckInRequest(RecordedAt):
     )
 
     model_config = ConfigDict(
-        json_schema_extra={
-            "examples": [{"lat": 37.5401, "lng": 121.4003}, {"venue_code": "0427"}]
-        }
+        json_schema_extra={"examples": [{"lat": 37.5401, "lng": 121.4003}, {"venue_code": "0427"}]}
     )
 
     @model_validator(mode="after")

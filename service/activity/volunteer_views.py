@@ -26,7 +26,12 @@ from service.orders import repository as orders_repo
 from service.vocab import OfferStatus, OrderStatus
 
 # The offers that have a day page: the volunteer holds (or held) a place on the activity.
-ON_THE_DAY = (OfferStatus.accepted, OfferStatus.checked_in, OfferStatus.completed, OfferStatus.no_show)
+ON_THE_DAY = (
+    OfferStatus.accepted,
+    OfferStatus.checked_in,
+    OfferStatus.completed,
+    OfferStatus.no_show,
+)
 RECENT_RATINGS = 20
 
 

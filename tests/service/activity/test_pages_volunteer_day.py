@@ -14,7 +14,7 @@ from service.activity.venue_codes import venue_code
 from service.models import Evaluation, Offer, Order, ServiceRecord, User
 from service.vocab import RaterKind
 from tests.loop_helpers import staffed_order
-from tests.service.activity.page_helpers import ENGLISH, HTMX, is_fragment
+from tests.service.activity.page_helpers import ENGLISH, HTMX, is_fragment, worker_browser
 from tests.service.auth.helpers import browser, open_session_for
 
 PAGE_HEADERS = [{}, HTMX, ENGLISH, {**HTMX, **ENGLISH}]
@@ -130,7 +130,9 @@ async def test_the_venue_code_on_the_page_right_wrong_and_throttled(
         assert refused.status_code == 422
         assert "签到码不对。请向社区工作者再问一次这 4 位数字。" in refused.text
         assert 'aria-invalid="true"' in refused.text and f'value="{wrong}"' in refused.text
-        english = await tab.post(url, data={"csrf_token": csrf, "venue_code": wrong}, headers=ENGLISH)
+        english = await tab.post(
+            url, data={"csrf_token": csrf, "venue_code": wrong}, headers=ENGLISH
+        )
         assert english.status_code == 422 and "That venue code is not right." in english.text
         for _ in range(3):
             await tab.post(url, data={"csrf_token": csrf, "venue_code": wrong})
@@ -297,3 +299,15 @@ async def _community(session, area_id):
     from service.models import Area
 
     return await session.get(Area, area_id)
+
+
+@pytest.mark.parametrize("path", ["complete", "rating-codes"])
+async def test_the_worker_sees_the_venue_code_to_read_out(app, settings, session, clock, path):
+    community, _, order, _ = await staffed_order(session, starts_at=clock.now())
+    async with await worker_browser(app, settings, session, clock, community) as desk:
+        page = await desk.get(f"/desk/orders/{order.id}/{path}")
+        english = await desk.get(f"/desk/orders/{order.id}/{path}", headers=ENGLISH)
+    code = venue_code(settings, order.id)
+    assert page.status_code == 200
+    assert f'活动签到码：<strong class="venue-code">{code}</strong>' in page.text
+    assert f'Venue code: <strong class="venue-code">{code}</strong>' in english.text

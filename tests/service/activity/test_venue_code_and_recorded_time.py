@@ -25,7 +25,9 @@ async def test_the_venue_code_is_four_digits_stable_per_order_and_secret(setting
     assert len(codes) > 150  # different per order
     assert venue_code(settings, 7) == venue_code(settings, 7)
     other = settings.model_copy(update={"secret_key": "another-secret-" * 3})
-    assert [venue_code(other, i) for i in range(1, 20)] != [venue_code(settings, i) for i in range(1, 20)]
+    assert [venue_code(other, i) for i in range(1, 20)] != [
+        venue_code(settings, i) for i in range(1, 20)
+    ]
     assert normalize(" １２ 34 ") == "1234"
 
 
@@ -110,7 +112,7 @@ async def test_a_check_in_recorded_offline_counts_at_the_recorded_time(client, s
 
 
 async def test_a_recorded_time_out_of_bounds_is_refused_in_words(client, session, clock):
-    _, _, order, [(_, auth, offer), _] = await staffed_order(
+    _, _, _, [(_, auth, offer), _] = await staffed_order(
         session, starts_at=clock.now() + timedelta(minutes=20), hours=12
     )
     url = check_in_url(offer)
@@ -151,7 +153,7 @@ async def test_a_check_out_cannot_be_recorded_before_the_check_in(client, sessio
 
 
 async def test_nobody_checks_in_on_another_volunteers_offer(client, session, clock, settings):
-    _, _, order, [(_, a1, o1), (_, a2, _)] = await staffed_order(session, starts_at=clock.now())
+    _, _, order, [(_, _, o1), (_, a2, _)] = await staffed_order(session, starts_at=clock.now())
     right = {"venue_code": venue_code(settings, order.id)}
     theirs = await client.post(check_in_url(o1), json=right, headers=a2)
     assert theirs.status_code == 403
