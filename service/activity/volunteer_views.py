@@ -47,7 +47,9 @@ class DayView:
 
     offer: Offer
     order: Order
-    phase: str  # waiting | check_in | pending | checked_in | checked_out | completed | no_show | closed
+    # not_accepted | not_going | waiting | check_in | pending | checked_in | checked_out |
+    # completed | no_show | closed
+    phase: str
     opens_at: datetime
     contact_name: str  # masked
     contact_phone: str | None  # masked
@@ -68,6 +70,10 @@ class DayView:
 
 
 def _phase(offer: Offer, order: Order, now: datetime, opens_at: datetime) -> str:
+    if offer.status == OfferStatus.offered:
+        return "not_accepted"
+    if offer.status in NOT_GOING:
+        return "not_going"
     if offer.status == OfferStatus.completed:
         return "completed"
     if offer.status == OfferStatus.no_show:
@@ -87,7 +93,7 @@ async def day_view(session: AsyncSession, ctx: ActionContext, *, offer_id: int) 
     """The day page of one of my activities; anyone else's offer does not exist here (404)."""
     volunteer_id = _volunteer_id(ctx)
     offer = await offers_repo.get_offer(session=session, offer_id=offer_id)
-    if offer is None or offer.volunteer_id != volunteer_id or offer.status not in ON_THE_DAY:
+    if offer is None or offer.volunteer_id != volunteer_id:
         raise NotFound(text("refusal.activity.day_not_found"))
     order = await orders_repo.get_order(session=session, order_id=offer.order_id)
     opens_at = order.starts_at - timedelta(minutes=ctx.settings.check_in_opens_minutes_before)
