@@ -25,13 +25,8 @@ from service.offers import repository as offers_repo
 from service.orders import repository as orders_repo
 from service.vocab import OfferStatus, OrderStatus
 
-# The offers that have a day page: the volunteer holds (or held) a place on the activity.
-ON_THE_DAY = (
-    OfferStatus.accepted,
-    OfferStatus.checked_in,
-    OfferStatus.completed,
-    OfferStatus.no_show,
-)
+# Offers whose place the volunteer gave up or never took: the page says so, nothing more.
+NOT_GOING = (OfferStatus.declined, OfferStatus.expired, OfferStatus.withdrawn)
 RECENT_RATINGS = 20
 
 

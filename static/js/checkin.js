@@ -116,6 +116,9 @@
   document.addEventListener("submit", function (event) {
     var form = event.target;
     if (!form.matches || !form.matches("form[data-checkin]") || !day()) return;
+    // The venue code needs no location: online it is a plain form post (a wrong code comes
+    // back as the page with the error beside the field); only without signal is it kept.
+    if (form.querySelector("input[name='venue_code']") && navigator.onLine) return;
     event.preventDefault();
     var kind = form.getAttribute("data-checkin");
     var button = form.querySelector("button[type='submit']");
@@ -132,7 +135,7 @@
       if (!navigator.onLine) { keep(kind, recorded); if (button) button.disabled = false; return; }
       // Online, the server's clock counts: the form's `at` stays empty.
       return fetch(form.action, {
-        method: "POST", body: new FormData(form), credentials: "same-origin", headers: { "HX-Request": "true" }
+        method: "POST", body: new URLSearchParams(new FormData(form)), credentials: "same-origin", headers: { "HX-Request": "true" }
       }).then(function (response) {
         var target = response.headers.get("HX-Redirect");
         if (target) { window.location.assign(target); return; }
