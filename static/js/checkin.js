@@ -45,10 +45,14 @@
     });
   }
 
-  // A check-in kept offline makes 签退 available for the same visit.
+  // A check-in kept offline: the page no longer asks for it (a second tap would only repeat
+  // it), the big notice says it is kept, and 签退 becomes the next thing to do.
   function revealCheckOut(offer) {
     var page = day();
     if (!page || page.getAttribute("data-offer") !== String(offer)) return;
+    page.querySelectorAll("form[data-checkin='check-in'], .checkin-status").forEach(function (el) {
+      el.hidden = true;
+    });
     var form = page.querySelector("form[data-checkin='check-out']");
     if (form) form.hidden = false;
   }
