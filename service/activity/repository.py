@@ -6,9 +6,10 @@ from datetime import datetime
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
 
-from service.models import Offer, Order, ServiceRecord, User, Volunteer
-from service.vocab import OfferStatus
+from service.models import Evaluation, Offer, Order, ServiceRecord, User, Volunteer
+from service.vocab import OfferStatus, RaterKind
 
 _offers = Offer.__table__
 
@@ -140,3 +141,62 @@ async def service_records_of_order(*, session: AsyncSession, order_id: int) -> l
         .order_by(ServiceRecord.id)
     )
     return list(rows.all())
+
+
+async def service_records_between(
+    *, session: AsyncSession, volunteer_id: int, start: datetime, end: datetime
+) -> list[tuple[ServiceRecord, str, str | None]]:
+    """A volunteer's records started in [start, end), oldest first, with the order's title and
+    the name of whoever confirmed them (the volunteer's 我的服务时长 page)."""
+    confirmer = aliased(User)
+    rows = await session.execute(
+        sa.select(ServiceRecord, Order.title, confirmer.name)
+        .join(Order, Order.id == ServiceRecord.order_id)
+        .outerjoin(confirmer, confirmer.id == ServiceRecord.confirmed_by_user_id)
+        .where(
+            ServiceRecord.volunteer_id == volunteer_id,
+            ServiceRecord.started_at >= start,
+            ServiceRecord.started_at < end,
+        )
+        .order_by(ServiceRecord.started_at, ServiceRecord.id)
+    )
+    return [(row[0], row[1], row[2]) for row in rows]
+
+
+async def first_service_year_start(*, session: AsyncSession, volunteer_id: int) -> datetime | None:
+    """When the volunteer's first recorded service started (for the years the page offers)."""
+    return await session.scalar(
+        sa.select(sa.func.min(ServiceRecord.started_at)).where(
+            ServiceRecord.volunteer_id == volunteer_id
+        )
+    )
+
+
+async def rating_summary(*, session: AsyncSession, volunteer_id: int) -> tuple[float | None, int]:
+    """The running average and count of the workers' ratings of a volunteer."""
+    row = (
+        await session.execute(
+            sa.select(Volunteer.rating_avg, Volunteer.rating_count).where(
+                Volunteer.id == volunteer_id
+            )
+        )
+    ).one_or_none()
+    return (row[0], int(row[1])) if row else (None, 0)
+
+
+async def ratings_of_volunteer(
+    *, session: AsyncSession, volunteer_id: int, limit: int
+) -> list[tuple[Evaluation, str, datetime]]:
+    """The workers' ratings of a volunteer, newest first, with the order's title and start
+    (never who rated)."""
+    rows = await session.execute(
+        sa.select(Evaluation, Order.title, Order.starts_at)
+        .join(Order, Order.id == Evaluation.order_id)
+        .where(
+            Evaluation.volunteer_id == volunteer_id,
+            Evaluation.rater_kind == RaterKind.worker,
+        )
+        .order_by(Evaluation.created_at.desc(), Evaluation.id.desc())
+        .limit(limit)
+    )
+    return [(row[0], row[1], row[2]) for row in rows]

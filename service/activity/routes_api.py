@@ -12,6 +12,7 @@ from service.activity.schemas import (
     Attendance,
     CheckInRequest,
     CheckInResult,
+    CheckOutRequest,
     CompletionRequest,
     CompletionResult,
     MyServiceRecords,
@@ -20,7 +21,7 @@ from service.activity.schemas import (
 )
 from service.actor import Actor
 from service.auth.access import requires
-from service.auth.dependencies import ContextDep
+from service.auth.dependencies import ContextDep, ThrottleDep
 from service.errors import Forbidden
 from service.messages import text
 from service.models import Offer
@@ -33,6 +34,10 @@ REFUSALS = {
     403: {"description": "不是自己的接单，或不负责该社区"},
     404: {"description": "邀请或活动不存在"},
     409: {"description": "签到未开放或已结束、未签到、活动未开始或未结束、已确认完成"},
+}
+CHECK_IN_REFUSALS = {
+    422: {"description": "签到码不对、手机记下的时间超出范围"},
+    429: {"description": "签到码输错次数过多"},
 }
 offers_router = APIRouter(prefix="/offers", tags=["activity 活动当天"], responses=REFUSALS)
 orders_router = APIRouter(prefix="/orders", tags=["activity 活动当天"], responses=REFUSALS)
@@ -54,19 +59,36 @@ def _attendance(offer: Offer, name: str = "") -> dict:
     }
 
 
-@offers_router.post("/{offer_id}/check-in", summary="签到")
-async def check_in(
-    offer_id: IdPath, body: CheckInRequest, session: SessionDep, ctx: ContextDep, actor: Volunteer
-) -> CheckInResult:
-    """Server time is the check-in time; far away or without location it waits for a worker."""
-    result = await service.check_in(session, ctx, offer_id=offer_id, lat=body.lat, lng=body.lng)
+def check_in_message(result: service.CheckIn) -> str:
     if result.pending:
-        message = "签到已记录，但无法确认您在活动地点，社区工作者确认后才计入服务时长。"
-    elif result.already:
-        message = "您已签到。"
-    else:
-        message = "签到成功。"
-    return CheckInResult(**_attendance(result.offer), distance_m=result.distance_m, message=message)
+        return "签到已记录，但无法确认您在活动地点，社区工作者确认后才计入服务时长。"
+    return "您已签到。" if result.already else "签到成功。"
+
+
+@offers_router.post("/{offer_id}/check-in", summary="签到", responses=CHECK_IN_REFUSALS)
+async def check_in(
+    offer_id: IdPath,
+    body: CheckInRequest,
+    session: SessionDep,
+    ctx: ContextDep,
+    throttle: ThrottleDep,
+    actor: Volunteer,
+) -> CheckInResult:
+    """Server time is the check-in time, or the phone's ``at`` (sent later, offline); far
+    away or without location it waits for a worker, unless the venue code is right."""
+    result = await service.check_in(
+        session,
+        ctx,
+        offer_id=offer_id,
+        lat=body.lat,
+        lng=body.lng,
+        venue_code=body.venue_code,
+        at=body.at,
+        throttle=throttle,
+    )
+    return CheckInResult(
+        **_attendance(result.offer), distance_m=result.distance_m, message=check_in_message(result)
+    )
 
 
 @offers_router.post("/{offer_id}/confirm-check-in", summary="确认签到（超出范围或无定位）")
@@ -78,12 +100,18 @@ async def confirm_check_in(
     return Attendance(**_attendance(offer))
 
 
-@offers_router.post("/{offer_id}/check-out", summary="签退")
+@offers_router.post("/{offer_id}/check-out", summary="签退", responses=CHECK_IN_REFUSALS)
 async def check_out(
-    offer_id: IdPath, session: SessionDep, ctx: ContextDep, actor: Volunteer
+    offer_id: IdPath,
+    session: SessionDep,
+    ctx: ContextDep,
+    actor: Volunteer,
+    body: CheckOutRequest | None = None,
 ) -> Attendance:
-    """Idempotent: checking out again keeps the first time."""
-    offer = await service.check_out(session, ctx, offer_id=offer_id)
+    """Idempotent: checking out again keeps the first time. ``at``: when the phone recorded
+    it (offline), within the same bounds as check-in."""
+    at = body.at if body else None
+    offer = await service.check_out(session, ctx, offer_id=offer_id, at=at)
     return Attendance(**_attendance(offer))
 
 

@@ -1,32 +1,48 @@
-"""The activity pages of the dispatch desk (server-rendered; the same service calls as the API).
+"""The activity pages (server-rendered; the same service calls as the API).
 
-确认完成: the attendance of the accepted volunteers, preselected from their check-ins, each
-changeable, with the hours completion will record; confirming calls ``confirm_completion``,
-exactly as ``POST /api/v1/orders/{id}/completion`` does.
+确认完成 (the desk): the attendance of the accepted volunteers, preselected from their
+check-ins, each changeable, with the hours completion will record; confirming calls
+``confirm_completion``, exactly as ``POST /api/v1/orders/{id}/completion`` does.
+
+The volunteer's activity day (phone first, ``/v/...``): one activity's page with 签到 / 签退
+(location from the phone, or the venue code; a phone without signal keeps the tap and sends it
+later with its recorded time — static/js/checkin.js), my service hours, my ratings. The forms
+are parsed by the API's own request models and call the same service functions.
 """
 
 from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Query, Request
+from jinja2 import pass_context
 from pydantic import BaseModel, Field, ValidationError
 
-from service.activity import service
+from service.activity import service, venue_codes, volunteer_views
 from service.activity.attendance import AttendanceSheet, attendance_sheet
+from service.activity.schemas import CheckInRequest, CheckOutRequest
 from service.actor import Actor
 from service.auth.access import requires
-from service.auth.dependencies import ContextDep
-from service.auth.web import form_fields, redirect
+from service.auth.dependencies import ContextDep, ThrottleDep
+from service.auth.web import form_errors, form_fields, redirect
 from service.errors import AppError
 from service.page_text import N_
 from service.schemas_common import MAX_ID
 from service.vocab import OfferStatus, Role
 from service.web.deps import SessionDep
 from service.web.params import IdPath
-from service.web.templating import in_page_locale, render
+from service.web.templating import in_page_locale, render, templates
 
 router = APIRouter(include_in_schema=False)
+
+
+@pass_context
+def _venue_code_for(context: dict, order_id: int) -> str:
+    """The order's venue code, for the worker's pages (attendance, the rating-code sheet)."""
+    return venue_codes.venue_code(context["request"].app.state.settings, order_id)
+
+
+templates.env.globals["venue_code_for"] = _venue_code_for
 Staff = Annotated[Actor, requires(Role.worker, Role.coordinator)]
 PAGE = "desk/activity/complete.html"
 MAX_RATING_CODES = 500  # as the API's CompletionRequest allows
@@ -40,6 +56,7 @@ FLAG_LABELS = {
     "auto_checkout": N_("没有签退，按活动结束时间计"),
     "confirmed_without_checkin": N_("没有签到，由社区补录"),
     "hours_adjusted": N_("服务时长经社区更正"),
+    "venue_code": N_("凭活动签到码签到"),
 }
 
 
@@ -187,3 +204,133 @@ async def complete_order(
         )
         return render(request, PAGE, context, status_code=refused.status_code)
     return redirect(request, request.url_for("desk_order_complete", order_id=order_id).path)
+
+
+# ---------------------------------------------------------------- the volunteer's activity day
+
+Volunteer = Annotated[Actor, requires(Role.volunteer, Role.team_leader)]
+DAY = "checkin/day.html"
+DONE = Literal["checked_in", "pending", "checked_out"]
+
+
+async def _day_page(request, session, ctx, offer_id: int, *, status_code=200, **extra):
+    view = await volunteer_views.day_view(session, ctx, offer_id=offer_id)
+    context = {"day": view, "flag_labels": FLAG_LABELS, "errors": {}, "values": {}, **extra}
+    return render(request, DAY, context, status_code=status_code)
+
+
+@router.get("/v/activities/{offer_id}", name="volunteer_activity")
+async def volunteer_activity(
+    request: Request,
+    offer_id: IdPath,
+    session: SessionDep,
+    ctx: ContextDep,
+    actor: Volunteer,
+    done: Annotated[DONE | None, Query()] = None,
+):
+    """活动当天: what, when, where, whom to ask, my status, and 签到 / 签退."""
+    return await _day_page(request, session, ctx, offer_id, done=done)
+
+
+def _recorded(fields: dict[str, str], *names: str) -> dict[str, str]:
+    """The form's non-empty values among ``names`` (an empty field means "not given")."""
+    return {name: fields[name].strip() for name in names if fields.get(name, "").strip()}
+
+
+async def _act(request, session, ctx, offer_id: int, model, action, *names: str):
+    """Parse the form with the API's model, then act; refusals stay on the day page."""
+    await volunteer_views.day_view(session, ctx, offer_id=offer_id)  # 404 unless mine
+    values = _recorded(form_fields(await request.form()), *names)
+    try:
+        body = model(**values)
+    except ValidationError as invalid:
+        errors = form_errors(invalid, request)
+        return await _day_page(
+            request, session, ctx, offer_id, status_code=422, errors=errors, values=values
+        )
+    try:
+        # No savepoint: a refused venue code must still count against its limit, and nothing
+        # else is written before a refusal.
+        done = await action(body)
+    except AppError as refused:
+        if refused.status_code in (403, 404):
+            raise
+        field = refused.extra.get("field")
+        message = in_page_locale(request, refused.detail)
+        errors = {field: message} if field == "venue_code" else {}
+        return await _day_page(
+            request,
+            session,
+            ctx,
+            offer_id,
+            status_code=refused.status_code,
+            errors=errors,
+            values=values,
+            refusal=None if errors else message,
+        )
+    target = request.url_for("volunteer_activity", offer_id=offer_id).path
+    return redirect(request, f"{target}?done={done}")
+
+
+@router.post("/v/activities/{offer_id}/check-in", name="volunteer_check_in")
+async def volunteer_check_in(
+    request: Request,
+    offer_id: IdPath,
+    session: SessionDep,
+    ctx: ContextDep,
+    throttle: ThrottleDep,
+    actor: Volunteer,
+):
+    """签到 from the day page: the phone's location (if any), or the venue code."""
+
+    async def check_in(body: CheckInRequest) -> str:
+        result = await service.check_in(
+            session,
+            ctx,
+            offer_id=offer_id,
+            lat=body.lat,
+            lng=body.lng,
+            venue_code=body.venue_code,
+            at=body.at,
+            throttle=throttle,
+        )
+        return "pending" if result.pending else "checked_in"
+
+    return await _act(
+        request, session, ctx, offer_id, CheckInRequest, check_in, "lat", "lng", "venue_code", "at"
+    )
+
+
+@router.post("/v/activities/{offer_id}/check-out", name="volunteer_check_out")
+async def volunteer_check_out(
+    request: Request, offer_id: IdPath, session: SessionDep, ctx: ContextDep, actor: Volunteer
+):
+    """签退 from the day page."""
+
+    async def check_out(body: CheckOutRequest) -> str:
+        await service.check_out(session, ctx, offer_id=offer_id, at=body.at)
+        return "checked_out"
+
+    return await _act(request, session, ctx, offer_id, CheckOutRequest, check_out, "at")
+
+
+@router.get("/v/hours", name="volunteer_hours")
+async def volunteer_hours(
+    request: Request,
+    session: SessionDep,
+    ctx: ContextDep,
+    actor: Volunteer,
+    year: Annotated[int | None, Query(ge=2000, le=2100)] = None,
+):
+    """我的服务时长: one year by month, each record, the year's total."""
+    view = await volunteer_views.hours_view(session, ctx, year=year)
+    return render(request, "checkin/hours.html", {"hours": view})
+
+
+@router.get("/v/ratings", name="volunteer_ratings")
+async def volunteer_ratings(
+    request: Request, session: SessionDep, ctx: ContextDep, actor: Volunteer
+):
+    """我的评价: the average, the count, the recent ratings (stars and comment only)."""
+    view = await volunteer_views.ratings_view(session, ctx)
+    return render(request, "checkin/ratings.html", {"ratings": view})

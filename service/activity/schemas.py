@@ -7,23 +7,43 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from service.schemas_common import MAX_ID
+from service.schemas_common import MAX_ID, Instant, Text
 from service.vocab import OfferStatus, OrderStatus
 
 
-class CheckInRequest(BaseModel):
-    """Where the volunteer is (WGS-84); leave both out if the phone cannot tell."""
+class RecordedAt(BaseModel):
+    """When the phone recorded the action (sent later when it was offline); omit for now."""
+
+    at: Instant | None = Field(
+        default=None,
+        description="手机记下的时间（离线时先记下、联网后补发）；不填即为服务器当前时间。"
+        "不能晚于当前时间（容许 2 分钟误差），不能早于 12 小时以前，签到不能早于签到开放时间",
+    )
+
+
+class CheckInRequest(RecordedAt):
+    """Where the volunteer is (WGS-84); leave both out if the phone cannot tell. The venue code
+    (活动签到码, read out by the community worker) counts as being on site."""
 
     lat: float | None = Field(default=None, ge=-90, le=90, description="纬度（WGS-84）")
     lng: float | None = Field(default=None, ge=-180, le=180, description="经度（WGS-84）")
+    venue_code: Text(16) | None = Field(
+        default=None, description="活动签到码（4 位数字，社区工作者告知或印在评价码单上）"
+    )
 
-    model_config = ConfigDict(json_schema_extra={"examples": [{"lat": 37.5401, "lng": 121.4003}]})
+    model_config = ConfigDict(
+        json_schema_extra={"examples": [{"lat": 37.5401, "lng": 121.4003}, {"venue_code": "0427"}]}
+    )
 
     @model_validator(mode="after")
     def _both_or_neither(self) -> CheckInRequest:
         if (self.lat is None) != (self.lng is None):
             raise ValueError("经纬度需同时填写")
         return self
+
+
+class CheckOutRequest(RecordedAt):
+    """签退; ``at`` only when the phone recorded it earlier (offline)."""
 
 
 class Attendance(BaseModel):
@@ -39,7 +59,8 @@ class Attendance(BaseModel):
     flags: list[str] = Field(
         description="标记：outside_geofence 签到超出范围；no_location 无定位；"
         "pending_confirmation 签到待社区确认（确认前不计时长）；check_in_confirmed 社区已确认签到；"
-        "auto_checkout 未签退由系统按结束时间补签；confirmed_without_checkin 社区补录"
+        "auto_checkout 未签退由系统按结束时间补签；confirmed_without_checkin 社区补录；"
+        "venue_code 凭活动签到码签到"
     )
 
 

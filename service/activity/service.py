@@ -4,15 +4,23 @@ from __future__ import annotations
 
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from geopy.distance import geodesic
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from service.activity import repository
+from service.activity import repository, venue_codes
 from service.auth import repository as auth_repo
+from service.auth.throttle import Throttled, ThrottleStore
 from service.context import ActionContext
-from service.errors import AppError, Conflict, Forbidden, InvalidInput, NotFound
+from service.errors import (
+    AppError,
+    Conflict,
+    Forbidden,
+    InvalidInput,
+    NotFound,
+    TooManyRequests,
+)
 from service.evaluations.service import issue_rating_codes
 from service.lifecycle.machine import change_offer_status, change_order_status
 from service.localtime import local_text
@@ -30,6 +38,7 @@ NO_LOCATION = "no_location"
 # then the offer stays accepted, the order does not start, and no hours are counted.
 PENDING_CONFIRMATION = "pending_confirmation"
 CHECK_IN_CONFIRMED = "check_in_confirmed"
+VENUE_CODE = "venue_code"  # on site by the venue code the worker read out (no location needed)
 _WHERE_FLAGS = (OUTSIDE_GEOFENCE, NO_LOCATION, PENDING_CONFIRMATION)
 AUTO_CHECKOUT = "auto_checkout"
 MANUAL_ATTENDANCE = "confirmed_without_checkin"
@@ -40,6 +49,11 @@ END_FORMAT = "%Y-%m-%d %H:%M"
 # An order that has not started yet goes in_progress on the first check-in (or at completion).
 NOT_STARTED = (OrderStatus.published, OrderStatus.staffed, OrderStatus.expired)
 CHECK_IN_ALLOWED = (*NOT_STARTED, OrderStatus.in_progress)
+# A phone without signal keeps a check-in/out and sends it later with the time it recorded.
+# That time counts as given, within bounds: a phone clock a little fast is forgiven; anything
+# later, or older than a day's activity could be, is refused rather than guessed.
+CLOCK_SKEW = timedelta(minutes=2)
+MAX_RECORDED_AGE_HOURS = 12
 
 
 @dataclass(frozen=True)
@@ -57,6 +71,42 @@ def is_pending(offer: Offer) -> bool:
 def distance_to_venue(order: Order, lat: float, lng: float) -> float:
     """Metres from the venue (geodesic on WGS-84, geopy as the reference)."""
     return geodesic((lat, lng), (order.venue_lat, order.venue_lng)).meters
+
+
+def recorded_time(ctx: ActionContext, at: datetime | None) -> datetime:
+    """When it happened: the phone's recorded ``at`` within bounds, else the server's now."""
+    if at is None:
+        return ctx.now
+    at = at.astimezone(UTC)
+    if at > ctx.now + CLOCK_SKEW:
+        raise InvalidInput(text("refusal.activity.recorded_in_future"), field="at")
+    if at < ctx.now - timedelta(hours=MAX_RECORDED_AGE_HOURS):
+        raise InvalidInput(
+            text("refusal.activity.recorded_too_old", hours=MAX_RECORDED_AGE_HOURS), field="at"
+        )
+    return at
+
+
+async def _venue_code_ok(
+    ctx: ActionContext, throttle: ThrottleStore | None, offer: Offer, raw: str
+) -> None:
+    """A right venue code passes (its try is given back); a wrong one is refused and counts."""
+    if throttle is None:
+        raise ValueError("checking a venue code needs the throttle store")
+    limits = venue_codes.venue_code_limits(
+        ctx.settings, volunteer_id=offer.volunteer_id, order_id=offer.order_id
+    )
+    try:
+        reservation = await throttle.reserve(limits, now=ctx.now)
+    except Throttled as throttled:
+        minutes = max(1, round(throttled.retry_after / 60))
+        raise TooManyRequests(
+            text("refusal.activity.venue_code_throttled", minutes=minutes),
+            retry_after=throttled.retry_after,
+        ) from None
+    if not venue_codes.matches(ctx.settings, offer.order_id, raw):
+        raise InvalidInput(text("refusal.activity.venue_code_wrong"), field="venue_code")
+    await throttle.forgive(reservation)
 
 
 async def _own_offer(session: AsyncSession, ctx: ActionContext, offer_id: int) -> Offer:
@@ -82,12 +132,18 @@ async def check_in(
     offer_id: int,
     lat: float | None,
     lng: float | None,
+    venue_code: str | None = None,
+    at: datetime | None = None,
+    throttle: ThrottleStore | None = None,
 ) -> CheckIn:
-    """签到 at server time, from ``KEPU_CHECKIN_OPENS_MINUTES`` before the start.
+    """签到 from ``KEPU_CHECKIN_OPENS_MINUTES`` before the start, at server time or at the
+    time the phone recorded (``at``, within ``recorded_time``'s bounds).
 
-    Within ``KEPU_GEOFENCE_METERS`` of the venue it counts at once; farther away or without a
-    location it is recorded as pending until a worker of the community confirms it.
+    Within ``KEPU_GEOFENCE_METERS`` of the venue, or with the order's right venue code, it
+    counts at once; farther away or without a location it is recorded as pending until a
+    worker of the community confirms it. A wrong venue code is refused and throttled.
     """
+    when = recorded_time(ctx, at)
     offer = await _own_offer(session, ctx, offer_id)
     order = await orders_repo.lock_order(session=session, order_id=offer.order_id)
     if offer.status in (OfferStatus.checked_in, OfferStatus.completed):
@@ -96,7 +152,7 @@ async def check_in(
         raise Conflict(text("refusal.activity.check_in_not_accepted"), code="not_accepted")
     minutes = ctx.settings.check_in_opens_minutes_before
     opens = order.starts_at - timedelta(minutes=minutes)
-    if ctx.now < opens:
+    if when < opens:
         raise Conflict(
             text(
                 "refusal.activity.check_in_not_open",
@@ -105,18 +161,23 @@ async def check_in(
             ),
             code="check_in_not_open",
         )
-    if ctx.now >= order.ends_at or order.status not in CHECK_IN_ALLOWED:
+    if when >= order.ends_at or order.status not in CHECK_IN_ALLOWED:
         raise Conflict(text("refusal.activity.check_in_closed"), code="check_in_closed")
     flags = [flag for flag in offer.flags or [] if flag not in _WHERE_FLAGS]
     distance = None if lat is None or lng is None else distance_to_venue(order, lat, lng)
-    if distance is None or distance > ctx.settings.geofence_meters:
+    on_site = distance is not None and distance <= ctx.settings.geofence_meters
+    if venue_code is not None and not on_site:
+        await _venue_code_ok(ctx, throttle, offer, venue_code)
+        on_site = True
+        flags.append(VENUE_CODE)
+    if not on_site:
         if is_pending(offer):  # already waiting: the first attempt's time and place stand
             return CheckIn(offer=offer, distance_m=distance, already=True, pending=True)
         where = NO_LOCATION if distance is None else OUTSIDE_GEOFENCE
         await repository.record_pending_check_in(
             session=session,
             offer_id=offer.id,
-            at=ctx.now,
+            at=when,
             lat=lat,
             lng=lng,
             flags=[*flags, where, PENDING_CONFIRMATION],
@@ -128,7 +189,7 @@ async def check_in(
         ctx,
         offer_id=offer.id,
         to=OfferStatus.checked_in,
-        values={"checked_in_at": ctx.now, "check_in_lat": lat, "check_in_lng": lng, "flags": flags},
+        values={"checked_in_at": when, "check_in_lat": lat, "check_in_lng": lng, "flags": flags},
     )
     await _start_if_needed(session, ctx, order, "首位志愿者签到，活动开始")
     return CheckIn(offer=offer, distance_m=distance, already=False)
@@ -164,8 +225,11 @@ async def confirm_check_in(session: AsyncSession, ctx: ActionContext, *, offer_i
     return await offers_repo.get_offer(session=session, offer_id=offer.id)
 
 
-async def check_out(session: AsyncSession, ctx: ActionContext, *, offer_id: int) -> Offer:
-    """签退 at server time; checking out again keeps the first time."""
+async def check_out(
+    session: AsyncSession, ctx: ActionContext, *, offer_id: int, at: datetime | None = None
+) -> Offer:
+    """签退 at server time (or the phone's recorded ``at``); checking out again keeps the first."""
+    when = recorded_time(ctx, at)
     offer = await _own_offer(session, ctx, offer_id)
     if offer.checked_out_at is not None:
         return offer
@@ -173,8 +237,10 @@ async def check_out(session: AsyncSession, ctx: ActionContext, *, offer_id: int)
         raise Conflict(text("refusal.activity.check_in_pending"), code="check_in_pending")
     if offer.status != OfferStatus.checked_in:
         raise Conflict(text("refusal.activity.not_checked_in"), code="not_checked_in")
+    if offer.checked_in_at is not None and when < offer.checked_in_at:
+        raise InvalidInput(text("refusal.activity.check_out_before_check_in"), field="at")
     await repository.stamp_checkout(
-        session=session, offer_id=offer.id, at=ctx.now, flags=list(offer.flags or []), now=ctx.now
+        session=session, offer_id=offer.id, at=when, flags=list(offer.flags or []), now=ctx.now
     )
     return await offers_repo.get_offer(session=session, offer_id=offer.id)
 
