@@ -219,8 +219,10 @@ def _wish_day(typed: str, ctx, errors: dict) -> date | None:
 async def demand_done(request: Request, session: SessionDep, ctx: ContextDep, actor: Anyone):
     """The demand number and the follow-up code, shown to this browser for a short while."""
     receipt = views.read_receipt(ctx.settings.secret_key, request.cookies.get(views.RECEIPT_COOKIE))
-    if receipt is None:
-        return _not_found(request, N_("这张回执已经过期。请用点单编号、手机号和查询码查询进度。"))
+    if receipt is None:  # reloaded later, or another browser: the follow-up form says why
+        notice = N_("这张回执已经过期。请用点单编号、手机号和查询码查询进度。")
+        context = {"values": {"demand_id": ""}, "errors": {}, "notice": notice}
+        return render(request, "resident/follow.html", context)
     demand_id, code = receipt
     demand = await demands.get(session, demand_id=demand_id)
     return render(request, "resident/demand_done.html", {"demand": demand, "code": code})

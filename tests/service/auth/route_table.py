@@ -130,6 +130,8 @@ PARAMS: dict[str, OwnForeign] = {
     "notification_id": _per_user("notification"),
     "code": lambda world, role, user_id: (world.ids["code_text"], None),
     "key": lambda world, role, user_id: (world.ids["calendar_key"], None),
+    # A community's open demands are public (我也想要): every role reads the same one.
+    "area_id": lambda world, role, user_id: (world.ids["community"], None),
 }
 
 # Parameters whose own/foreign objects depend on the route too (its rule), not only the role.

@@ -124,11 +124,13 @@ async def test_a_community_that_is_not_one_is_refused_in_english(client, session
     assert await count(session) == 0
 
 
-async def test_the_receipt_without_its_cookie_is_gone(client):
+async def test_the_receipt_without_its_cookie_offers_the_follow_up_form(client):
     page = await client.get("/demand/done")
-    assert page.status_code == 404 and "这张回执已经过期" in page.text
+    assert page.status_code == 200 and "这张回执已经过期" in page.text
+    assert 'action="/demand/follow"' in page.text
     client.cookies.set("kepu_demand_receipt", "1.12345678.forged", path="/demand")
-    assert (await client.get("/demand/done")).status_code == 404
+    forged = await client.get("/demand/done")
+    assert "这张回执已经过期" in forged.text and "12345678" not in forged.text
 
 
 async def submitted(client, session):
