@@ -56,12 +56,11 @@ async def test_resident_pages_fit_a_small_phone_in_large_text(browser, live_serv
     weights: dict[str, int] = {}
     async with open_tab(browser, live_server, "small-phone") as tab:
         pages = list(RESIDENT_PAGES)
-        for found in (
-            await _first_link(tab, live_server, "/activities", r"/activities/\d+"),
-            await _first_link(tab, live_server, "/", r"/communities/\d+/demands"),
-        ):
-            assert found, "the demo should offer an activity and a community's demands"
-            pages.append(found)
+        activity = await _first_link(tab, live_server, "/activities", r"/activities/\d+")
+        assert activity, "the demo should show upcoming activities"
+        demands = await _first_link(tab, live_server, activity, r"/communities/\d+/demands")
+        assert demands, "an activity's page leads to its community's demands"
+        pages += [activity, demands]
         for path in pages:
             await _check(tab, live_server, path, weights, large_text=True)
     _record(weights, "resident")
