@@ -174,7 +174,7 @@ async def submit_demand(request: Request, session: SessionDep, ctx: ContextDep, 
     if "topic" in errors or (skill is None and data is not None):  # the topic is the skill's name
         errors.pop("topic", None)
         errors["skill_id"] = _DEMAND_FIELD_WORDS["skill_id"]
-    if data is not None and not data.contact_phone:
+    if not values.get("contact_phone"):  # said with the other mistakes, not on a second round
         errors["contact_phone"] = _DEMAND_FIELD_WORDS["contact_phone"]
     if errors or data is None:
         return await _demand_form(

@@ -111,6 +111,16 @@ async def test_bad_input_is_said_beside_the_field_and_nothing_is_saved(
     assert await count(session) == 0
 
 
+async def test_an_empty_form_names_every_missing_field_at_once(client, session):
+    """The phone is said with the community and the topic, not only on a second try."""
+    community, skill = await arrange(session)
+    page = await form(client, community, skill, community_id="", skill_id="", contact_phone="")
+    assert page.status_code == 422
+    for field in ("community_id", "skill_id", "contact_phone"):
+        assert f'<small id="error-{field}" class="field-error">' in page.text
+    assert await count(session) == 0
+
+
 async def test_a_nul_byte_is_refused_without_saving(client, session):
     community, skill = await arrange(session)
     page = await form(client, community, skill, description="a\x00b")
