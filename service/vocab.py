@@ -122,7 +122,7 @@ ORDER_STATUS_LABELS = {
 OFFER_STATUS_LABELS = {
     OfferStatus.offered: N_("待回复"),
     OfferStatus.accepted: N_("已接单"),
-    OfferStatus.declined: N_("已拒绝"),
+    OfferStatus.declined: N_("已婉拒"),
     OfferStatus.expired: N_("已超时"),
     OfferStatus.withdrawn: N_("已退出"),
     OfferStatus.checked_in: N_("已签到"),

@@ -238,7 +238,9 @@ async def rate_start(
         refused = NotFound(text("refusal.evaluation.code_invalid"))
         return _refused_page(request, refused, code)
     if code is not None:  # 下一步 tapped with nothing typed: say so, beside the box
-        return render(request, START_PAGE, {"code": "", "refusal": None, "empty": True}, status_code=422)
+        return render(
+            request, START_PAGE, {"code": "", "refusal": None, "empty": True}, status_code=422
+        )
     return render(request, START_PAGE, {"code": "", "refusal": None})
 
 

@@ -47,7 +47,7 @@ async def test_home_page_is_chinese_and_lists_upcoming_activities(client, sessio
     await session.commit()
     response = await client.get("/")
     assert response.status_code == 200
-    assert '<html lang="zh-CN">' in response.text
+    assert '<html lang="zh-CN" class="large-text">' in response.text  # 长辈 mode by default
     assert "防范电信诈骗讲座" in response.text
     assert "htmx.min.js" in response.text
 

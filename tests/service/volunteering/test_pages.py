@@ -7,8 +7,8 @@ from datetime import timedelta
 
 import pytest
 
-from service.models import Offer
-from service.vocab import OfferStatus
+from service.models import Offer, Volunteer
+from service.vocab import OfferStatus, VolunteerStatus
 
 HTMX = {"HX-Request": "true"}
 EN = {"Accept-Language": "en"}
@@ -47,6 +47,17 @@ async def test_home_shows_my_next_activity_and_waiting_invitations(world, me):
     assert "1–3公里" in main and "回复截止" in main
     assert "王大爷的邀请" not in main
     assert main.count("我能去，接受") == 2 and main.count("确认婉拒") == 2
+
+
+async def test_a_paused_volunteer_is_told_on_home_where_to_resume(world, me, session):
+    assert "您已暂停接单" not in _main(await me.get("/v"))
+    volunteer = await session.get(Volunteer, world.volunteers["李老师"])
+    volunteer.status = VolunteerStatus.paused
+    await session.commit()
+    main = _main(await me.get("/v"))
+    assert "您已暂停接单" in main and 'href="/v/profile#status"' in main
+    english = _main(await me.get("/v", headers={"Accept-Language": "en"}))
+    assert "You have paused" in english and "Take activities again" in english
 
 
 async def test_home_as_a_fragment_and_in_english(world, me):
