@@ -12,6 +12,8 @@ from service.demo.seed_places import jitter
 from service.demo.timing import LOCAL
 from service.demo.world import DemoWorld
 from service.dispatch.disclosure import distance_band
+from service.localtime import local_text
+from service.messages import text
 from service.models import Notification
 from service.vocab import OfferStatus, OrderStatus, Role, VolunteerStatus
 
@@ -202,10 +204,6 @@ def order_events(world: DemoWorld, plan: OrderPlan) -> list:
     ]
 
 
-def when(moment: datetime) -> str:
-    return moment.astimezone(LOCAL).strftime("%m月%d日 %H:%M")
-
-
 def notifications_for(
     world: DemoWorld, plan: OrderPlan, stories: list[OfferStory]
 ) -> list[Notification]:
@@ -221,10 +219,13 @@ def notifications_for(
                     world.notification(
                         user,
                         kind="offer_new",
-                        title=f"新的派单邀请：{order.title}",
-                        body=f"{when(order.starts_at)} · {order.venue_name}",
+                        title=text("notification.offer_new.title", order_title=order.title),
+                        body=text(
+                            "notification.offer_new.body",
+                            expires_at=local_text(story.offer.expires_at or at, LOCAL.key),
+                        ),
                         at=at,
-                        payload=payload,
+                        payload={**payload, "offer_id": story.offer.id},
                     )
                 )
             if to == OfferStatus.withdrawn:
@@ -232,7 +233,7 @@ def notifications_for(
                     world.notification(
                         user,
                         kind="order_cancelled",
-                        title=f"活动已取消：{order.title}",
+                        title=text("notification.order_cancelled.title", order_title=order.title),
                         body=order.status_reason or "",
                         at=at,
                         payload=payload,
@@ -242,30 +243,25 @@ def notifications_for(
             rows.append(
                 world.notification(
                     user,
-                    kind="reminder",
-                    title=f"明天的活动：{order.title}",
-                    body=f"{when(order.starts_at)} · {order.venue_address}",
+                    kind="offer_reminder",
+                    title=text("notification.offer_reminder.title", order_title=order.title),
+                    body=text(
+                        "notification.offer_reminder.body",
+                        starts_at=local_text(order.starts_at, LOCAL.key),
+                    ),
                     at=story.offer.reminded_at,
-                    payload=payload,
+                    payload={**payload, "offer_id": story.offer.id},
                 )
             )
-    if order.staffed_at:
-        rows.append(
-            world.notification(
-                plan.worker,
-                kind="order_staffed",
-                title=f"已满员：{order.title}",
-                body=f"{order.slots} 名志愿者已接单",
-                at=order.staffed_at,
-                payload=payload,
-            )
-        )
     if order.status == OrderStatus.expired:
         rows.append(
             world.notification(
                 world.demo_users["coordinator"],
                 kind="order_needs_attention",
-                title=f"待协调：{order.title}",
+                title=text(
+                    "notification.order_needs_attention.no_candidates.title",
+                    order_title=order.title,
+                ),
                 body=order.suggestion["text"],
                 at=order.needs_attention_at,
                 payload=payload,

@@ -13,6 +13,7 @@ from sqlmodel import SQLModel
 
 from service.demo.timing import floor_half_hour
 from service.models import Area, Event, Notification, Skill, Team, User, Venue, Volunteer
+from service.notifications.texts import remember_texts
 
 SEED = 20260512  # 防灾减灾日: any fixed number would do; the demo must be reproducible
 
@@ -102,7 +103,8 @@ class DemoWorld:
             kind=kind,
             title=title,
             body=body,
-            payload=payload,
+            # Catalogue texts keep their key, so each reader sees them in their own language.
+            payload=remember_texts(payload, title=title, body=body),
             status="sent",
             attempts=1,
             created_at=at,

@@ -138,6 +138,14 @@ async def test_each_demo_role_does_its_main_job_on_the_demo_data(
     assert any(answer.status_code == 200 for answer in answers), [a.text for a in answers]
     assert all(answer.status_code in (200, 409) for answer in answers)
 
+    # The demo's messages are said in the reader's language, like the service's own.
+    english = await ok(
+        await volunteer.get("/api/v1/me/notifications", headers={"Accept-Language": "en"})
+    )
+    assert english["items"]
+    for message in english["items"]:
+        assert not re.search(r"[\u4e00-\u9fff]", message["title"].split(":")[0]), message
+
     # The demo team leader answers an order offered to the demo team, naming free members.
     leader = await login("team_leader")
     team_page = await leader.get("/desk/team")
