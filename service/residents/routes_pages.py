@@ -90,6 +90,8 @@ def _origin(
         point = views.parse_point(lat, lng)
         if point is None:
             return None, N_("没能读到您的位置，请在上面选择社区。")
+        if not views.near_any(point, communities):
+            return None, N_("您现在的位置离本区的社区太远，请在上面选择社区。")
         return views.Origin(*point), None
     if community_id:
         chosen = next((c for c in communities if str(c["id"]) == community_id), None)

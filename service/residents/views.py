@@ -54,6 +54,20 @@ def nearest_first(activities: list[dict], origin: Origin | None) -> list[Nearby]
     )
 
 
+# A phone farther than this from every community of the district is somewhere else (or its
+# location is wrong): distances from there would mean nothing to the resident.
+NEAR_DISTRICT_KM = 50
+
+
+def near_any(point: tuple[float, float], communities: list[dict]) -> bool:
+    """Whether ``point`` is within NEAR_DISTRICT_KM of some community (True when none is known)."""
+    if not communities:
+        return True
+    return any(
+        geodesic_km(point[0], point[1], c["lat"], c["lng"]) <= NEAR_DISTRICT_KM for c in communities
+    )
+
+
 def parse_point(lat: str | None, lng: str | None) -> tuple[float, float] | None:
     """A (lat, lng) sent by the browser's location, or None when missing or not a place."""
     try:

@@ -88,6 +88,13 @@ async def test_a_place_not_understood_is_said_and_the_list_still_shows(
     assert "即将开始的活动" in main(page) and "海岸急救课" in page.text
 
 
+async def test_a_phone_far_from_the_district_is_asked_to_choose_a_community(client, session, clock):
+    await arrange(session, clock)
+    page = await client.get("/activities?lat=0&lng=0")
+    assert page.status_code == 200 and "离本区的社区太远" in page.text
+    assert "约 " not in main(page)  # no distance from the Gulf of Guinea
+
+
 async def test_activities_in_english(client, session, clock):
     world = await arrange(session, clock)
     page = await client.get(f"/activities?community_id={world['here'].id}", headers=EN)
