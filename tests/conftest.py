@@ -166,6 +166,27 @@ async def client(app) -> AsyncIterator[httpx.AsyncClient]:
 
 
 @pytest.fixture
+async def login(app, settings, session, clock):
+    """``login(user_id, **headers)`` → a client holding that person's browser session (cookie
+    and CSRF header), as the pages' tests need; closed at the end of the test."""
+    from tests.service.auth.helpers import browser, open_session_for
+
+    opened = []
+
+    async def open_for(user_id: int, **headers):
+        cookie, csrf = await open_session_for(session, settings, user_id=user_id, now=clock.now())
+        await session.commit()
+        client = browser(app, settings, cookie, csrf)
+        client.headers.update(headers)
+        opened.append(client)
+        return client
+
+    yield open_for
+    for client in opened:
+        await client.aclose()
+
+
+@pytest.fixture
 async def session(app) -> AsyncIterator[AsyncSession]:
     """A session on the app's database for arranging and inspecting data (commit yourself)."""
     async with app.state.sessionmaker() as db_session:

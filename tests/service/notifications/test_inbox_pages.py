@@ -13,26 +13,9 @@ from service.notifications.outbox import notify
 from service.notifications.routes_pages import message_target
 from service.vocab import Role
 from tests.factories import make_user
-from tests.service.auth.helpers import browser, open_session_for
 
 HTMX = {"HX-Request": "true"}
 EN = {"Accept-Language": "en"}
-
-
-@pytest.fixture
-async def login(app, settings, session, clock):
-    opened = []
-
-    async def open_for(user_id: int):
-        cookie, csrf = await open_session_for(session, settings, user_id=user_id, now=clock.now())
-        await session.commit()
-        client = browser(app, settings, cookie, csrf)
-        opened.append(client)
-        return client
-
-    yield open_for
-    for client in opened:
-        await client.aclose()
 
 
 @pytest.fixture

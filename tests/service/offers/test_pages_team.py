@@ -16,7 +16,7 @@ import sqlalchemy as sa
 
 from service.models import Event, Notification, Offer
 from service.vocab import OfferStatus, OrderStatus
-from tests.service.auth.helpers import browser, client_for, open_session_for
+from tests.service.auth.helpers import client_for
 from tests.service.offers.team_desk_world import build_team_desk_world, order_row
 
 HTMX = {"HX-Request": "true"}
@@ -28,23 +28,6 @@ BLOCKED = ("陈刚", "孙丽", "周强", "吴芳")
 @pytest.fixture
 async def world(session, clock):
     return await build_team_desk_world(session, clock.now())
-
-
-@pytest.fixture
-async def login(app, settings, session, clock):
-    """``login(user_id)`` → a client holding that person's session (and its CSRF header)."""
-    opened = []
-
-    async def open_for(user_id: int):
-        cookie, csrf = await open_session_for(session, settings, user_id=user_id, now=clock.now())
-        await session.commit()
-        client = browser(app, settings, cookie, csrf)
-        opened.append(client)
-        return client
-
-    yield open_for
-    for client in opened:
-        await client.aclose()
 
 
 @pytest.fixture

@@ -13,7 +13,6 @@ import pytest
 from service.models import Skill
 from service.vocab import AreaLevel, Role
 from tests.factories import make_area, make_skill, make_user, make_volunteer
-from tests.service.auth.helpers import browser, open_session_for
 
 
 @dataclass
@@ -63,24 +62,6 @@ async def world(session) -> ProfileWorld:
     w.users.update(worker=worker.id, admin=admin.id)
     await session.commit()
     return w
-
-
-@pytest.fixture
-async def login(app, settings, session, clock):
-    """``login(user_id)`` → a client holding that person's session (and its CSRF header)."""
-    opened = []
-
-    async def open_for(user_id: int, **headers):
-        cookie, csrf = await open_session_for(session, settings, user_id=user_id, now=clock.now())
-        await session.commit()
-        client = browser(app, settings, cookie, csrf)
-        client.headers.update(headers)
-        opened.append(client)
-        return client
-
-    yield open_for
-    for client in opened:
-        await client.aclose()
 
 
 @pytest.fixture
