@@ -156,7 +156,11 @@ AXE_SOURCE = AXE.read_text(encoding="utf-8") if AXE.exists() else ""
 async def open_tab(browser, live_server: str, viewport: str = "desktop", *, locale="zh-CN"):
     """A tab in a fresh browser context (its own cookies) that records console errors, failed
     sub-requests and requests off the machine, and fails the test on any of them at the end."""
-    context = await browser.new_context(viewport=VIEWPORTS[viewport], locale=locale)
+    # Phones have a touch screen: tests may tap (``locator.tap()``) as a finger would.
+    touch = viewport in ("phone", "small-phone")
+    context = await browser.new_context(
+        viewport=VIEWPORTS[viewport], locale=locale, has_touch=touch
+    )
     tab = await context.new_page()
     tab.viewport_name = viewport
     tab.console_errors = []

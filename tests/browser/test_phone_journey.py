@@ -4,7 +4,8 @@ a resident orders an activity on a 360 px phone and follows it up; the community
 and dispatches it from the desk; a retired engineer — a new volunteer — sets their skills and
 weekly time on the week grid, finds the invitation (the header's 消息 count says so), accepts,
 checks in at the venue with the phone's location, checks out an hour later and sees the hours
-once the worker confirms; the resident rates with a code from the printed sheet.
+once the worker confirms; the resident rates with a code from the printed sheet. On the phones
+every action is a tap on a touch screen.
 
 The journey runs on its own server and demo database, on a shifted clock
 (``tests/browser/shifted_clock.py``): the resident orders at 19:00 for the next morning, the
@@ -211,12 +212,14 @@ async def test_the_loop_on_phones(browser, journey_server):
         skills = volunteer.locator("form", has=volunteer.locator("input[name=skill_ids]"))
         for skill in (skill_a, skill_b):
             await skills.locator(f"input[name=skill_ids][value='{skill}']").check()
-        await skills.get_by_role("button", name="保存技能").click()
+        async with volunteer.expect_navigation():
+            await skills.get_by_role("button", name="保存技能").tap()
         await volunteer.wait_for_load_state("networkidle")
         grid = volunteer.locator("form", has=volunteer.locator(".week-grid"))
-        await grid.locator(f"label.week-tile:has(input[value='{day.weekday()}-am'])").click()
+        await grid.locator(f"label.week-tile:has(input[value='{day.weekday()}-am'])").tap()
         await _step(volunteer, "02-volunteer-week-grid")
-        await grid.get_by_role("button", name="保存有空的时间").click()
+        async with volunteer.expect_navigation():
+            await grid.get_by_role("button", name="保存有空的时间").tap()
         await volunteer.wait_for_load_state("networkidle")
         grid = volunteer.locator("form", has=volunteer.locator(".week-grid"))
         assert await grid.locator(f"input[value='{day.weekday()}-am']").is_checked()
@@ -232,7 +235,8 @@ async def test_the_loop_on_phones(browser, journey_server):
         await resident.get_by_label("5. 还想说的话（可不填）").fill(f"楼里老人想听 {RUN}")
         await resident.get_by_label("7. 您的手机号（必填）").fill(RESIDENT_PHONE)
         await _step(resident, "04-resident-demand-form")
-        await resident.get_by_role("button", name="提交点单").click()
+        async with resident.expect_navigation():
+            await resident.get_by_role("button", name="提交点单").tap()
         await resident.wait_for_load_state("networkidle")
         assert "/demand/done" in resident.url, await resident.locator("main").inner_text()
         number = await resident.locator("#receipt-number").inner_text()
@@ -268,7 +272,8 @@ async def test_the_loop_on_phones(browser, journey_server):
         await resident.get_by_label("点单编号").fill(number.strip().lstrip("#"))
         await resident.get_by_label("手机号").fill(RESIDENT_PHONE)
         await resident.get_by_label("查询码（8 位数字）").fill(code)
-        await resident.get_by_role("button", name="查询", exact=True).click()
+        async with resident.expect_navigation():
+            await resident.get_by_role("button", name="查询", exact=True).tap()
         await resident.wait_for_load_state("networkidle")
         assert "社区已经采纳了您的点单" in await resident.locator("main").inner_text()
         await _step(resident, "09-resident-adopted")
@@ -279,7 +284,8 @@ async def test_the_loop_on_phones(browser, journey_server):
         offer = volunteer.locator("article", has_text=title)
         await expect(offer).to_have_count(1)
         await _step(volunteer, "10-volunteer-invited")
-        await offer.get_by_role("button", name=re.compile("接受")).click()
+        async with volunteer.expect_navigation():
+            await offer.get_by_role("button", name=re.compile("接受")).tap()
         await volunteer.wait_for_load_state("networkidle")
         day_link = volunteer.locator("a[href^='/v/activities/']").first
         await expect(day_link).to_be_visible()
@@ -294,18 +300,19 @@ async def test_the_loop_on_phones(browser, journey_server):
         await _log_in(volunteer, base, VOLUNTEER_PHONE)
         await expect(volunteer.locator("h1")).to_have_text("我的志愿")
         await _step(volunteer, "12-volunteer-home-on-the-day")
-        await volunteer.locator("a[href^='/v/activities/']").first.click()
+        async with volunteer.expect_navigation():
+            await volunteer.locator("a[href^='/v/activities/']").first.tap()
         await volunteer.wait_for_load_state("networkidle")
         await expect(volunteer.locator("h1")).to_have_text(title)
         await _step(volunteer, "13-volunteer-day")
-        await volunteer.get_by_role("button", name="签到", exact=True).click()
+        await volunteer.get_by_role("button", name="签到", exact=True).tap()
         await expect(volunteer.locator(".checkin-state")).to_contain_text("已签到")
         await _step(volunteer, "14-volunteer-checked-in")
 
         # 7. An hour later (the server's clock moves on), check-out.
         set_shift(journey_server["clock"], _on_activity_day(10, 45))
         await volunteer.reload()
-        await volunteer.get_by_role("button", name="签退", exact=True).click()
+        await volunteer.get_by_role("button", name="签退", exact=True).tap()
         await expect(volunteer.locator(".checkin-state")).to_contain_text("已签退")
         await _step(volunteer, "15-volunteer-checked-out")
 
@@ -331,9 +338,10 @@ async def test_the_loop_on_phones(browser, journey_server):
         # 10. The resident rates with a code from the printed sheet.
         await resident.goto(f"{base}/rate/{rating_code}")
         await expect(resident.locator("main")).to_contain_text(title)
-        await resident.get_by_text("5 星 · 很满意").click()
+        await resident.get_by_text("5 星 · 很满意").tap()
         await _step(resident, "18-resident-rates")
-        await resident.get_by_role("button", name="提交评价").click()
+        async with resident.expect_navigation():
+            await resident.get_by_role("button", name="提交评价").tap()
         await resident.wait_for_load_state("networkidle")
         await _step(resident, "19-resident-rated")
         assert "/rate/done" in resident.url
