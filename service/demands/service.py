@@ -347,7 +347,7 @@ async def _mark_adopted(session: AsyncSession, ctx: ActionContext, demand: Deman
         session,
         ctx,
         demand,
-        text("notification.demand_status.adopted.title"),
+        text("notification.demand_status.adopted.title", demand_id=demand.id),
         text("notification.demand_status.adopted.body", topic=demand.topic),
     )
 
@@ -455,7 +455,11 @@ async def decline(
         values={"decline_reason": reason},
     )
     await _tell_submitter(
-        session, ctx, demand, text("notification.demand_status.declined.title"), reason
+        session,
+        ctx,
+        demand,
+        text("notification.demand_status.declined.title", demand_id=demand.id),
+        reason,
     )
     return demand
 
@@ -493,7 +497,7 @@ async def merge(
         session,
         ctx,
         demand,
-        text("notification.demand_status.merged.title"),
+        text("notification.demand_status.merged.title", demand_id=demand.id),
         text("notification.demand_status.merged.body", topic=target.topic),
     )
     return demand

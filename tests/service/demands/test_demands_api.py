@@ -297,7 +297,7 @@ async def test_logged_in_submitter_is_notified_of_the_decision(client, session):
         f"/api/v1/demands/{demand_id}/decline", json={"reason": "暂无场地"}, headers=worker_auth
     )
     note = await session.scalar(sa.select(Notification).where(Notification.user_id == resident.id))
-    assert note.title == "您的点单未被采纳" and note.body == "暂无场地"
+    assert note.title == f"您的点单（编号 {demand_id}）未被采纳" and note.body == "暂无场地"
 
 
 async def test_merging_moves_votes_and_the_submitter_to_the_target(client, session, caplog):

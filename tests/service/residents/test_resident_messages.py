@@ -73,12 +73,15 @@ async def test_a_decline_texts_the_reason_to_the_demands_phone(session, app, clo
     )
     [row] = await messages(session)
     assert (row.user_id, row.demand_id, row.channel) == (None, demand.id, "sms")
-    assert row.title == "您的点单未被采纳" and row.body == "本月已安排同主题讲座"
+    assert (
+        row.title == f"您的点单（编号 {demand.id}）未被采纳" and row.body == "本月已安排同主题讲座"
+    )
     gateway = Gateway()
     report = await deliver(app, clock, gateway)
     assert report.sent == 1
     [sms] = gateway.messages
     assert sms["to"] == PHONE and "本月已安排同主题讲座" in sms["text"]
+    assert f"编号 {demand.id}" in sms["text"]  # the number to follow it up with
 
 
 async def test_adopting_and_merging_each_write_one_message(session, app, clock, world):
@@ -90,8 +93,8 @@ async def test_adopting_and_merging_each_write_one_message(session, app, clock, 
     await demands.merge(session, world["staff"], demand_id=second.id, into_demand_id=first.id)
     rows = await messages(session)
     assert [(r.demand_id, r.title) for r in rows] == [
-        (first.id, "您的点单已被采纳"),
-        (second.id, "您的点单已合并"),
+        (first.id, f"您的点单（编号 {first.id}）已被采纳"),
+        (second.id, f"您的点单（编号 {second.id}）已合并"),
     ]
     # The keyed texts are kept: the message can be said again in English.
     assert said_in(rows[0].payload, "title", rows[0].title, "en") != rows[0].title
