@@ -5,6 +5,7 @@ volunteer's day."""
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -227,6 +228,7 @@ async def test_my_hours_by_month_with_the_year_total(app, settings, session, clo
     else:
         assert "2026 年合计" in html and "3.5 小时" in html
         assert "2026 年 11 月：2.0 小时" in html and "2026 年 10 月：1.5 小时" in html
+        assert re.search(r"2026年1[01]月\d\d日 周[一二三四五六日]", html)  # a day in words
 
 
 async def test_hours_of_an_empty_year_and_a_bad_year(app, settings, session, clock, day):
