@@ -74,7 +74,11 @@ def _back(form: dict) -> Back:
 async def _home_page(
     request: Request, session: AsyncSession, ctx: ActionContext, *, status_code=200, **extra
 ):
-    volunteer = await repository.get_volunteer(session=session, volunteer_id=ctx.actor.volunteer_id)
+    volunteer = (
+        await repository.get_volunteer(session=session, volunteer_id=ctx.actor.volunteer_id)
+        if ctx.actor.volunteer_id is not None  # an admin opening the page has no profile
+        else None
+    )
     context = {
         "home": await views.home_view(session, ctx),
         # A paused volunteer is told at once why no new invitations come, and where to resume.
