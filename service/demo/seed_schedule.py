@@ -7,6 +7,7 @@ from datetime import date, datetime, timedelta
 
 from service.demo.timing import local_date
 
+# The same blocks as the volunteer's week grid (service/volunteers/routes_pages.py BLOCKS).
 MORNING = (8 * 60, 12 * 60)
 AFTERNOON = (14 * 60, 18 * 60)
 EVENING = (18 * 60 + 30, 21 * 60 + 30)

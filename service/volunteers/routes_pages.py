@@ -29,11 +29,13 @@ Volunteer = Annotated[Actor, requires(Role.volunteer)]
 Saved = Literal["skills", "home", "radius", "availability", "blackout", "paused", "resumed"]
 
 WEEKDAYS = (N_("周一"), N_("周二"), N_("周三"), N_("周四"), N_("周五"), N_("周六"), N_("周日"))
-# The week grid's blocks: (form key, label, start minute, end minute).
+# The week grid's blocks: (form key, label, start minute, end minute). They follow when
+# community activities are held (mornings, 14:00–17:00 afternoons, 19:00–21:00 evening
+# classes) with room to arrive and leave.
 BLOCKS = (
     ("am", N_("上午"), 8 * 60, 12 * 60),
-    ("pm", N_("下午"), 13 * 60, 17 * 60),
-    ("eve", N_("晚上"), 18 * 60, 21 * 60),
+    ("pm", N_("下午"), 14 * 60, 18 * 60),
+    ("eve", N_("晚上"), 18 * 60 + 30, 21 * 60 + 30),
 )
 RADIUS_CHOICES = (1, 3, 5, 10, 20)
 _BAD_RADIUS = N_("请选一个距离，或者填一个数字（公里）。")

@@ -188,7 +188,7 @@ async def test_the_week_grid_saves_blocks_and_keeps_other_times(world, me, sessi
     assert "周三 09:00–11:30" in main
     rows = await _rows(session, AvailabilityWindow, li)
     assert sorted((r.weekday, r.start_minute, r.end_minute) for r in rows) == [
-        (0, 1080, 1260), (2, 540, 690), (5, 480, 720), (5, 780, 1020)
+        (0, 1110, 1290), (2, 540, 690), (5, 480, 720), (5, 840, 1080)
     ]  # fmt: skip
     # Unticking the kept time and a tile removes them; an extra time is added.
     form = {"slots": ["5-am"], "day": "6", "start": "14:00", "end": "16:30"}
