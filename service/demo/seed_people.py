@@ -145,7 +145,15 @@ async def seed_volunteers(world: DemoWorld, names: NameMaker) -> None:
             # The demo volunteer and the demo team leader: nurses in the first community.
             persona, community = PERSONA_BY_KEY["nurse"], first
             phone = phones["volunteer" if index == 0 else "team_leader"]
-            skills = ["emergency.cpr", "emergency.aed", "emergency.bandage", "health.medication"]
+            # 慢病管理 too: a nurse teaches it, and the demo's open orders need it, so the demo
+            # volunteer finds something on 附近可接.
+            skills = [
+                "emergency.cpr",
+                "emergency.aed",
+                "emergency.bandage",
+                "health.medication",
+                "health.chronic",
+            ]
             status = VolunteerStatus.active
         else:
             persona = rng.choices(PERSONAS, [p.weight for p in PERSONAS])[0]

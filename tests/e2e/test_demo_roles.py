@@ -138,6 +138,10 @@ async def test_each_demo_role_does_its_main_job_on_the_demo_data(
     assert any(answer.status_code == 200 for answer in answers), [a.text for a in answers]
     assert all(answer.status_code in (200, 409) for answer in answers)
 
+    # 附近可接 is not empty: the demo has open orders the demo volunteer can take.
+    nearby = await ok(await volunteer.get("/api/v1/orders/nearby"))
+    assert nearby, "the demo volunteer should find open orders they can take"
+
     # The demo's messages are said in the reader's language, like the service's own.
     english = await ok(
         await volunteer.get("/api/v1/me/notifications", headers={"Accept-Language": "en"})
