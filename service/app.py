@@ -9,6 +9,7 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI, Request
 from fastapi.staticfiles import StaticFiles
+from starlette.middleware.gzip import GZipMiddleware
 
 from service import handlers
 
@@ -74,7 +75,11 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
 
     install_error_handlers(app)
     install_identity(app, settings)  # security middleware, log redaction, identity routes
-    app.mount("/static", StaticFiles(directory=PROJECT_ROOT / "static"), name="static")
+    # Style sheets and scripts go compressed (a phone on a prepaid plan pays for every byte);
+    # pages do not: compressing HTML that carries a CSRF token beside reflected input is the
+    # BREACH attack's precondition.
+    static_files = StaticFiles(directory=PROJECT_ROOT / "static")
+    app.mount("/static", GZipMiddleware(static_files, minimum_size=1024), name="static")
     app.include_router(home_router)
     for pages in (
         demand_pages,
