@@ -173,11 +173,10 @@ async def worker_user_ids(*, session: AsyncSession, community_id: int) -> list[i
     return list(rows)
 
 
-async def inbox_version(*, session: AsyncSession, user_id: int) -> str:
-    """What the inbox shows, in a few bytes: the newest message and how many are unread.
-
-    The live inbox and the header's count compare it to notice a new or a read message."""
-    row = (
+async def inbox_state(*, session: AsyncSession, user_id: int) -> tuple[str, int]:
+    """(version, unread count): what the inbox shows, in a few bytes — the newest message and
+    how many are unread. The live inbox compares versions to notice a new or a read message."""
+    newest, unread = (
         await session.execute(
             sa.select(
                 sa.func.max(Notification.id),
@@ -185,7 +184,7 @@ async def inbox_version(*, session: AsyncSession, user_id: int) -> str:
             ).where(Notification.user_id == user_id)
         )
     ).one()
-    return f"{row[0] or 0}-{row[1] or 0}"
+    return f"{newest or 0}-{unread or 0}", int(unread or 0)
 
 
 async def mark_all_read(*, session: AsyncSession, user_id: int, now: datetime) -> int:

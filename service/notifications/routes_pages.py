@@ -63,12 +63,13 @@ async def _inbox_context(request: Request, session, ctx, actor: Actor, page) -> 
         (NotificationPublic.for_reader(row, locale), message_target(row.payload or {}, role))
         for row in rows
     ]
+    version, unread = await repository.inbox_state(session=session, user_id=actor.user_id)
     return {
         "messages": messages,
         "total": total,
         "page": page,
-        "unread": await repository.unread_count(session=session, user_id=actor.user_id),
-        "version": await repository.inbox_version(session=session, user_id=actor.user_id),
+        "unread": unread,
+        "version": version,
     }
 
 
@@ -98,11 +99,11 @@ async def inbox_badge(session: SessionDep, actor: Me):
 async def inbox_live(request: Request, session: SessionDep, actor: Me):
     """Server-sent events: ``inbox-changed`` when a message arrives or is read."""
     if "text/event-stream" not in request.headers.get("accept", ""):
-        version = await repository.inbox_version(session=session, user_id=actor.user_id)
+        version, _unread = await repository.inbox_state(session=session, user_id=actor.user_id)
         return PlainTextResponse(version, headers={"Cache-Control": "no-store"})
 
     async def version(own_session) -> str:
-        return await repository.inbox_version(session=own_session, user_id=actor.user_id)
+        return (await repository.inbox_state(session=own_session, user_id=actor.user_id))[0]
 
     return change_stream(request, version=version, event=LIVE_EVENT, interval=2.0)
 

@@ -25,8 +25,8 @@ from service.offers import service as offers
 from service.offers.schemas import DeclineRequest
 from service.orders.desk_views import WEEKDAY_LABELS
 from service.page_text import N_
-from service.vocab import Role, VolunteerStatus
-from service.volunteering import calendar, repository, views
+from service.vocab import Role
+from service.volunteering import calendar, views
 from service.volunteering.nearby import orders_i_can_take
 from service.web.deps import SessionDep
 from service.web.params import IdPath
@@ -74,18 +74,7 @@ def _back(form: dict) -> Back:
 async def _home_page(
     request: Request, session: AsyncSession, ctx: ActionContext, *, status_code=200, **extra
 ):
-    volunteer = (
-        await repository.get_volunteer(session=session, volunteer_id=ctx.actor.volunteer_id)
-        if ctx.actor.volunteer_id is not None  # an admin opening the page has no profile
-        else None
-    )
-    context = {
-        "home": await views.home_view(session, ctx),
-        # A paused volunteer is told at once why no new invitations come, and where to resume.
-        "paused": volunteer is not None and volunteer.status == VolunteerStatus.paused,
-        **_labels(),
-        **extra,
-    }
+    context = {"home": await views.home_view(session, ctx), **_labels(), **extra}
     context.setdefault("refusals", {})
     context.setdefault("errors", {})
     context.setdefault("typed", {})

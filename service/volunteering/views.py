@@ -24,7 +24,7 @@ from service.offers.service import HOLDING
 from service.offers.team_desk import Moment
 from service.orders import repository as orders_repo
 from service.page_text import N_
-from service.vocab import OfferStatus
+from service.vocab import OfferStatus, VolunteerStatus
 from service.volunteering import repository as repo
 from service.volunteering.nearby import TakeableOrder
 
@@ -81,6 +81,7 @@ class HomeView:
     next_activity: ActivityCard | None
     waiting: list[ActivityCard]
     later_count: int  # further accepted activities after the next one
+    paused: bool  # no new invitations come: the page says so and where to resume
 
 
 @dataclass(frozen=True)
@@ -184,6 +185,7 @@ async def home_view(session: AsyncSession, ctx: ActionContext) -> HomeView:
         next_activity=cards[0] if held else None,
         waiting=cards[1:] if held else cards,
         later_count=max(len(held) - 1, 0),
+        paused=me.status == VolunteerStatus.paused,
     )
 
 

@@ -238,3 +238,46 @@ async def screenshot(page, name: str) -> Path:
     # (style-src 'self') blocks on the next htmx swap and logs as a console error.
     await page.screenshot(path=str(path), full_page=True, caret="initial")
     return path
+
+
+async def log_in(tab, base: str, phone: str, password: str | None = None) -> None:
+    """Log in through the login form, as a person would, and wait for the page it leads to."""
+    from service.demo.accounts import DEMO_PASSWORD
+
+    await tab.goto(f"{base}/login")
+    await tab.fill("main input[name=phone]", phone)
+    await tab.fill("main input[name=password]", password or DEMO_PASSWORD)
+    await tab.click("main button[type=submit]")
+    await tab.wait_for_url(lambda url: "/login" not in url)
+    await tab.wait_for_load_state("load")
+
+
+async def api_client(base: str, phone: str) -> httpx.AsyncClient:
+    """A JSON API client logged in as a demo account (its session and CSRF header); close it."""
+    from service.demo.accounts import DEMO_PASSWORD
+
+    http = httpx.AsyncClient(base_url=base, timeout=20)
+    answer = await http.post("/api/v1/auth/login", json={"phone": phone, "password": DEMO_PASSWORD})
+    assert answer.status_code == 200, answer.text
+    http.headers["X-CSRF-Token"] = answer.json()["csrf_token"]
+    return http
+
+
+async def all_items(http: httpx.AsyncClient, path: str) -> list[dict]:
+    """Every item of a paged API list."""
+    items, offset = [], 0
+    while True:
+        page = (await http.get(path, params={"limit": 100, "offset": offset})).json()
+        items += page["items"]
+        offset += 100
+        if offset >= page["total"]:
+            return items
+
+
+async def model_order(worker: httpx.AsyncClient, volunteer: httpx.AsyncClient):
+    """(an order of the worker's the volunteer accepted on their own, the volunteer's accepted
+    offers): a place, skills and hours a new order can copy so the volunteer may take it."""
+    mine = {o["id"]: o for o in await all_items(worker, "/api/v1/orders")}
+    held = [o for o in await all_items(volunteer, "/api/v1/offers") if o["status"] == "accepted"]
+    model = next(mine[o["order_id"]] for o in held if o["order_id"] in mine and not o["team_id"])
+    return model, held

@@ -16,8 +16,15 @@ from zoneinfo import ZoneInfo
 import httpx
 from playwright.async_api import expect
 
-from service.demo.accounts import DEMO_LOGINS, DEMO_PASSWORD
-from tests.browser.conftest import assert_accessible, open_tab, screenshot
+from service.demo.accounts import DEMO_LOGINS
+from tests.browser.conftest import (
+    api_client,
+    assert_accessible,
+    log_in,
+    model_order,
+    open_tab,
+    screenshot,
+)
 
 PHONES = dict(DEMO_LOGINS)
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -25,31 +32,11 @@ SHANGHAI = ZoneInfo("Asia/Shanghai")
 TITLE = f"浏览器测试：社区心肺复苏体验课（{uuid.uuid4().hex[:4]}）"
 
 
-async def _api_login(base: str, phone: str) -> httpx.AsyncClient:
-    http = httpx.AsyncClient(base_url=base, timeout=20)
-    answer = await http.post("/api/v1/auth/login", json={"phone": phone, "password": DEMO_PASSWORD})
-    assert answer.status_code == 200, answer.text
-    http.headers["X-CSRF-Token"] = answer.json()["csrf_token"]
-    return http
-
-
-async def _all(http: httpx.AsyncClient, path: str) -> list[dict]:
-    items, offset = [], 0
-    while True:
-        page = (await http.get(path, params={"limit": 100, "offset": offset})).json()
-        items += page["items"]
-        offset += 100
-        if offset >= page["total"]:
-            return items
-
-
 async def _dispatch_an_order_the_volunteer_can_take(base: str) -> tuple[int, httpx.AsyncClient]:
     """(order id, the volunteer's API client): an open order in the worker's community."""
-    worker = await _api_login(base, PHONES["worker"])
-    volunteer = await _api_login(base, PHONES["volunteer"])
-    mine = {o["id"]: o for o in await _all(worker, "/api/v1/orders")}
-    held = [o for o in await _all(volunteer, "/api/v1/offers") if o["status"] == "accepted"]
-    model = next(mine[o["order_id"]] for o in held if o["order_id"] in mine and not o["team_id"])
+    worker = await api_client(base, PHONES["worker"])
+    volunteer = await api_client(base, PHONES["volunteer"])
+    model, held = await model_order(worker, volunteer)
     busy = {datetime.fromisoformat(o["order_starts_at"]).astimezone(SHANGHAI).date() for o in held}
     today = datetime.now(SHANGHAI).date()
     day = next(
@@ -79,19 +66,11 @@ async def _dispatch_an_order_the_volunteer_can_take(base: str) -> tuple[int, htt
     return order_id, volunteer
 
 
-async def _log_in(tab, base: str, phone: str) -> None:
-    await tab.goto(f"{base}/login")
-    await tab.fill("input[name=phone]", phone)
-    await tab.fill("input[name=password]", DEMO_PASSWORD)
-    await tab.click("main button[type=submit]")
-    await tab.wait_for_load_state("load")
-
-
 async def test_the_worker_follows_an_acceptance_live_on_the_order_page(browser, live_server):
     order_id, volunteer = await _dispatch_an_order_the_volunteer_can_take(live_server)
     async with open_tab(browser, live_server, "desk") as tab:
         # Login lands on today's desk.
-        await _log_in(tab, live_server, PHONES["worker"])
+        await log_in(tab, live_server, PHONES["worker"])
         assert tab.url.endswith("/desk"), tab.url
         await expect(tab.locator("h1")).to_have_text("今日工作台")
         await expect(tab.get_by_role("button", name="新建活动").first).to_be_visible()
@@ -166,7 +145,7 @@ async def test_the_worker_follows_an_acceptance_live_on_the_order_page(browser, 
 
 async def test_the_order_page_on_a_small_phone(browser, live_server):
     async with open_tab(browser, live_server, "small-phone") as tab:
-        await _log_in(tab, live_server, PHONES["worker"])
+        await log_in(tab, live_server, PHONES["worker"])
         await screenshot(tab, "desk-today")
         await assert_accessible(tab)
         await tab.goto(f"{live_server}/desk/orders")
@@ -184,7 +163,7 @@ async def test_the_order_page_on_a_small_phone(browser, live_server):
 async def test_the_desk_in_english(browser, live_server):
     async with open_tab(browser, live_server, "desk", locale="en-US") as tab:
         await tab.context.set_extra_http_headers({"Accept-Language": "en"})
-        await _log_in(tab, live_server, PHONES["worker"])
+        await log_in(tab, live_server, PHONES["worker"])
         await expect(tab.locator("h1")).to_have_text("Today")
         await screenshot(tab, "desk-today-en")
         await assert_accessible(tab)

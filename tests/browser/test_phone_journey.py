@@ -27,10 +27,11 @@ import pytest
 from playwright.async_api import expect
 
 from service import migrate
-from service.demo.accounts import DEMO_LOGINS, DEMO_PASSWORD
+from service.demo.accounts import DEMO_LOGINS
 from tests.browser.conftest import (
     _free_port,
     assert_accessible,
+    log_in,
     open_tab,
     screenshot,
     start_server,
@@ -185,14 +186,6 @@ async def _step(tab, name: str) -> None:
     await assert_accessible(tab)
 
 
-async def _log_in(tab, base: str, phone: str) -> None:
-    await tab.goto(f"{base}/login")
-    await tab.fill("main input[name=phone]", phone)
-    await tab.fill("main input[name=password]", DEMO_PASSWORD)
-    await tab.click("main button[type=submit]")
-    await tab.wait_for_load_state("networkidle")
-
-
 async def test_the_loop_on_phones(browser, journey_server):
     base, url = journey_server["base"], journey_server["url"]
     community, (skill_a, skill_b) = journey_server["community_id"], journey_server["skills"]
@@ -205,7 +198,7 @@ async def test_the_loop_on_phones(browser, journey_server):
         open_tab(browser, base, "desk") as worker,
     ):
         # 1. The volunteer, new, sets what they can teach and when they are free.
-        await _log_in(volunteer, base, VOLUNTEER_PHONE)
+        await log_in(volunteer, base, VOLUNTEER_PHONE)
         await expect(volunteer.locator("h1")).to_have_text("我的志愿")
         await _step(volunteer, "01-volunteer-home-empty")
         await volunteer.goto(f"{base}/v/profile")
@@ -244,7 +237,7 @@ async def test_the_loop_on_phones(browser, journey_server):
         await _step(resident, "05-resident-receipt")
 
         # 3. The worker adopts it at the desk and dispatches it to the best matches.
-        await _log_in(worker, base, PHONES["worker"])
+        await log_in(worker, base, PHONES["worker"])
         await worker.goto(f"{base}/desk/demands")
         await worker.fill("#filter-q", RUN)
         await worker.press("#filter-q", "Enter")
@@ -297,7 +290,7 @@ async def test_the_loop_on_phones(browser, journey_server):
         lat, lng = _venue_of(url, order_id)
         await volunteer.context.grant_permissions(["geolocation"], origin=base)
         await volunteer.context.set_geolocation({"latitude": lat + 0.0002, "longitude": lng})
-        await _log_in(volunteer, base, VOLUNTEER_PHONE)
+        await log_in(volunteer, base, VOLUNTEER_PHONE)
         await expect(volunteer.locator("h1")).to_have_text("我的志愿")
         await _step(volunteer, "12-volunteer-home-on-the-day")
         async with volunteer.expect_navigation():
@@ -317,7 +310,7 @@ async def test_the_loop_on_phones(browser, journey_server):
         await _step(volunteer, "15-volunteer-checked-out")
 
         # 8. The worker confirms completion and prints the residents' rating codes.
-        await _log_in(worker, base, PHONES["worker"])
+        await log_in(worker, base, PHONES["worker"])
         await worker.goto(f"{base}/desk/orders/{order_id}/complete")
         await worker.get_by_role("spinbutton", name="生成评价码（份）").fill("5")
         await worker.get_by_label("我已核对到场情况", exact=False).check()

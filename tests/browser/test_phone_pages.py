@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import re
 
-from service.demo.accounts import DEMO_LOGINS, DEMO_PASSWORD
-from tests.browser.conftest import SCREENSHOTS, assert_accessible, open_tab, screenshot
+from service.demo.accounts import DEMO_LOGINS
+from tests.browser.conftest import SCREENSHOTS, assert_accessible, log_in, open_tab, screenshot
 from tests.browser.phone import PAGE_BUDGET_BYTES, phone_problems, weigh
 
 PHONES = dict(DEMO_LOGINS)
@@ -72,11 +72,7 @@ async def test_resident_pages_fit_a_small_phone_in_large_text(browser, live_serv
 async def test_volunteer_pages_fit_a_small_phone(browser, live_server):
     weights: dict[str, int] = {}
     async with open_tab(browser, live_server, "small-phone") as tab:
-        await tab.goto(f"{live_server}/login")
-        await tab.fill("main input[name=phone]", PHONES["volunteer"])
-        await tab.fill("main input[name=password]", DEMO_PASSWORD)
-        await tab.click("main button[type=submit]")
-        await tab.wait_for_load_state("networkidle")
+        await log_in(tab, live_server, PHONES["volunteer"])
         assert tab.url == f"{live_server}/v"
         # On a phone the volunteer's pages are in the tab bar at the bottom, not the header.
         assert await tab.locator("nav.tab-bar").is_visible()

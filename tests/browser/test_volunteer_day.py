@@ -17,38 +17,26 @@ import re
 import uuid
 from datetime import UTC, datetime, timedelta
 
-import httpx
 import pytest
 import sqlalchemy as sa
 from playwright.async_api import expect
 from sqlalchemy.ext.asyncio import create_async_engine
 
-from service.demo.accounts import DEMO_LOGINS, DEMO_PASSWORD
+from service.demo.accounts import DEMO_LOGINS
 from service.models import Offer, Order
 from service.vocab import OfferStatus, OrderStatus
-from tests.browser.conftest import assert_accessible, open_tab, screenshot
+from tests.browser.conftest import (
+    api_client,
+    assert_accessible,
+    log_in,
+    model_order,
+    open_tab,
+    screenshot,
+)
 
 PHONES = dict(DEMO_LOGINS)
 RUN = uuid.uuid4().hex[:4]
 MADE: list[int] = []  # this run's activities: they overlap each other by design
-
-
-async def _api_login(base: str, phone: str) -> httpx.AsyncClient:
-    http = httpx.AsyncClient(base_url=base, timeout=20)
-    answer = await http.post("/api/v1/auth/login", json={"phone": phone, "password": DEMO_PASSWORD})
-    assert answer.status_code == 200, answer.text
-    http.headers["X-CSRF-Token"] = answer.json()["csrf_token"]
-    return http
-
-
-async def _all(http: httpx.AsyncClient, path: str) -> list[dict]:
-    items, offset = [], 0
-    while True:
-        page = (await http.get(path, params={"limit": 100, "offset": offset})).json()
-        items += page["items"]
-        offset += 100
-        if offset >= page["total"]:
-            return items
 
 
 @pytest.fixture
@@ -91,9 +79,7 @@ async def _activity_starting_soon(worker, volunteer, title: str, url: str) -> tu
     """(the order, my offer id): an open activity in the worker's community, accepted by the
     volunteer, whose check-in is open now; a start that clashes with the volunteer's other
     commitments is skipped (the demo data and other browser tests hold some)."""
-    mine = {o["id"]: o for o in await _all(worker, "/api/v1/orders")}
-    held = [o for o in await _all(volunteer, "/api/v1/offers") if o["status"] == "accepted"]
-    model = next(mine[o["order_id"]] for o in held if o["order_id"] in mine and not o["team_id"])
+    model, _held = await model_order(worker, volunteer)
     now = datetime.now(UTC).replace(second=0, microsecond=0)
     refusals = []
     for minutes in (10, 28, 5, 20):  # check-in opens 30 minutes before the start
@@ -135,14 +121,6 @@ async def _activity_starting_soon(worker, volunteer, title: str, url: str) -> tu
     raise AssertionError(f"the demo volunteer cannot take any start tried: {refusals}")
 
 
-async def _log_in(tab, base: str, phone: str) -> None:
-    await tab.goto(f"{base}/login")
-    await tab.fill("input[name=phone]", phone)
-    await tab.fill("input[name=password]", DEMO_PASSWORD)
-    await tab.click("main button[type=submit]")
-    await tab.wait_for_load_state("load")
-
-
 async def _check(tab, name: str) -> None:
     await screenshot(tab, name)
     assert await tab.evaluate("document.documentElement.scrollWidth") <= 360
@@ -150,11 +128,11 @@ async def _check(tab, name: str) -> None:
 
 
 async def test_a_volunteer_checks_in_and_out_on_a_small_phone(browser, live_server, live_database):
-    worker = await _api_login(live_server, PHONES["worker"])
-    volunteer = await _api_login(live_server, PHONES["volunteer"])
+    worker = await api_client(live_server, PHONES["worker"])
+    volunteer = await api_client(live_server, PHONES["volunteer"])
     try:
         async with open_tab(browser, live_server, "small-phone") as tab:
-            await _log_in(tab, live_server, PHONES["volunteer"])
+            await log_in(tab, live_server, PHONES["volunteer"])
             await _with_location(tab, worker, volunteer, live_server, live_database)
             await _offline(tab, worker, volunteer, live_server, live_database)
             await _with_the_venue_code(tab, worker, volunteer, live_server, live_database)
