@@ -10,110 +10,16 @@ compares the two (``tests/service/dispatch/test_live_index.py``).
 from __future__ import annotations
 
 import asyncio
-from datetime import datetime, timedelta
+from datetime import datetime
 
 import numpy as np
-import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from matching.table import VolunteerTable
 from matching.time_windows import epoch_seconds
-from service.dispatch.repository import HOLDING
-from service.models import (
-    Area,
-    AvailabilityWindow,
-    BlackoutDate,
-    Offer,
-    Order,
-    ServiceRecord,
-    Volunteer,
-    VolunteerSkill,
-)
-from service.vocab import VolunteerStatus
+from service.dispatch import repository as repo
 
 CHUNK = 100_000  # volunteers per read
-RECENT_DAYS = 30  # the fairness part counts the hours of the last 30 days
-_ACTIVE = Volunteer.status == VolunteerStatus.active.value
-
-
-def _in_chunk(column, bounds: tuple[int, int]):
-    return column.between(*bounds)
-
-
-async def _rows(session: AsyncSession, statement) -> list[tuple]:
-    return [tuple(row) for row in (await session.execute(statement)).all()]
-
-
-async def _chunk(session: AsyncSession, now: datetime, bounds: tuple[int, int]):
-    """The raw rows of the volunteers whose ids lie in ``bounds`` (inclusive)."""
-    profiles = await _rows(
-        session,
-        sa.select(
-            Volunteer.id,
-            Volunteer.home_lat,
-            Volunteer.home_lng,
-            Volunteer.radius_km,
-            Volunteer.home_area_id,
-            sa.func.coalesce(Area.parent_id, -1),
-            Volunteer.completed_count,
-            Volunteer.no_show_count,
-            Volunteer.rating_avg,
-            Volunteer.rating_count,
-        )
-        .join(Area, Area.id == Volunteer.home_area_id)
-        .where(_ACTIVE, _in_chunk(Volunteer.id, bounds))
-        .order_by(Volunteer.id),
-    )
-    if not profiles:
-        return None
-
-    def of_active(model_id):
-        return sa.and_(
-            _in_chunk(model_id, bounds),
-            model_id.in_(sa.select(Volunteer.id).where(_ACTIVE, _in_chunk(Volunteer.id, bounds))),
-        )
-
-    skills = await _rows(
-        session,
-        sa.select(VolunteerSkill.volunteer_id, VolunteerSkill.skill_id).where(
-            of_active(VolunteerSkill.volunteer_id)
-        ),
-    )
-    windows = await _rows(
-        session,
-        sa.select(
-            AvailabilityWindow.volunteer_id,
-            AvailabilityWindow.weekday,
-            AvailabilityWindow.start_minute,
-            AvailabilityWindow.end_minute,
-        ).where(of_active(AvailabilityWindow.volunteer_id)),
-    )
-    # Past blackout days can never touch an order that has not started.
-    yesterday = (now - timedelta(days=1)).date()
-    blackouts = await _rows(
-        session,
-        sa.select(BlackoutDate.volunteer_id, BlackoutDate.day).where(
-            of_active(BlackoutDate.volunteer_id), BlackoutDate.day >= yesterday
-        ),
-    )
-    commitments = await _rows(
-        session,
-        sa.select(Offer.volunteer_id, Order.starts_at, Order.ends_at, Order.id)
-        .join(Order, Order.id == Offer.order_id)
-        .where(
-            _in_chunk(Offer.volunteer_id, bounds),
-            Offer.status.in_(HOLDING),
-            Order.ends_at > now,
-        ),
-    )
-    since = now - timedelta(days=RECENT_DAYS)
-    recent = await _rows(
-        session,
-        sa.select(ServiceRecord.volunteer_id, sa.func.sum(ServiceRecord.hours), sa.func.count())
-        .where(_in_chunk(ServiceRecord.volunteer_id, bounds), ServiceRecord.started_at >= since)
-        .group_by(ServiceRecord.volunteer_id),
-    )
-    return profiles, skills, windows, blackouts, commitments, recent
 
 
 def _columns(rows: list[tuple], width: int, dtype) -> list[np.ndarray]:
@@ -181,13 +87,13 @@ def _table(chunk) -> VolunteerTable:
 
 async def load_table(session: AsyncSession, *, now: datetime) -> VolunteerTable:
     """Every active volunteer, as columns (chunks of ``CHUNK`` ids)."""
-    low, high = (
-        await session.execute(sa.select(sa.func.min(Volunteer.id), sa.func.max(Volunteer.id)))
-    ).one()
+    low, high = await repo.volunteer_id_range(session=session)
     tables = []
     if low is not None:
         for start in range(low, high + 1, CHUNK):
-            chunk = await _chunk(session, now, (start, min(start + CHUNK - 1, high)))
+            chunk = await repo.index_rows(
+                session=session, now=now, bounds=(start, min(start + CHUNK - 1, high))
+            )
             if chunk is not None:
                 tables.append(await asyncio.to_thread(_table, chunk))
     return VolunteerTable.concat(tables) if tables else VolunteerTable.from_snapshots([])

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Collection
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -18,6 +18,7 @@ from service.models import (
     Skill,
     User,
     Volunteer,
+    VolunteerChange,
     VolunteerSkill,
 )
 from service.vocab import OfferStatus, VolunteerStatus
@@ -138,3 +139,130 @@ async def names_and_phones(
         .where(Volunteer.id.in_(volunteer_ids))
     )
     return {vid: (name, phone) for vid, name, phone in rows}
+
+
+# ----------------------------------------------------------------- the candidate index's reads
+
+_ACTIVE = Volunteer.status == VolunteerStatus.active.value
+RECENT_DAYS = 30  # the fairness part counts the hours of the last 30 days
+
+
+async def volunteer_id_range(*, session: AsyncSession) -> tuple[int | None, int | None]:
+    """The lowest and highest volunteer id (None, None when there are none)."""
+    low, high = (
+        await session.execute(sa.select(sa.func.min(Volunteer.id), sa.func.max(Volunteer.id)))
+    ).one()
+    return low, high
+
+
+async def _rows(session: AsyncSession, statement) -> list[tuple]:
+    return [tuple(row) for row in (await session.execute(statement)).all()]
+
+
+async def index_rows(*, session: AsyncSession, now: datetime, bounds: tuple[int, int]):
+    """The raw rows of the active volunteers whose ids lie in ``bounds`` (inclusive): profiles
+    in id order, skills, weekly windows, blackout days from yesterday on, held orders that
+    have not ended, and (hours, activities) of the last ``RECENT_DAYS``; None when none."""
+
+    def in_bounds(column):
+        return column.between(*bounds)
+
+    profiles = await _rows(
+        session,
+        sa.select(
+            Volunteer.id,
+            Volunteer.home_lat,
+            Volunteer.home_lng,
+            Volunteer.radius_km,
+            Volunteer.home_area_id,
+            sa.func.coalesce(Area.parent_id, -1),
+            Volunteer.completed_count,
+            Volunteer.no_show_count,
+            Volunteer.rating_avg,
+            Volunteer.rating_count,
+        )
+        .join(Area, Area.id == Volunteer.home_area_id)
+        .where(_ACTIVE, in_bounds(Volunteer.id))
+        .order_by(Volunteer.id),
+    )
+    if not profiles:
+        return None
+
+    def of_active(column):
+        active = sa.select(Volunteer.id).where(_ACTIVE, in_bounds(Volunteer.id))
+        return sa.and_(in_bounds(column), column.in_(active))
+
+    skills = await _rows(
+        session,
+        sa.select(VolunteerSkill.volunteer_id, VolunteerSkill.skill_id).where(
+            of_active(VolunteerSkill.volunteer_id)
+        ),
+    )
+    windows = await _rows(
+        session,
+        sa.select(
+            AvailabilityWindow.volunteer_id,
+            AvailabilityWindow.weekday,
+            AvailabilityWindow.start_minute,
+            AvailabilityWindow.end_minute,
+        ).where(of_active(AvailabilityWindow.volunteer_id)),
+    )
+    # Past blackout days can never touch an order that has not started.
+    yesterday = (now - timedelta(days=1)).date()
+    blackouts = await _rows(
+        session,
+        sa.select(BlackoutDate.volunteer_id, BlackoutDate.day).where(
+            of_active(BlackoutDate.volunteer_id), BlackoutDate.day >= yesterday
+        ),
+    )
+    commitments = await _rows(
+        session,
+        sa.select(Offer.volunteer_id, Order.starts_at, Order.ends_at, Order.id)
+        .join(Order, Order.id == Offer.order_id)
+        .where(in_bounds(Offer.volunteer_id), Offer.status.in_(HOLDING), Order.ends_at > now),
+    )
+    since = now - timedelta(days=RECENT_DAYS)
+    recent = await _rows(
+        session,
+        sa.select(ServiceRecord.volunteer_id, sa.func.sum(ServiceRecord.hours), sa.func.count())
+        .where(in_bounds(ServiceRecord.volunteer_id), ServiceRecord.started_at >= since)
+        .group_by(ServiceRecord.volunteer_id),
+    )
+    return profiles, skills, windows, blackouts, commitments, recent
+
+
+# ----------------------------------------------------------------- the change log
+
+
+async def change_log_bounds(*, session: AsyncSession) -> tuple[int | None, int | None]:
+    """The lowest and highest id in the change log."""
+    low, high = (
+        await session.execute(
+            sa.select(sa.func.min(VolunteerChange.id), sa.func.max(VolunteerChange.id))
+        )
+    ).one()
+    return low, high
+
+
+async def change_ids_above(*, session: AsyncSession, above: int) -> set[int]:
+    return set(
+        await session.scalars(sa.select(VolunteerChange.id).where(VolunteerChange.id > above))
+    )
+
+
+async def changes_since(
+    *, session: AsyncSession, version: int, gaps: Collection[int]
+) -> list[tuple[int, int]]:
+    """(change id, volunteer id) after ``version``, and those of the ``gaps`` now visible."""
+    condition = VolunteerChange.id > version
+    if gaps:
+        condition = sa.or_(condition, VolunteerChange.id.in_(list(gaps)))
+    rows = await session.execute(
+        sa.select(VolunteerChange.id, VolunteerChange.volunteer_id).where(condition)
+    )
+    return [tuple(row) for row in rows]
+
+
+async def delete_changes_up_to(*, session: AsyncSession, last: int) -> int:
+    result = await session.execute(sa.delete(VolunteerChange).where(VolunteerChange.id <= last))
+    return result.rowcount or 0
