@@ -21,6 +21,7 @@ locks the rows (``service.offers``).
 from __future__ import annotations
 
 import asyncio
+import ctypes
 import logging
 import time
 import weakref
@@ -149,6 +150,7 @@ class LiveIndex:
         self._index, self._version, self._gaps = index, version, gaps
         self._built_at = time.monotonic()
         self._build_seconds = seconds
+        _return_freed_memory()
         logger.info("candidate index: %d volunteers in %.1f s", len(index), seconds)
 
     async def _rebuild_later(self, now: datetime) -> None:
@@ -223,6 +225,15 @@ class LiveIndex:
         self._gaps = {i: t for i, t in self._gaps.items() if t >= deadline}
         if len(self._gaps) > MAX_GAPS:
             self._gaps = dict(sorted(self._gaps.items())[-MAX_GAPS:])
+
+
+def _return_freed_memory() -> None:
+    """Give the build's freed temporaries back to the system (glibc keeps them otherwise:
+    ~300 MB of a 1M-volunteer build's peak would stay in the process's resident size)."""
+    try:
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
+    except (OSError, AttributeError):  # not glibc: nothing to do
+        pass
 
 
 _INDEXES: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
