@@ -21,6 +21,7 @@ locks the rows (``service.offers``).
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import ctypes
 import logging
 import time
@@ -230,10 +231,8 @@ class LiveIndex:
 def _return_freed_memory() -> None:
     """Give the build's freed temporaries back to the system (glibc keeps them otherwise:
     ~300 MB of a 1M-volunteer build's peak would stay in the process's resident size)."""
-    try:
+    with contextlib.suppress(OSError, AttributeError):  # not glibc: nothing to do
         ctypes.CDLL("libc.so.6").malloc_trim(0)
-    except (OSError, AttributeError):  # not glibc: nothing to do
-        pass
 
 
 _INDEXES: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()

@@ -165,6 +165,7 @@ async def _assert_same_as_exact(session, settings, drafts, ids) -> None:
         expected = sorted(v.id for v in exact if not check_eligibility(v, request, params, now))
         assert index.eligible_ids(request, params, now) == expected
         assert index.eligible_count(request, params, now) == len(expected)
+        assert [i for i in ids if index.is_eligible(i, request, params, now)] == expected
         top = await ranked_candidates(session, draft, settings=settings, now=now, k=5)
         reference = rank_candidates(request, exact, 5, params, now)
         assert [(c.volunteer_id, c.score) for c in top] == [
