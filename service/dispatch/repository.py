@@ -260,7 +260,8 @@ async def _copy_columns(session: AsyncSession, now: datetime, bounds: tuple[int,
         async with session.bind.connect() as connection:
             driver = (await connection.get_raw_connection()).driver_connection
             await driver.copy_from_query(sql.format(**values), output=keep, format="binary")
-        return _parse_copy(b"".join(parts), kinds)
+        # Off the event loop: joining and parsing ~100 MB must not stall other requests.
+        return await asyncio.to_thread(lambda: _parse_copy(b"".join(parts), kinds))
 
     names = list(_PG_READS)
     found = await asyncio.gather(*(read(*_PG_READS[name]) for name in names))
@@ -382,9 +383,13 @@ async def index_columns(
         c["profiles"][5] = parent[np.searchsorted(area, home)] if len(home) else home
     else:
         c = await _select_columns(session, now, bounds)
-    ids, lat, lng, radius, community, street, completed, no_shows, rating, rating_n = c["profiles"]
-    if not len(ids):
+    if not len(c["profiles"][0]):
         return None
+    return await asyncio.to_thread(_assemble, c)
+
+
+def _assemble(c: dict) -> IndexColumns:
+    ids, lat, lng, radius, community, street, completed, no_shows, rating, rating_n = c["profiles"]
     for name in ("skills", "windows", "blackouts"):  # of active volunteers only
         c[name] = [column[_is_in(ids, c[name][0])] for column in c[name]]
     rec_vid, rec_hours, rec_count = c["recent"]
