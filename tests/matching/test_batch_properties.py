@@ -81,3 +81,16 @@ def test_batch_equals_the_brute_force_optimum_on_chains_of_overlaps(vs, os):
     r = assign_batch(os, vs, P, NOW)
     assert lexi(r) == (filled, score)
     assert violations(r, os, vs, P, NOW) == []
+
+
+@given(volunteers(max_size=8), orders(max_size=5))
+@SETTINGS
+def test_orders_that_require_cover_get_every_skill_covered_or_nobody(vs, os):
+    for r in (assign_batch(os, vs, P, NOW), assign_greedy(os, vs, P, NOW)):
+        held = {}
+        v_skills = {v.id: v.skills for v in vs}
+        for a in r.assignments:
+            held.setdefault(a.order_id, set()).update(v_skills[a.volunteer_id])
+        for o in os:
+            if o.cover_all_skills and o.id in held:
+                assert o.required_skills <= held[o.id]
