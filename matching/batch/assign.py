@@ -15,9 +15,14 @@ solver proves what it can and says so:
    greedily from the relaxed solution; ``proven_optimal`` is true only if every component was
    settled exactly, and the upper bound is reported either way.
 
-Multi-skill orders: every required skill must be held by someone assigned to the order
-(or nobody is assigned). The flow ignores this rule; step 3 detects violations and step 4
-enforces it (CP-SAT constraint, or the repair's swap / empty-the-order fallback).
+Orders with ``cover_all_skills`` (and more than one required skill): every required skill
+must be held by someone assigned to the order (or nobody is assigned). The flow ignores this
+rule; step 3 detects violations and step 4 enforces it (CP-SAT constraint, or the repair's
+swap / empty-the-order fallback). Other orders need one shared skill per volunteer only.
+
+Nothing here reads a clock to decide: CP-SAT runs on deterministic work limits
+(``MatchParams.exact_work_limit`` / ``exact_work_budget``), so the answer depends on the
+input only.
 """
 
 from __future__ import annotations
@@ -199,15 +204,27 @@ def _solve(graph: CandidateGraph, params: MatchParams) -> BatchResult:
         else:
             proven = False
             n_heuristic += 1
+    work_used = 0.0
+    n_unsolved = 0
     for edges, best in exact_todo:
         if len(edges) <= _BRUTE_FORCE_EDGES:  # exhaustive is exact and far cheaper than a model
             exact = brute_force_edges(graph, edges)[0]
         else:
-            exact, ok = solve_cpsat(graph, edges, hint=best, time_limit_s=params.exact_time_limit_s)
+            # Deterministic work (not seconds): what is solved depends on the input only.
+            limit = min(params.exact_work_limit, params.exact_work_budget - work_used)
+            if limit <= 0:
+                proven = False
+                n_unsolved += 1
+                continue
+            info: dict = {}
+            exact, ok = solve_cpsat(graph, edges, hint=best, work_limit=limit, stats=info)
+            work_used += info.get("deterministic_time", 0.0)
             proven &= ok
         if _value(graph, exact, edges) >= _value(graph, best, edges):
             chosen[edges] = exact[edges]
     stats.update(
+        exact_work=work_used,
+        exact_unsolved_components=n_unsolved,
         dirty_components=len(dirty),
         bound_matched_components=n_matched_bound,
         exact_components=n_exact,

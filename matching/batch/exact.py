@@ -17,9 +17,16 @@ def solve_cpsat(
     edges: np.ndarray,
     *,
     hint: np.ndarray | None = None,
-    time_limit_s: float = 10.0,
+    work_limit: float = 10.0,
+    stats: dict | None = None,
 ) -> tuple[np.ndarray, bool]:
-    """Optimal choice among ``edges`` (indices) under every batch rule; returns (mask, proven)."""
+    """Optimal choice among ``edges`` (indices) under every batch rule; returns (mask, proven).
+
+    ``work_limit`` is CP-SAT's *deterministic* time (its count of work units, not seconds on a
+    clock): with one worker and a fixed seed the same model stops at the same point on any
+    machine and under any load, so the answer depends on the input only. ``stats`` (if given)
+    receives ``deterministic_time`` and ``wall_seconds`` of the solve.
+    """
     from ortools.sat.python import cp_model  # heavy import, only when needed
 
     chosen = np.zeros(graph.n_edges, dtype=bool)
@@ -54,9 +61,14 @@ def solve_cpsat(
         for e, var in x.items():
             model.add_hint(var, bool(hint[e]))
     solver = cp_model.CpSolver()
-    solver.parameters.max_time_in_seconds = time_limit_s
+    # No wall-clock limit: the result must not depend on machine load.
+    solver.parameters.max_deterministic_time = work_limit
     solver.parameters.num_workers = 1  # single worker: same input, same answer
+    solver.parameters.random_seed = 0
     status = solver.solve(model)
+    if stats is not None:
+        stats["deterministic_time"] = solver.response_proto.deterministic_time
+        stats["wall_seconds"] = solver.wall_time
     if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         return chosen, False
     for e, var in x.items():
