@@ -58,6 +58,11 @@ class CandidateGraph:
         """Scores as exact integers (score * 10**decimals), for the solvers."""
         return np.rint(self.edge_score * self.score_scale).astype(np.int64)
 
+    @functools.cached_property
+    def edge_cover_list(self) -> list[int]:
+        """``edge_cover`` as Python ints, for the per-edge loops of the repair heuristic."""
+        return self.edge_cover.tolist()
+
     @property
     def total_slots(self) -> int:
         """Sum of all orders' slots."""
