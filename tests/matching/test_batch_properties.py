@@ -129,3 +129,14 @@ def test_refined_flow_has_no_time_conflict_and_respects_slots(vs, os):
     out = refine_flow(graph, s, np.arange(graph.n_edges), relaxed)
     assert len(conflicting_edges(graph, out)) == 0
     assert (np.bincount(graph.edge_order[out], minlength=graph.n_orders) <= graph.slots).all()
+
+
+@given(volunteers(max_size=8), orders(min_size=3, max_size=5, chain=True))
+@SETTINGS
+def test_window_improvement_never_worsens_and_keeps_every_rule(vs, os):
+    # exact_max_edges=0 sends every unsettled component to the heuristic and the windows.
+    params = MatchParams(exact_max_edges=0, improve_window_orders=2)
+    r = assign_batch(os, vs, params, NOW)
+    assert violations(r, os, vs, params, NOW) == []
+    no_windows = assign_batch(os, vs, MatchParams(exact_max_edges=0, improve_work_budget=0), NOW)
+    assert lexi(r) >= lexi(no_windows)
