@@ -17,6 +17,7 @@ may still take the order from 附近可接; the free places counted include wait
 from __future__ import annotations
 
 import time
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -25,13 +26,12 @@ from matching.eligibility import check_eligibility
 from matching.table import VolunteerTable
 from service.batch import repository as repo
 from service.batch.planning import (
-    ensure_may_plan,
     explained_pairs,
     fingerprint_of,
     free_places,
     order_request,
 )
-from service.batch.refusals import PLAN_NOT_FOUND, BatchRefusal
+from service.batch.views import plan_for
 from service.context import ActionContext
 from service.dispatch.candidates import REASON_LABELS, match_params
 from service.dispatch.cascade import clear_attention
@@ -68,26 +68,28 @@ def _skip(volunteer_id: int, code: str, detail: str = "") -> dict:
     return {"volunteer_id": volunteer_id, "code": code, "detail": detail}
 
 
-async def apply_plan(session: AsyncSession, ctx: ActionContext, *, plan_id: int) -> DispatchPlan:
+@dataclass(frozen=True)
+class Applied:
+    """The plan after applying, and whether it had been applied before (nothing sent now)."""
+
+    plan: DispatchPlan
+    repeated: bool
+
+
+async def apply_plan(session: AsyncSession, ctx: ActionContext, *, plan_id: int) -> Applied:
     """Send the plan's invitations that still hold; the plan keeps the report.
 
-    A plan applied before is returned as it is, with ``report['already_applied']`` counted up:
-    nobody is invited twice.
+    A plan applied before sends nothing and counts the attempt in
+    ``report['repeat_attempts']``: nobody is invited twice.
     """
     started = time.perf_counter()
-    plan = await repo.get_plan(session=session, plan_id=plan_id, for_update=LOCK_ROWS)
-    if plan is None:
-        raise BatchRefusal(PLAN_NOT_FOUND, status_code=404)
-    try:  # another area's plan is as unknown as a missing one
-        ensure_may_plan(ctx, await repo.area_by_id(session=session, area_id=plan.area_id))
-    except BatchRefusal:
-        raise BatchRefusal(PLAN_NOT_FOUND, status_code=404) from None
+    plan = await plan_for(session, ctx, plan_id, for_update=LOCK_ROWS)
     if plan.status == "applied":
         report = dict(plan.report or {})
         report["repeat_attempts"] = int(report.get("repeat_attempts", 0)) + 1
         plan.report = report
         await session.flush()
-        return plan
+        return Applied(plan, repeated=True)
 
     planned = [o for o in plan.orders if o["pairs"]]
     volunteer_ids = sorted({p["volunteer_id"] for o in planned for p in o["pairs"]})
@@ -172,7 +174,7 @@ async def apply_plan(session: AsyncSession, ctx: ActionContext, *, plan_id: int)
         "seconds": round(time.perf_counter() - started, 3),
     }
     await session.flush()
-    return plan
+    return Applied(plan, repeated=False)
 
 
 def _order_problem(order: Order, now: datetime) -> str | None:

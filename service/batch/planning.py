@@ -12,6 +12,7 @@ candidates after the asked are removed).
 
 from __future__ import annotations
 
+import copy
 import dataclasses
 import time
 from collections.abc import Callable
@@ -453,12 +454,12 @@ async def make_plan(
         created_by_user_id=ctx.actor.user_id,
         created_at=ctx.now,
         orders=orders_json,
-        totals=totals,
+        totals=copy.deepcopy(totals),  # written again below with the time saving took
     )
     await repo.add_plan(session=session, plan=plan)
     totals["seconds"]["save"] = round(time.perf_counter() - t_explain, 3)
     totals["seconds"]["total"] = round(time.perf_counter() - started, 3)
-    plan.totals = dict(totals)  # a new object, so the JSON column is written again
+    plan.totals = totals
     await session.flush()
     say(f"plan {plan.id} saved in {totals['seconds']['total']:.2f} s")
     return plan
