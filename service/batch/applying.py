@@ -61,7 +61,7 @@ SKIP_NOT_ELIGIBLE = "not_eligible"
 
 
 async def _pause() -> None:
-    """A seam for the race test: the moment between reading and writing."""
+    """A seam for the race test: the moment between the checks and the writes."""
 
 
 def _skip(volunteer_id: int, code: str, detail: str = "") -> dict:
@@ -99,7 +99,6 @@ async def apply_plan(session: AsyncSession, ctx: ActionContext, *, plan_id: int)
         orders = await repo.lock_orders(session=session, order_ids=order_ids)
     else:
         orders = await repo.read_orders(session=session, order_ids=order_ids)
-    await _pause()
     offers = await repo.offers_by_order(session=session, order_ids=order_ids)
     skills = await repo.skill_ids_by_order(session=session, order_ids=order_ids)
     fresh = {v.id: v for v in await snapshots_by_id(session, volunteer_ids, now=ctx.now)}
@@ -162,6 +161,7 @@ async def apply_plan(session: AsyncSession, ctx: ActionContext, *, plan_id: int)
             await clear_attention(session, order)
         report_orders.append(_order_report(entry, sent, skipped, changed))
 
+    await _pause()
     await repo.insert_offers(session=session, offers=new_offers, events=events, notes=notes)
     plan.status = "applied"
     plan.applied_at = ctx.now
