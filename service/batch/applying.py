@@ -20,13 +20,15 @@ import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+import numpy as np
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from matching.batch import build_candidate_graph
 from matching.eligibility import check_eligibility
 from matching.table import VolunteerTable
 from service.batch import repository as repo
+from service.batch.explaining import explain_pairs
 from service.batch.planning import (
-    explained_pairs,
     fingerprint_of,
     free_places,
     order_request,
@@ -40,7 +42,7 @@ from service.dispatch.snapshots import snapshots_by_id
 from service.lifecycle.engine import role_of
 from service.localtime import local_text
 from service.messages import text
-from service.models import DispatchPlan, Event, Notification, Offer, Order
+from service.models import DispatchPlan, Order
 from service.notifications.texts import remember_texts
 from service.vocab import DispatchMode, NotificationStatus, OfferStatus, OrderStatus
 
@@ -101,15 +103,44 @@ async def apply_plan(session: AsyncSession, ctx: ActionContext, *, plan_id: int)
         orders = await repo.read_orders(session=session, order_ids=order_ids)
     offers = await repo.offers_by_order(session=session, order_ids=order_ids)
     skills = await repo.skill_ids_by_order(session=session, order_ids=order_ids)
-    fresh = {v.id: v for v in await snapshots_by_id(session, volunteer_ids, now=ctx.now)}
+    snapshots = sorted(
+        await snapshots_by_id(session, volunteer_ids, now=ctx.now), key=lambda v: v.id
+    )
+    fresh = {v.id: v for v in snapshots}
+    table = VolunteerTable.from_snapshots(snapshots)
     users = await repo.user_ids_of_volunteers(session=session, volunteer_ids=volunteer_ids)
     params = match_params(ctx.settings)
+    by_id = {o["order_id"]: o for o in planned}
+    requests = {
+        order.id: order_request(
+            order,
+            skills.get(order.id, set()),
+            slots=max(order.slots, 1),
+            street_id=by_id[order.id].get("street_id"),
+        )
+        for order in orders.values()
+        if skills.get(order.id) and _order_problem(order, ctx.now) is None
+    }
+    eligible = _eligible_pairs(list(requests.values()), table, params, ctx.now)
+    changed_ids = {
+        oid
+        for oid, order in orders.items()
+        if fingerprint_of(order, skills.get(oid, set())) != by_id[oid]["fingerprint"]
+    }
+    rescored = _rescored(
+        table,
+        requests,
+        planned,
+        changed_ids,
+        params,
+        await skill_names(
+            session=session,
+            skill_ids=sorted({s for r in requests.values() for s in r.required_skills}),
+        ),
+    )
 
-    new_offers: list[Offer] = []
-    events: list[Event] = []
-    notes: list[Notification] = []
+    staged = _Staged(ctx)
     report_orders = []
-    role = role_of(ctx.actor)
     for entry in sorted(planned, key=lambda o: o["order_id"]):
         order = orders.get(entry["order_id"])
         pairs = entry["pairs"]
@@ -120,8 +151,7 @@ async def apply_plan(session: AsyncSession, ctx: ActionContext, *, plan_id: int)
                 )
             )
             continue
-        order_skills = skills.get(order.id, set())
-        changed = fingerprint_of(order, order_skills) != entry["fingerprint"]
+        changed = order.id in changed_ids
         problem = _order_problem(order, ctx.now)
         if problem is not None:
             skipped = [_skip(p["volunteer_id"], problem, order.status) for p in pairs]
@@ -130,11 +160,8 @@ async def apply_plan(session: AsyncSession, ctx: ActionContext, *, plan_id: int)
         statuses = offers.get(order.id, [])
         asked = {v: s for v, s in statuses}
         free = free_places(order, statuses)
-        request = order_request(
-            order, order_skills, slots=max(order.slots, 1), street_id=entry.get("street_id")
-        )
-        if changed:
-            pairs = await _rescored(session, request, pairs, fresh, params, ctx.now)
+        request = requests.get(order.id)
+        pairs = [rescored.get((order.id, p["volunteer_id"]), p) for p in pairs]
         sent, skipped = [], []
         for pair in pairs:
             vid = pair["volunteer_id"]
@@ -148,26 +175,29 @@ async def apply_plan(session: AsyncSession, ctx: ActionContext, *, plan_id: int)
             if snapshot is None or vid not in users:
                 skipped.append(_skip(vid, SKIP_INACTIVE))
                 continue
-            codes = check_eligibility(snapshot, request, params, ctx.now)
-            if codes:
-                words = "、".join(REASON_LABELS.get(code, code) for code in codes)
-                skipped.append(_skip(vid, SKIP_NOT_ELIGIBLE, words))
-                continue
+            if request is None or (order.id, vid) not in eligible:
+                codes = check_eligibility(snapshot, request, params, ctx.now) if request else []
+                if codes or request is None:
+                    words = "、".join(REASON_LABELS.get(code, code) for code in codes)
+                    skipped.append(_skip(vid, SKIP_NOT_ELIGIBLE, words))
+                    continue
             free -= 1
             asked[vid] = OfferStatus.offered.value
             sent.append(vid)
-            _stage(ctx, order, pair, users[vid], len(new_offers), role, new_offers, events, notes)
+            staged.add(order, pair, users[vid])
         if sent:
             await clear_attention(session, order)
         report_orders.append(_order_report(entry, sent, skipped, changed))
 
     await _pause()
-    await repo.insert_offers(session=session, offers=new_offers, events=events, notes=notes)
+    await repo.insert_offers(
+        session=session, offers=staged.offers, events=staged.events, notes=staged.notes
+    )
     plan.status = "applied"
     plan.applied_at = ctx.now
     plan.applied_by_user_id = ctx.actor.user_id
     plan.report = {
-        "sent": len(new_offers),
+        "sent": len(staged.offers),
         "skipped": sum(len(o["skipped"]) for o in report_orders),
         "orders": report_orders,
         "repeat_attempts": 0,
@@ -201,68 +231,116 @@ def _order_report(entry: dict, sent: list[int], skipped: list[dict], changed: bo
     }
 
 
-async def _rescored(session, request, pairs, fresh, params, now) -> list[dict]:
-    """The pairs of a changed order scored again for the order as it now is (the ones that
-    no longer qualify keep their planned score; the eligibility check then says why)."""
-    present = [fresh[p["volunteer_id"]] for p in pairs if p["volunteer_id"] in fresh]
-    if not present:
-        return pairs
-    table = VolunteerTable.from_snapshots(sorted(present, key=lambda v: v.id))
-    names = await skill_names(session=session, skill_ids=sorted(request.required_skills))
-    scored = explained_pairs(table, request, [v.id for v in present], params, now, names)
-    found = {p["volunteer_id"]: p for p in scored}
-    return [found.get(p["volunteer_id"], p) for p in pairs]
+def _eligible_pairs(requests, table: VolunteerTable, params, now) -> set[tuple[int, int]]:
+    """Every (order, volunteer) that passes the matching core's hard rules on the fresh rows
+    (the batch graph's bulk path, unpruned: one vectorized pass instead of a check a pair)."""
+    if not requests or table.n == 0:
+        return set()
+    graph = build_candidate_graph(requests, table, params, now, prune=False)
+    return set(
+        zip(
+            graph.order_ids[graph.edge_order].tolist(),
+            graph.edge_volunteer.tolist(),
+            strict=True,
+        )
+    )
 
 
-def _stage(ctx, order, pair, user_id, index, role, offers, events, notes) -> None:
-    """One invitation, its creation event and the volunteer's notification (written in bulk
-    by ``repo.insert_offers``; the same rows ``lifecycle.create_offer`` and ``notify`` make)."""
-    settings = ctx.settings
-    expires_at = ctx.now + timedelta(minutes=settings.offer_expiry_minutes)
-    if order.accept_deadline is not None:
-        expires_at = min(expires_at, order.accept_deadline)
-    expires_at = min(expires_at, order.starts_at)
-    reason = f"一键派单：{pair['explanation']}"
-    offers.append(
-        Offer(
-            order_id=order.id,
-            volunteer_id=pair["volunteer_id"],
-            status=OfferStatus.offered,
-            offered_at=ctx.now,
-            updated_at=ctx.now,
-            score=pair["score"],
-            score_parts=[*pair["parts"], {"code": "explanation", "text": pair["explanation"]}],
-            expires_at=expires_at,
+def _rescored(table, requests, planned, changed_ids, params, names) -> dict:
+    """The pairs of orders changed since planning, scored again as the orders now are."""
+    present = set(table.ids.tolist())
+    pairs = [
+        (entry["order_id"], p["volunteer_id"])
+        for entry in planned
+        if entry["order_id"] in changed_ids and entry["order_id"] in requests
+        for p in entry["pairs"]
+        if p["volunteer_id"] in present
+    ]
+    if not pairs:
+        return {}
+    order_ids = np.array([o for o, _ in pairs], dtype=np.int64)
+    volunteer_ids = np.array([v for _, v in pairs], dtype=np.int64)
+    scored = explain_pairs(table, requests, order_ids, volunteer_ids, params, names)
+    return {pair: found for pair, found in zip(pairs, scored, strict=True)}
+
+
+class _Staged:
+    """The rows of the invitations to send: offers, creation events, notifications (the same
+    columns ``lifecycle.create_offer`` and ``notify`` write), for one bulk insert."""
+
+    def __init__(self, ctx: ActionContext) -> None:
+        self.ctx = ctx
+        self.role = role_of(ctx.actor)
+        self.offers: list[dict] = []
+        self.events: list[dict] = []
+        self.notes: list[dict] = []
+        self._texts: dict[int, tuple] = {}
+
+    def _order_texts(self, order: Order):
+        """Expiry and message texts: the same for every invitation of an order."""
+        if order.id not in self._texts:
+            settings, now = self.ctx.settings, self.ctx.now
+            expires_at = now + timedelta(minutes=settings.offer_expiry_minutes)
+            if order.accept_deadline is not None:
+                expires_at = min(expires_at, order.accept_deadline)
+            expires_at = min(expires_at, order.starts_at)
+            title = text("notification.offer_new.title", order_title=order.title)
+            body = text(
+                "notification.offer_new.body",
+                expires_at=local_text(expires_at, settings.timezone),
+            )
+            payload = remember_texts({"order_id": order.id}, title=title, body=body)
+            self._texts[order.id] = (expires_at, str(title), str(body), payload)
+        return self._texts[order.id]
+
+    def add(self, order: Order, pair: dict, user_id: int) -> None:
+        ctx = self.ctx
+        expires_at, title, body, payload = self._order_texts(order)
+        index = len(self.offers)
+        reason = f"一键派单：{pair['explanation']}"
+        self.offers.append(
+            {
+                "order_id": order.id,
+                "volunteer_id": pair["volunteer_id"],
+                "team_id": None,
+                "status": OfferStatus.offered.value,
+                "score": pair["score"],
+                "score_parts": [
+                    *pair["parts"],
+                    {"code": "explanation", "text": pair["explanation"]},
+                ],
+                "rank": None,
+                "offered_at": ctx.now,
+                "expires_at": expires_at,
+                "flags": [],
+                "updated_at": ctx.now,
+            }
         )
-    )
-    events.append(
-        Event(
-            at=ctx.now,
-            entity="offer",
-            entity_id=index,
-            order_id=order.id,
-            from_status=None,
-            to_status=OfferStatus.offered.value,
-            actor_user_id=ctx.actor.user_id,
-            actor_role=role,
-            reason=reason[:500],
-            request_id=ctx.request_id[:64] if ctx.request_id else None,
+        self.events.append(
+            {
+                "at": ctx.now,
+                "entity": "offer",
+                "entity_id": index,
+                "order_id": order.id,
+                "from_status": None,
+                "to_status": OfferStatus.offered.value,
+                "actor_user_id": ctx.actor.user_id,
+                "actor_role": self.role,
+                "reason": reason[:500],
+                "request_id": ctx.request_id[:64] if ctx.request_id else None,
+            }
         )
-    )
-    title = text("notification.offer_new.title", order_title=order.title)
-    body = text("notification.offer_new.body", expires_at=local_text(expires_at, settings.timezone))
-    notes.append(
-        Notification(
-            user_id=user_id,
-            channel="inapp",
-            kind="offer_new",
-            title=title,
-            body=body,
-            payload=remember_texts(
-                {"order_id": order.id, "offer_id": index}, title=title, body=body
-            ),
-            status=NotificationStatus.pending,
-            next_attempt_at=ctx.now,
-            created_at=ctx.now,
+        self.notes.append(
+            {
+                "user_id": user_id,
+                "channel": "inapp",
+                "kind": "offer_new",
+                "title": title,
+                "body": body,
+                "payload": {**payload, "offer_id": index},
+                "status": NotificationStatus.pending.value,
+                "attempts": 0,
+                "next_attempt_at": ctx.now,
+                "created_at": ctx.now,
+            }
         )
-    )

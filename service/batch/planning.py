@@ -25,15 +25,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from matching.batch import build_candidate_graph, solve_graph
 from matching.batch.graph import CandidateGraph
 from matching.batch.greedy import greedy_assign
-from matching.candidates import build_candidates
-from matching.geo import geodesic_km
 from matching.geo_arrays import haversine_km
 from matching.params import MatchParams
-from matching.pipeline import OrderContext, evaluate_rows
 from matching.table import VolunteerTable
 from matching.types import OrderRequest
 from service.auth import policy
 from service.batch import repository as repo
+from service.batch.explaining import explain_pairs, rows_of
 from service.batch.figures import gini, top_share
 from service.batch.refusals import (
     AREA_OUT_OF_SCOPE,
@@ -44,7 +42,6 @@ from service.batch.refusals import (
 )
 from service.context import ActionContext
 from service.dispatch.candidates import match_params
-from service.dispatch.disclosure import public_explanation, public_score
 from service.dispatch.live_index import live_index_for
 from service.dispatch.repository import skill_names
 from service.localtime import to_local
@@ -250,14 +247,6 @@ def _without_asked(graph: CandidateGraph, items: dict[int, OpenOrder]) -> Candid
     )
 
 
-def _rows_of(table: VolunteerTable, volunteer_ids: np.ndarray) -> np.ndarray:
-    rows = np.searchsorted(table.ids, volunteer_ids)
-    rows = np.minimum(rows, max(table.n - 1, 0))
-    if table.n == 0 or not np.array_equal(table.ids[rows], volunteer_ids):
-        raise LookupError("a planned volunteer is not in the index")
-    return rows
-
-
 def totals_of(
     solved: Solved, chosen: np.ndarray, table: VolunteerTable, items: dict[int, OpenOrder]
 ) -> dict:
@@ -269,14 +258,14 @@ def totals_of(
     g = solved.graph
     idx = np.flatnonzero(chosen)
     pool = np.unique(g.edge_volunteer)
-    pool_rows = _rows_of(table, pool)
+    pool_rows = rows_of(table, pool)
     hours = table.recent_hours[pool_rows].astype(np.float64).copy()
     orders = g.order_ids[g.edge_order[idx]]
     vols = g.edge_volunteer[idx]
     travel = 0.0
     first_timers = 0
     if len(idx):
-        rows = _rows_of(table, vols)
+        rows = rows_of(table, vols)
         lat = np.array([items[int(o)].order.venue_lat for o in orders])
         lng = np.array([items[int(o)].order.venue_lng for o in orders])
         travel = float(haversine_km(table.lat[rows], table.lng[rows], lat, lng).sum())
@@ -299,54 +288,6 @@ def totals_of(
         "top10_share": round(top_share(hours, 10), 3),
         "first_timers": first_timers,
     }
-
-
-def explained_pairs(
-    table: VolunteerTable,
-    request: OrderRequest,
-    volunteer_ids: list[int],
-    params: MatchParams,
-    now: datetime,
-    names: dict[int, str],
-) -> list[dict]:
-    """The planned volunteers of one order with their public score parts and explanation,
-    best first — computed by the matching core's own row evaluation, as the preview's."""
-    rows = _rows_of(table, np.array(sorted(volunteer_ids), dtype=np.int64))
-    required = set(request.required_skills)
-    matched = np.array(
-        [sum(1 for s in table.skills_of(int(r)).tolist() if s in required) for r in rows],
-        dtype=np.int64,
-    )
-    ctx = OrderContext.of(request, params, now)
-    evaluated = evaluate_rows(table, rows, matched, ctx, params)
-    picks = [
-        (
-            table,
-            evaluated,
-            p,
-            geodesic_km(
-                float(table.lat[evaluated.rows[p]]),
-                float(table.lng[evaluated.rows[p]]),
-                request.lat,
-                request.lng,
-            ),
-        )
-        for p in range(len(evaluated.rows))
-    ]
-    out = []
-    for candidate in build_candidates(picks, ctx, params):
-        shown = public_score(candidate, params)
-        out.append(
-            {
-                "volunteer_id": candidate.volunteer_id,
-                "score": shown.score,
-                "band": shown.band.label,
-                "parts": shown.parts,
-                "explanation": public_explanation(candidate, names),
-            }
-        )
-    out.sort(key=lambda p: (-p["score"], p["volunteer_id"]))
-    return out
 
 
 def _unfilled(item: OpenOrder, n_candidates: int, assigned: int) -> str | None:
@@ -399,25 +340,25 @@ async def make_plan(
         session=session, skill_ids=sorted({s for i in items for s in i.skills})
     )
     orders_json = []
-    per_order: dict[int, list[int]] = {}
+    per_order: dict[int, list[dict]] = {}
     candidates: dict[int, int] = {}
     if solved is not None:
         g = solved.graph
         idx = np.flatnonzero(solved.batch)
-        for e in idx.tolist():
-            per_order.setdefault(int(g.order_ids[g.edge_order[e]]), []).append(
-                int(g.edge_volunteer[e])
-            )
+        requests = {i.order.id: request_of(i, i.free) for i in items}
+        pairs = explain_pairs(
+            table, requests, g.order_ids[g.edge_order[idx]], g.edge_volunteer[idx], params, names
+        )
+        for order_id, pair in zip(g.order_ids[g.edge_order[idx]].tolist(), pairs, strict=True):
+            per_order.setdefault(order_id, []).append(pair)
+        for found in per_order.values():
+            found.sort(key=lambda p: (-p["score"], p["volunteer_id"]))
         counts = np.bincount(g.edge_order, minlength=g.n_orders)
         candidates = {int(o): int(c) for o, c in zip(g.order_ids, counts, strict=True)}
     planned = {i.order.id for i in items}
     for item in all_items:
         order = item.order
-        pairs = []
-        if order.id in per_order:
-            pairs = explained_pairs(
-                table, request_of(item, item.free), per_order[order.id], params, ctx.now, names
-            )
+        pairs = per_order.get(order.id, [])
         n_candidates = candidates.get(order.id, 0)
         orders_json.append(
             {

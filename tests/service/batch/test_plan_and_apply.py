@@ -196,3 +196,31 @@ async def test_another_areas_plan_cannot_be_applied(session, world, ctx_of):
 async def test_the_district_coordinator_plans_every_street(session, world, ctx_of):
     plan = await _plan(session, ctx_of("district"), world, area="district")
     assert world.ids["foreign"] in {o["order_id"] for o in plan.orders}
+
+
+async def test_pairs_are_said_as_the_preview_says_them(session, world, ctx_of, settings, clock):
+    """The bulk wording equals ``public_score``/``public_explanation`` of the matching core's
+    own candidate for the same volunteer and order."""
+    from matching.ranking import score_candidate
+    from service.dispatch.candidates import draft_of, match_params, order_request
+    from service.dispatch.disclosure import public_explanation, public_score
+    from service.dispatch.repository import skill_names
+    from service.dispatch.snapshots import snapshots_by_id
+
+    plan = await _plan(session, ctx_of(), world)
+    params = match_params(settings)
+    checked = 0
+    for entry in plan.orders:
+        order = await session.get(Order, entry["order_id"])
+        draft = await draft_of(session, order)
+        request = await order_request(session, draft)
+        names = await skill_names(session=session, skill_ids=draft.skill_ids)
+        for pair in entry["pairs"]:
+            (snapshot,) = await snapshots_by_id(session, [pair["volunteer_id"]], now=clock.now())
+            candidate = score_candidate(snapshot, request, params, clock.now())
+            shown = public_score(candidate, params)
+            assert pair["score"] == shown.score
+            assert pair["parts"] == shown.parts
+            assert pair["explanation"] == public_explanation(candidate, names)
+            checked += 1
+    assert checked == 4
