@@ -32,11 +32,11 @@ def upgrade() -> None:
         sa.Column("status", sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False),
         sa.Column("created_by_user_id", sa.Integer(), nullable=True),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
-        sa.Column("orders", _json(), nullable=False),
+        sa.Column("orders", sa.JSON(), nullable=False),  # plain JSON: written once, read whole
         sa.Column("totals", _json(), nullable=False),
         sa.Column("applied_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("applied_by_user_id", sa.Integer(), nullable=True),
-        sa.Column("report", _json(), nullable=True),
+        sa.Column("report", sa.JSON(), nullable=True),
         sa.CheckConstraint(
             "status IN ('planned', 'applied')", name=op.f("ck_dispatch_plans_status_known")
         ),

@@ -37,6 +37,7 @@ from service.batch.views import plan_for
 from service.context import ActionContext
 from service.dispatch.candidates import REASON_LABELS, match_params
 from service.dispatch.cascade import clear_attention
+from service.dispatch.index_loader import load_table
 from service.dispatch.repository import skill_names
 from service.dispatch.snapshots import snapshots_by_id
 from service.lifecycle.engine import role_of
@@ -103,11 +104,8 @@ async def apply_plan(session: AsyncSession, ctx: ActionContext, *, plan_id: int)
         orders = await repo.read_orders(session=session, order_ids=order_ids)
     offers = await repo.offers_by_order(session=session, order_ids=order_ids)
     skills = await repo.skill_ids_by_order(session=session, order_ids=order_ids)
-    snapshots = sorted(
-        await snapshots_by_id(session, volunteer_ids, now=ctx.now), key=lambda v: v.id
-    )
-    fresh = {v.id: v for v in snapshots}
-    table = VolunteerTable.from_snapshots(snapshots)
+    table = await _fresh_table(session, ctx, volunteer_ids)
+    fresh = set(table.ids.tolist())
     users = await repo.user_ids_of_volunteers(session=session, volunteer_ids=volunteer_ids)
     params = match_params(ctx.settings)
     by_id = {o["order_id"]: o for o in planned}
@@ -171,13 +169,12 @@ async def apply_plan(session: AsyncSession, ctx: ActionContext, *, plan_id: int)
             if free <= 0:
                 skipped.append(_skip(vid, SKIP_NO_PLACE))
                 continue
-            snapshot = fresh.get(vid)
-            if snapshot is None or vid not in users:
+            if vid not in fresh or vid not in users:
                 skipped.append(_skip(vid, SKIP_INACTIVE))
                 continue
             if request is None or (order.id, vid) not in eligible:
-                codes = check_eligibility(snapshot, request, params, ctx.now) if request else []
-                if codes or request is None:
+                codes = await _why_not(session, ctx, vid, request, params)
+                if codes:
                     words = "、".join(REASON_LABELS.get(code, code) for code in codes)
                     skipped.append(_skip(vid, SKIP_NOT_ELIGIBLE, words))
                     continue
@@ -229,6 +226,30 @@ def _order_report(entry: dict, sent: list[int], skipped: list[dict], changed: bo
         "sent": sent,
         "skipped": skipped,
     }
+
+
+async def _fresh_table(session: AsyncSession, ctx: ActionContext, volunteer_ids) -> VolunteerTable:
+    """The planned volunteers that are active, as the database holds them now.
+
+    The columnar read of the candidate index (PostgreSQL: binary COPY on connections of its
+    own; a district's 50,000 volunteers in about a second, where row-by-row snapshots of
+    15,000 took ten). Taken after the volunteers' row locks: what they committed before is
+    seen, and what would change them (an accept, a pause, a new window or blackout day: all
+    lock or reference the volunteer row) waits for this transaction.
+    """
+    everyone = await load_table(session, now=ctx.now)
+    wanted = np.asarray(sorted(volunteer_ids), dtype=np.int64)
+    return everyone.take(np.flatnonzero(np.isin(everyone.ids, wanted)))
+
+
+async def _why_not(session, ctx, volunteer_id: int, request, params) -> list[str]:
+    """The eligibility codes of one pair the bulk check refused (read row by row: few)."""
+    if request is None:
+        return ["no_shared_skill"]
+    found = await snapshots_by_id(session, [volunteer_id], now=ctx.now)
+    if not found:
+        return ["inactive"]
+    return check_eligibility(found[0], request, params, ctx.now)
 
 
 def _eligible_pairs(requests, table: VolunteerTable, params, now) -> set[tuple[int, int]]:

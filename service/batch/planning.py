@@ -25,6 +25,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from matching.batch import build_candidate_graph, solve_graph
 from matching.batch.graph import CandidateGraph
 from matching.batch.greedy import greedy_assign
+from matching.fairness import gini, top_share
 from matching.geo_arrays import haversine_km
 from matching.params import MatchParams
 from matching.table import VolunteerTable
@@ -32,7 +33,6 @@ from matching.types import OrderRequest
 from service.auth import policy
 from service.batch import repository as repo
 from service.batch.explaining import explain_pairs, rows_of
-from service.batch.figures import gini, top_share
 from service.batch.refusals import (
     AREA_OUT_OF_SCOPE,
     PERIOD_BACKWARDS,

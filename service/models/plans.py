@@ -33,9 +33,11 @@ class DispatchPlan(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     # [{order_id, title, community, starts_at, ends_at, free, fingerprint, pairs: [...],
     #   unfilled_reason}] — see service.batch.plans
-    orders: list = Field(default_factory=list, sa_type=JSONType)
+    # Plain JSON, not JSONB: a district's plan is ~10 MB written once and read whole, never
+    # queried inside; JSONB's parse on every write cost seconds at 15,000 pairs.
+    orders: list = Field(default_factory=list, sa_type=sa.JSON)
     # {"batch": {...}, "greedy": {...}, "solver": {...}}
     totals: dict = Field(default_factory=dict, sa_type=JSONType)
     applied_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     applied_by_user_id: int | None = Field(default=None, foreign_key="users.id")
-    report: dict | None = Field(default=None, sa_type=JSONType)
+    report: dict | None = Field(default=None, sa_type=sa.JSON)
