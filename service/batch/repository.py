@@ -3,11 +3,13 @@ the row locks of applying, and the bulk writes of the offers it sends."""
 
 from __future__ import annotations
 
+import json
 from collections import defaultdict
 from collections.abc import Collection, Iterator, Sequence
 from datetime import datetime
 
 import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
@@ -22,7 +24,7 @@ from service.models import (
     User,
     Volunteer,
 )
-from service.vocab import DispatchMode, OrderStatus
+from service.vocab import DispatchMode, OfferStatus, OrderStatus, VolunteerStatus
 
 CHUNK = 5_000  # ids per IN (...): far below the drivers' limits on bound parameters
 PLANNED_MODES = (DispatchMode.targeted.value, DispatchMode.open.value)
@@ -150,6 +152,39 @@ async def read_orders(*, session: AsyncSession, order_ids: Collection[int]) -> d
     return out
 
 
+async def active_among(*, session: AsyncSession, volunteer_ids: Collection[int]) -> set[int]:
+    """The ids among these whose volunteer profile is active."""
+    out: set[int] = set()
+    for chunk in _chunks(sorted(volunteer_ids)):
+        out.update(
+            await session.scalars(
+                sa.select(Volunteer.id).where(
+                    Volunteer.id.in_(chunk), Volunteer.status == VolunteerStatus.active.value
+                )
+            )
+        )
+    return out
+
+
+async def held_pairs(
+    *, session: AsyncSession, volunteer_ids: Collection[int], now: datetime
+) -> set[tuple[int, int]]:
+    """(volunteer id, order id) of the orders these volunteers hold that have not ended."""
+    out: set[tuple[int, int]] = set()
+    for chunk in _chunks(sorted(volunteer_ids)):
+        rows = await session.execute(
+            sa.select(Offer.volunteer_id, Offer.order_id)
+            .join(Order, Order.id == Offer.order_id)
+            .where(
+                Offer.volunteer_id.in_(chunk),
+                Offer.status.in_((OfferStatus.accepted.value, OfferStatus.checked_in.value)),
+                Order.ends_at > now,
+            )
+        )
+        out.update((v, o) for v, o in rows)
+    return out
+
+
 async def user_ids_of_volunteers(
     *, session: AsyncSession, volunteer_ids: Collection[int]
 ) -> dict[int, int]:
@@ -218,21 +253,53 @@ async def recent_plans(
 async def insert_offers(
     *, session: AsyncSession, offers: list[dict], events: list[dict], notes: list[dict]
 ) -> list[int]:
-    """Write many new offers, then their creation events and notifications, as three batched
-    INSERTs (row by row through the ORM costs about a millisecond a row: 15,000 invitations
-    of a district would take 20 s). ``events[i]['entity_id']`` and the notifications'
-    ``payload['offer_id']`` hold the index into ``offers`` until the ids are known."""
+    """Write many new offers, then their creation events and notifications, in bulk.
+
+    ``events[i]['entity_id']`` and the notifications' ``payload['offer_id']`` hold the index
+    into ``offers`` until the ids are known. PostgreSQL: the offer ids drawn from the sequence
+    in one query, then three COPYs in this transaction (INSERTs cost ~130 µs a row here: 6 s
+    for a district's 15,000 invitations; COPY a fraction). SQLite: batched INSERTs.
+    """
     if not offers:
         return []
-    table = Offer.__table__
-    result = await session.execute(
-        sa.insert(table).returning(table.c.id, sort_by_parameter_order=True), offers
-    )
-    ids = list(result.scalars())
+    if session.bind.dialect.name == "postgresql":
+        ids = list(
+            await session.scalars(
+                sa.select(sa.func.nextval("offers_id_seq")).select_from(
+                    sa.func.generate_series(1, len(offers))
+                )
+            )
+        )
+        for offer, offer_id in zip(offers, ids, strict=True):
+            offer["id"] = offer_id
+    else:
+        table = Offer.__table__
+        result = await session.execute(
+            sa.insert(table).returning(table.c.id, sort_by_parameter_order=True), offers
+        )
+        ids = list(result.scalars())
     for event in events:
         event["entity_id"] = ids[event["entity_id"]]
     for note in notes:
         note["payload"] = {**note["payload"], "offer_id": ids[note["payload"]["offer_id"]]}
-    await session.execute(sa.insert(Event.__table__), events)
-    await session.execute(sa.insert(Notification.__table__), notes)
+    if session.bind.dialect.name == "postgresql":
+        for table, rows in ((Offer.__table__, offers), (Event.__table__, events),
+                            (Notification.__table__, notes)):  # fmt: skip
+            await _copy(session, table, rows)
+    else:
+        await session.execute(sa.insert(Event.__table__), events)
+        await session.execute(sa.insert(Notification.__table__), notes)
     return ids
+
+
+async def _copy(session: AsyncSession, table: sa.Table, rows: list[dict]) -> None:
+    """COPY ``rows`` (dicts of column values; JSON columns as Python values) into ``table``."""
+    columns = list(rows[0])
+    as_json = {c for c in columns if isinstance(table.c[c].type, sa.JSON | JSONB)}
+    records = [
+        tuple(json.dumps(row[c], ensure_ascii=False) if c in as_json else row[c] for c in columns)
+        for row in rows
+    ]
+    connection = await session.connection()
+    raw = await connection.get_raw_connection()
+    await raw.driver_connection.copy_records_to_table(table.name, records=records, columns=columns)

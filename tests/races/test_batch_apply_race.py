@@ -1,10 +1,12 @@
 """一键派单 applied while volunteers accept the same orders on their own, at the same moment
-(PostgreSQL, through the app: the coordinator's page POST and the volunteers' API accepts).
+(PostgreSQL, through the app: the coordinator's page POST and the volunteers' API accepts,
+fired together while the apply holds between its checks and its writes).
 
 Afterwards, for every order: accepted ≤ slots, the counter equals the accepted rows, a full
 order has no invitation still waiting, nobody has two rows for one order, and every request
-answered (no 5xx, no exception). The apply is held between its checks and its writes
-(``applying._pause``) so the accepts land inside that window every round.
+answered (no 5xx, no exception), and the apply went through. The apply is held between its
+checks and its writes (``applying._pause``) and the accepts are released right then, so they
+land inside that window every round.
 
 The same scenario with the apply's row locks removed (``applying.LOCK_ROWS = False``) must show
 violations: the apply then invites a volunteer who has just accepted (UNIQUE violation, a
@@ -75,16 +77,15 @@ async def _round(session, clock, n: int):
     return street, coordinator, [o.id for o in orders], tokens
 
 
-async def _at_once(calls):
-    start = asyncio.Event()
+async def _inside_the_apply(apply, accepts, window: asyncio.Event):
+    """Start the apply; every accept fires together once the apply has made its checks and
+    holds (``window``), i.e. between its reads and its writes."""
 
     async def one(call):
-        await start.wait()
+        await window.wait()
         return await call()
 
-    tasks = [asyncio.create_task(one(call)) for call in calls]
-    await asyncio.sleep(0)
-    start.set()
+    tasks = [asyncio.create_task(apply())] + [asyncio.create_task(one(c)) for c in accepts]
     return await asyncio.gather(*tasks, return_exceptions=True)
 
 
@@ -129,7 +130,10 @@ async def _violations(session, order_ids, plan_id, responses) -> list[str]:
 
 
 async def _scenario(client, session, clock, login, monkeypatch, settings) -> list[str]:
+    window = asyncio.Event()
+
     async def hold() -> None:
+        window.set()
         await asyncio.sleep(WINDOW_SECONDS)
 
     monkeypatch.setattr(applying, "_pause", hold)
@@ -149,13 +153,15 @@ async def _scenario(client, session, clock, login, monkeypatch, settings) -> lis
             return lambda: client.post(f"/api/v1/orders/{order_id}/accept", headers=bearer(token))
 
         apply_url = f"/desk/batch/plans/{plan.id}/apply"
-        calls = [lambda desk=desk, url=apply_url: desk.post(url)]  # first: responses[0]
         # The planned volunteers take their planned orders themselves; everybody else tries
         # every order too.
-        calls += [accept(o, tokens[v]) for o, v in sorted(planned)]
+        calls = [accept(o, tokens[v]) for o, v in sorted(planned)]
         others = [v for v in tokens if v not in {v for _, v in planned}]
         calls += [accept(o, tokens[v]) for o in order_ids for v in others]
-        responses = await _at_once(calls)
+        window.clear()
+        responses = await _inside_the_apply(
+            lambda desk=desk, url=apply_url: desk.post(url), calls, window
+        )  # responses[0]: the apply
         found += [
             f"round {n}: {v}" for v in await _violations(session, order_ids, plan.id, responses)
         ]
