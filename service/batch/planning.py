@@ -427,7 +427,10 @@ def _totals(solved: Solved | None, table, items: dict[int, OpenOrder]) -> dict:
             "upper_bound_filled": ub_filled,
             "upper_bound_score": None if ub_score is None else round(float(ub_score), 2),
             "gap_filled": None if ub_filled is None else int(ub_filled - batch["filled"]),
-            "gap_score": None if ub_score is None else round(float(ub_score) - batch["score"], 2),
+            # + 0.0: a gap that rounds to zero is 0.0, never -0.0
+            "gap_score": None
+            if ub_score is None
+            else round(float(ub_score) - batch["score"], 2) + 0.0,
             "seconds": {k: round(v, 3) for k, v in solved.seconds.items()},
         },
     }
