@@ -11,7 +11,7 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import aliased
+from sqlalchemy.orm import aliased, load_only
 
 from service.models import (
     Area,
@@ -238,9 +238,22 @@ async def get_plan(
 async def recent_plans(
     *, session: AsyncSession, scope: sa.Select | None, limit: int = 10
 ) -> list[tuple[DispatchPlan, str]]:
-    """The latest plans of the areas in ``scope`` (None: all), with the area's name."""
+    """The latest plans of the areas in ``scope`` (None: all), with the area's name; without
+    their orders and reports (a district's plan holds ~10 MB of them)."""
     statement = (
         sa.select(DispatchPlan, Area.name)
+        .options(
+            load_only(
+                DispatchPlan.id,
+                DispatchPlan.area_id,
+                DispatchPlan.period_from,
+                DispatchPlan.period_to,
+                DispatchPlan.status,
+                DispatchPlan.created_at,
+                DispatchPlan.totals,
+                raiseload=True,
+            )
+        )
         .join(Area, Area.id == DispatchPlan.area_id)
         .order_by(DispatchPlan.created_at.desc(), DispatchPlan.id.desc())
         .limit(limit)

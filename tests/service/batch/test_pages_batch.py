@@ -52,6 +52,8 @@ async def test_planning_shows_the_plan_with_totals_and_people(login, world, sess
     assert "near" in card and "1 km 以内" in card and "首次参加" in card
     assert "****" in card  # the phone, masked
     assert "确认执行，发出 4 个邀请" in text
+    form = words((await client.get("/desk/batch")).text)
+    assert f"方案 {plan.id}" in form and "4 / 4" in form and "待确认" in form
 
 
 async def test_applying_from_the_page_sends_and_reports_then_again_sends_nothing(
