@@ -99,6 +99,7 @@ class UvicornServer:
         except subprocess.TimeoutExpired:
             self.process.kill()
             self.process.wait()
+        self.log.unlink(missing_ok=True)  # a traceback per request at 1M: megabytes a run
 
 
 def _process_tree(root: int) -> list[int]:
