@@ -272,17 +272,31 @@ class VolunteerIndex:
         """Ids of every eligible volunteer, with both distance limits widened by ``extra_km``."""
         params = params or self.params
         ctx = OrderContext.of(order, params, now)
-        out: list[int] = []
+        out = [tab.ids[rows] for tab, rows in self._eligible_rows(ctx, params, extra_km, distance)]
+        return sorted(int(i) for i in np.concatenate(out)) if out else []
+
+    def eligible_count(
+        self,
+        order: OrderRequest,
+        params: MatchParams | None = None,
+        now: datetime | None = None,
+        *,
+        extra_km: float = 0.0,
+    ) -> int:
+        """How many volunteers ``eligible_ids`` would list, without building the list."""
+        params = params or self.params
+        ctx = OrderContext.of(order, params, now)
+        return sum(len(rows) for _, rows in self._eligible_rows(ctx, params, extra_km, None))
+
+    def _eligible_rows(self, ctx, params, extra_km, distance):
+        """(table, rows) of every eligible volunteer: borderline distances decided exactly."""
         for tab, ev in self._evaluate_all(ctx, params, extra_km, distance is not None):
-            for p in range(len(ev.rows)):
-                row = int(ev.rows[p])
-                if (
-                    ev.borderline[p]
-                    and not exact_within(tab, row, ctx, float(ev.limit_km[p]), distance)[0]
-                ):
-                    continue
-                out.append(int(tab.ids[row]))
-        return sorted(out)
+            keep = ~ev.borderline
+            for p in np.flatnonzero(ev.borderline):
+                keep[p] = exact_within(tab, int(ev.rows[p]), ctx, float(ev.limit_km[p]), distance)[
+                    0
+                ]
+            yield tab, ev.rows[keep]
 
     # ----------------------------------------------------------------- internals
 

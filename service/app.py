@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -46,11 +47,16 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
         engine = create_engine(settings)
         app.state.engine = engine
         app.state.sessionmaker = create_sessionmaker(engine)
+        building = _start_candidate_index(app, settings)
         worker = _start_dispatch_worker(app, settings)
         try:
             yield
         finally:
             await _stop_dispatch_worker(worker)
+            if building is not None and not building.done():
+                building.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await building
             await engine.dispose()
 
     app = FastAPI(
@@ -99,6 +105,20 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
     app.include_router(docs_router)
     install_problem_documentation(app)
     return app
+
+
+def _start_candidate_index(app: FastAPI, settings: Settings):
+    """Build this process's candidate index in the background: requests that need it wait for
+    it, everything else (``/healthz`` first) is served meanwhile."""
+    if settings.candidate_source != "index" or not settings.candidate_index_warm_start:
+        return None
+    from service.dispatch.candidates import match_params
+    from service.dispatch.live_index import live_index_for
+
+    live = live_index_for(
+        app.state.engine, match_params(settings), settings.candidate_index_rebuild_minutes
+    )
+    return live.start_building(app.state.clock.now())
 
 
 def _start_dispatch_worker(app: FastAPI, settings: Settings):

@@ -8,7 +8,7 @@ import sys
 from enum import StrEnum
 from functools import lru_cache
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Literal
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -83,6 +83,14 @@ class Settings(BaseSettings):
     # the community's centroid; each person may preview this often per KEPU_LOGIN_WINDOW_MINUTES.
     preview_area_radius_km: Annotated[float, Field(gt=0, le=50)] = 3.0
     preview_max_per_window: Annotated[int, Field(ge=1)] = 60
+    # Candidates come from this process's in-memory index (service.dispatch.live_index), kept
+    # fresh from the change log; "database" reads them row by row instead (the exact reference
+    # path, kept for comparison: it is ~1,000× slower at 100k volunteers). The index is built at
+    # start-up in the background (/healthz says so) and rebuilt this often, because the hours of
+    # the last 30 days change with time alone.
+    candidate_source: Literal["index", "database"] = "index"
+    candidate_index_rebuild_minutes: Annotated[float, Field(gt=0)] = 60.0
+    candidate_index_warm_start: bool = True
     reminder_hours_before: Annotated[int, Field(ge=1, le=168)] = 24
     # A volunteer reminded late (accepted inside the reminder window) gets this long to confirm
     # before the community is told; see service.background.worker.send_reminders.

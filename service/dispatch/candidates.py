@@ -1,21 +1,25 @@
-"""The bridge to the matching core: database rows in, ranked candidates and suggestions out."""
+"""The bridge to the matching core: orders in, ranked candidates, counts and suggestions out.
+
+Candidates come from the process's live index (``live_index``); only the few about to be offered
+are read again from the database (``ranked_candidates(recheck=True)``).
+"""
 
 from __future__ import annotations
 
-import math
-from collections import defaultdict
-from dataclasses import dataclass
+from collections.abc import Collection
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from matching.eligibility import check_eligibility
+from matching.index import VolunteerIndex
 from matching.params import MatchParams
-from matching.ranking import count_candidates_with_relaxation, rank_candidates
-from matching.types import AvailabilityWindow as WindowSnapshot
-from matching.types import Candidate, Commitment, OrderRequest, VolunteerSnapshot
+from matching.types import Candidate, OrderRequest
 from service.dispatch import repository as repo
 from service.dispatch.disclosure import public_explanation
+from service.dispatch.live_index import live_index_for
+from service.dispatch.snapshots import snapshots_by_id, snapshots_in_box
 from service.models import Order
 from service.settings import Settings
 
@@ -87,75 +91,30 @@ async def order_request(session: AsyncSession, draft: OrderDraft, *, slots: int 
     )
 
 
-async def volunteer_snapshots(
+async def candidate_pool(
     session: AsyncSession,
     draft: OrderDraft,
     *,
+    settings: Settings,
     now: datetime,
     extra_km: float = 0.0,
-    volunteer_ids: list[int] | None = None,
-) -> list[VolunteerSnapshot]:
-    """Snapshots of active volunteers who share a skill and live roughly within reach."""
-    reach = draft.max_distance_km + extra_km + 1.0
-    dlat = reach / 111.0
-    dlng = reach / (111.0 * max(math.cos(math.radians(draft.lat)), 0.01))
-    if volunteer_ids is not None:
-        rows = await repo.active_volunteers_by_id(session=session, volunteer_ids=volunteer_ids)
-    else:
-        # A bounding box prefilter; the matching core decides the exact distance.
-        rows = await repo.active_volunteers_in_box(
-            session=session,
-            lat_range=(draft.lat - dlat, draft.lat + dlat),
-            lng_range=(draft.lng - dlng, draft.lng + dlng),
-            skill_ids=draft.skill_ids,
-        )
-    ids = [volunteer.id for volunteer, _ in rows]
-    if not ids:
-        return []
-    skills, windows, blackouts, commitments, hours, months = await _profiles(session, ids, now)
-    return [
-        VolunteerSnapshot(
-            id=v.id,
-            lat=v.home_lat,
-            lng=v.home_lng,
-            radius_km=v.radius_km,
-            skills=frozenset(skills[v.id]),
-            weekly_availability=tuple(windows[v.id]),
-            blackout_dates=frozenset(blackouts[v.id]),
-            community_id=v.home_area_id,
-            street_id=street_id,
-            recent_hours=hours.get(v.id, 0.0),
-            activities_this_month=months.get(v.id, 0),
-            completed=v.completed_count,
-            no_shows=v.no_show_count,
-            rating_avg=v.rating_avg,
-            rating_count=v.rating_count,
-            commitments=tuple(commitments[v.id]),
-        )
-        for v, street_id in rows
-    ]
-
-
-async def _profiles(session: AsyncSession, ids: list[int], now: datetime):
-    skills: dict[int, list[int]] = defaultdict(list)
-    for vid, sid in await repo.skill_pairs(session=session, volunteer_ids=ids):
-        skills[vid].append(sid)
-    windows: dict[int, list[WindowSnapshot]] = defaultdict(list)
-    for w in await repo.availability_windows(session=session, volunteer_ids=ids):
-        windows[w.volunteer_id].append(WindowSnapshot(w.weekday, w.start_minute, w.end_minute))
-    blackouts: dict[int, list] = defaultdict(list)
-    for vid, day in await repo.blackout_days(session=session, volunteer_ids=ids):
-        blackouts[vid].append(day)
-    commitments: dict[int, list[Commitment]] = defaultdict(list)
-    for vid, oid, start, end in await repo.commitments(session=session, volunteer_ids=ids, now=now):
-        commitments[vid].append(Commitment(oid, start, end))
-    since = now - timedelta(days=30)
-    hours, months = {}, {}
-    for vid, total, count in await repo.service_totals_since(
-        session=session, volunteer_ids=ids, since=since
-    ):
-        hours[vid], months[vid] = float(total or 0), int(count)
-    return skills, windows, blackouts, commitments, hours, months
+) -> VolunteerIndex:
+    """Where an order's candidates are looked up: this process's live index (every active
+    volunteer, fresh from the change log), or with ``KEPU_CANDIDATE_SOURCE=database`` an index
+    of the volunteers read row by row from a box around the order (the old, exact path)."""
+    params = match_params(settings)
+    if settings.candidate_source == "index":
+        live = live_index_for(session.bind, params, settings.candidate_index_rebuild_minutes)
+        return await live.current(now)
+    volunteers = await snapshots_in_box(
+        session,
+        lat=draft.lat,
+        lng=draft.lng,
+        reach_km=draft.max_distance_km + extra_km,
+        skill_ids=draft.skill_ids,
+        now=now,
+    )
+    return VolunteerIndex.build(volunteers, params, tiers=1)
 
 
 async def ranked_candidates(
@@ -165,16 +124,52 @@ async def ranked_candidates(
     settings: Settings,
     now: datetime,
     k: int,
-    exclude: set[int] = frozenset(),
+    exclude: Collection[int] = frozenset(),
+    recheck: bool = False,
 ) -> list[Candidate]:
-    """The ``k`` best eligible volunteers for a draft, best first, skipping ``exclude``."""
-    if not draft.skill_ids:
+    """The ``k`` best eligible volunteers for a draft, best first, skipping ``exclude``.
+
+    With ``recheck`` (about to offer them the order) each pick is checked once more against the
+    database — status, profile, commitments, read in this transaction — and dropped if it no
+    longer passes: the index may not yet hold a change this very transaction made.
+    """
+    if not draft.skill_ids or k <= 0:
         return []
-    volunteers = [
-        v for v in await volunteer_snapshots(session, draft, now=now) if v.id not in exclude
-    ]
+    pool = await candidate_pool(session, draft, settings=settings, now=now)
     request = await order_request(session, draft)
-    return rank_candidates(request, volunteers, k, match_params(settings), now)
+    params = match_params(settings)
+    want = k + len(exclude)
+    while True:
+        found = pool.top_k(request, want, params, now)
+        picks = [c for c in found if c.volunteer_id not in exclude]
+        if recheck:
+            picks = await _still_eligible(session, request, picks, params, now)
+        if len(picks) >= k or len(found) < want:
+            return picks[:k]
+        want *= 2
+
+
+async def _still_eligible(session, request, picks: list[Candidate], params, now):
+    fresh = {
+        v.id: v for v in await snapshots_by_id(session, [c.volunteer_id for c in picks], now=now)
+    }
+    return [
+        c
+        for c in picks
+        if c.volunteer_id in fresh
+        and not check_eligibility(fresh[c.volunteer_id], request, params, now)
+    ]
+
+
+async def candidate_count(
+    session: AsyncSession, draft: OrderDraft, *, settings: Settings, now: datetime
+) -> int:
+    """How many volunteers could take the draft as it is."""
+    if not draft.skill_ids:
+        return 0
+    pool = await candidate_pool(session, draft, settings=settings, now=now)
+    request = await order_request(session, draft)
+    return pool.eligible_count(request, match_params(settings), now)
 
 
 async def explain(session: AsyncSession, draft: OrderDraft, candidates: list[Candidate]):
@@ -190,22 +185,14 @@ async def eligibility_reasons(
 
     Commitments are left out here: the accept path checks overlaps under a row lock.
     """
-    found = await volunteer_snapshots(session, draft, now=now, volunteer_ids=[volunteer_id])
+    found = await snapshots_by_id(session, [volunteer_id], now=now)
     if not found:
         return [REASON_LABELS["inactive"]]
-    volunteer = found[0]
     request = await order_request(session, draft)
     codes = check_eligibility(
-        volunteer.__class__(**{**_fields(volunteer), "commitments": ()}),
-        request,
-        match_params(settings),
-        now,
+        replace(found[0], commitments=()), request, match_params(settings), now
     )
     return [REASON_LABELS.get(code, code) for code in codes]
-
-
-def _fields(snapshot: VolunteerSnapshot) -> dict:
-    return {name: getattr(snapshot, name) for name in snapshot.__dataclass_fields__}
 
 
 async def suggestion_for(
@@ -214,34 +201,33 @@ async def suggestion_for(
     """What a coordinator could change when nobody is left: a wider radius, or Saturday."""
     params = match_params(settings)
     request = await order_request(session, draft)
-    wide = [
-        v
-        for v in await volunteer_snapshots(session, draft, now=now, extra_km=RELAX_KM)
-        if v.id not in exclude
-    ]
-    relaxed = count_candidates_with_relaxation(request, wide, params, now, RELAX_KM)
+    pool = await candidate_pool(session, draft, settings=settings, now=now, extra_km=RELAX_KM)
+
+    def eligible(order: OrderRequest, extra_km: float = 0.0) -> int:
+        ids = pool.eligible_ids(order, params, now, extra_km=extra_km)
+        return sum(1 for i in ids if i not in exclude)
+
+    eligible_now = eligible(request)
+    eligible_relaxed = eligible(request, RELAX_KM)
+    gained = eligible_relaxed - eligible_now
     saturday = _next_saturday(draft, params)
-    moved = OrderDraft(**{**draft.__dict__, "starts_at": saturday[0], "ends_at": saturday[1]})
-    moved_request = await order_request(session, moved)
-    on_saturday = [
-        c.volunteer_id for c in rank_candidates(moved_request, wide, len(wide) or 1, params, now)
-    ]
+    on_saturday = eligible(replace(request, start=saturday[0], end=saturday[1]))
     lines = []
-    if relaxed.gained:
-        lines.append(f"服务半径放宽 {RELAX_KM:g} 公里后有 {relaxed.gained} 名候选志愿者")
+    if gained:
+        lines.append(f"服务半径放宽 {RELAX_KM:g} 公里后有 {gained} 名候选志愿者")
     if on_saturday:
         lines.append(
-            f"改到周六（{saturday[0] + params.utc_offset:%m月%d日}）有 {len(on_saturday)} 名候选志愿者"
+            f"改到周六（{saturday[0] + params.utc_offset:%m月%d日}）有 {on_saturday} 名候选志愿者"
         )
     if not lines:
         lines.append("附近暂无符合条件的志愿者，建议调整技能要求或联系志愿队")
     return {
         "text": "；".join(lines),
-        "candidates_now": relaxed.eligible_now,
+        "candidates_now": eligible_now,
         "extra_km": RELAX_KM,
-        "candidates_with_extra_km": relaxed.eligible_relaxed,
+        "candidates_with_extra_km": eligible_relaxed,
         "saturday_starts_at": saturday[0].isoformat(),
-        "candidates_on_saturday": len(on_saturday),
+        "candidates_on_saturday": on_saturday,
     }
 
 

@@ -78,7 +78,7 @@ async def top_up_offers(session: AsyncSession, ctx: ActionContext, *, order: Ord
     draft = await draft_of(session, order)
     asked = {offer.volunteer_id for offer in offers}
     candidates = await ranked_candidates(
-        session, draft, settings=ctx.settings, now=ctx.now, k=wanted, exclude=asked
+        session, draft, settings=ctx.settings, now=ctx.now, k=wanted, exclude=asked, recheck=True
     )
     if not candidates:
         if outstanding == 0:

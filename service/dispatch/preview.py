@@ -11,19 +11,17 @@ from dataclasses import replace
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from matching.geo import geodesic_km
-from matching.ranking import count_candidates_with_relaxation
 from service.auth.throttle import Limit, ThrottleStore, enforce_rate_limit
 from service.context import ActionContext
 from service.dispatch import repository as repo
 from service.dispatch.candidates import (
     OrderDraft,
+    candidate_count,
     draft_of,
     explain,
     match_params,
-    order_request,
     ranked_candidates,
     suggestion_for,
-    volunteer_snapshots,
 )
 from service.dispatch.disclosure import band_radius_km, public_score
 from service.errors import Forbidden
@@ -135,15 +133,7 @@ async def preview(
     session: AsyncSession, ctx: ActionContext, draft: OrderDraft, *, limit: int = 10
 ) -> PreviewPublic:
     """Count and top candidates with banded distances and rounded parts; else a suggestion."""
-    volunteers = await volunteer_snapshots(session, draft, now=ctx.now)
-    request = await order_request(session, draft)
-    count = (
-        count_candidates_with_relaxation(
-            request, volunteers, match_params(ctx.settings), ctx.now, 0.0
-        ).eligible_now
-        if draft.skill_ids
-        else 0
-    )
+    count = await candidate_count(session, draft, settings=ctx.settings, now=ctx.now)
     top = await ranked_candidates(session, draft, settings=ctx.settings, now=ctx.now, k=limit)
     people = await repo.names_and_phones(
         session=session, volunteer_ids=[c.volunteer_id for c in top]

@@ -13,6 +13,7 @@ from service.auth.access import AUTHENTICATED, PUBLIC, requires
 from service.auth.dependencies import ContextDep
 from service.auth.web import form_fields, redirect, safe_next
 from service.db import check_database
+from service.dispatch.live_index import existing_index
 from service.home import repository
 from service.messages import LOCALES
 from service.web import navigation
@@ -31,11 +32,14 @@ Authenticated = Annotated[Actor, requires(AUTHENTICATED)]
 
 @router.get("/healthz", name="healthz", tags=["health"], dependencies=[requires(PUBLIC)])
 async def healthz(request: Request) -> JSONResponse:
-    """200 when the database answers; 503 with the reason when it does not."""
+    """200 when the database answers; 503 with the reason when it does not. It also says how
+    far this process's candidate index is (``building`` at start-up: previews wait for it)."""
     problem = await check_database(request.app.state.engine)
     if problem:
         return JSONResponse({"status": "unavailable", "database": problem}, status_code=503)
-    return JSONResponse({"status": "ok", "database": "ok"})
+    live = existing_index(request.app.state.engine)
+    index = live.status.as_json() if live is not None else {"state": "idle"}
+    return JSONResponse({"status": "ok", "database": "ok", "candidate_index": index})
 
 
 @router.get("/", name="home", include_in_schema=False, dependencies=[requires(PUBLIC)])

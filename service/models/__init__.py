@@ -21,6 +21,7 @@ from service.models.volunteers import (
     Team,
     TeamMember,
     Volunteer,
+    VolunteerChange,
     VolunteerSkill,
 )
 
@@ -50,6 +51,7 @@ __all__ = [
     "User",
     "Venue",
     "Volunteer",
+    "VolunteerChange",
     "VolunteerSkill",
     "metadata",
 ]

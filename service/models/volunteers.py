@@ -100,3 +100,19 @@ class TeamMember(SQLModel, table=True):
         foreign_key="volunteers.id", primary_key=True, index=True, ondelete="CASCADE"
     )
     joined_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class VolunteerChange(SQLModel, table=True):
+    """One row per write that may change who can take what: database triggers on volunteers,
+    their skills, weekly windows, blackout days, held offers, orders' times and service records
+    add the volunteer's id (migration 0008). Every process's candidate index reads the rows
+    after the last id it has seen and reloads those volunteers (``service.dispatch.live_index``),
+    so a change made through any process, tool or import reaches every index."""
+
+    __tablename__ = "volunteer_changes"
+
+    id: int | None = Field(
+        default=None,
+        sa_column=sa.Column(sa.BigInteger().with_variant(sa.Integer(), "sqlite"), primary_key=True),
+    )
+    volunteer_id: int

@@ -26,7 +26,8 @@ from matching.types import VolunteerSnapshot
 from service.auth import policy
 from service.context import ActionContext
 from service.dispatch import repository as dispatch_repo
-from service.dispatch.candidates import draft_of, match_params, order_request, volunteer_snapshots
+from service.dispatch.candidates import draft_of, match_params, order_request
+from service.dispatch.snapshots import snapshots_by_id
 from service.errors import NotFound
 from service.localtime import to_local
 from service.messages import text
@@ -250,9 +251,7 @@ async def _members(
     ids = [volunteer_id for volunteer_id, _, _ in roster]
     team = await orders_repo.get_team(session=session, team_id=team_id)
     draft = await draft_of(session, order)
-    snapshots = {
-        v.id: v for v in await volunteer_snapshots(session, draft, now=ctx.now, volunteer_ids=ids)
-    }
+    snapshots = {v.id: v for v in await snapshots_by_id(session, ids, now=ctx.now)}
     offers = {
         o.volunteer_id: o for o in await repo.offers_of_order(session=session, order_id=order.id)
     }

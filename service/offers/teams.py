@@ -21,9 +21,9 @@ from service.dispatch.candidates import (
     draft_of,
     match_params,
     order_request,
-    volunteer_snapshots,
 )
 from service.dispatch.cascade import clear_attention, send_to_queue
+from service.dispatch.snapshots import snapshots_by_id
 from service.errors import Conflict, Forbidden, InvalidInput, NotFound
 from service.lifecycle.machine import record_event
 from service.lifecycle.slots import claim_refusal, claim_slot
@@ -64,10 +64,7 @@ async def _check_members_free(
 ) -> None:
     """Active and available in the window (profile rules), else a refusal naming the member."""
     draft = await draft_of(session, order)
-    snapshots = {
-        v.id: v
-        for v in await volunteer_snapshots(session, draft, now=ctx.now, volunteer_ids=new_ids)
-    }
+    snapshots = {v.id: v for v in await snapshots_by_id(session, new_ids, now=ctx.now)}
     request = await order_request(session, draft)
     params = match_params(ctx.settings)
     for volunteer_id in new_ids:

@@ -21,17 +21,17 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from matching.index import VolunteerIndex
 from matching.teams import rank_teams
-from matching.types import OrderRequest, TeamSnapshot, VolunteerSnapshot
+from matching.types import OrderRequest, TeamSnapshot
 from service.auth import policy
 from service.context import ActionContext
 from service.dispatch.candidates import (
-    OrderDraft,
+    candidate_pool,
     draft_of,
     match_params,
     order_request,
-    volunteer_snapshots,
 )
 from service.dispatch.disclosure import BAND_EDGES_KM, FAR_STEP_KM
+from service.dispatch.snapshots import snapshots_by_id
 from service.localtime import to_local
 from service.models import Order
 from service.queue import repository as repo
@@ -146,27 +146,27 @@ class Counter:
         ctx: ActionContext,
         order: Order,
         request: OrderRequest,
-        volunteers: list[VolunteerSnapshot],
+        index: VolunteerIndex | None,
         pools: Pools,
     ) -> None:
         self.ctx, self.order, self.request, self.pools = ctx, order, request, pools
         self.params = match_params(ctx.settings)
-        self.index = VolunteerIndex.build(volunteers, self.params) if volunteers else None
+        self.index = index
 
     @classmethod
     async def load(
         cls, session: AsyncSession, ctx: ActionContext, order: Order, *, reach_km: float
     ) -> Counter:
-        """Snapshots of everyone within ``reach_km`` (at least the order's own distance)."""
+        """The candidate pool for everyone within ``reach_km`` (at least the order's distance)."""
         draft = await draft_of(session, order)
         extra = max(reach_km - draft.max_distance_km, 0.0)
-        volunteers = (
-            await volunteer_snapshots(session, draft, now=ctx.now, extra_km=extra)
+        index = (
+            await candidate_pool(session, draft, settings=ctx.settings, now=ctx.now, extra_km=extra)
             if draft.skill_ids
-            else []
+            else None
         )
         offers = (await repo.offer_statuses(session=session, order_ids=[order.id]))[order.id]
-        return cls(ctx, order, await order_request(session, draft), volunteers, Pools.of(offers))
+        return cls(ctx, order, await order_request(session, draft), index, Pools.of(offers))
 
     def count(
         self,
@@ -254,11 +254,7 @@ async def team_options(
     member_ids = sorted({m for _, _, members in teams for m in members} - counter.pools.closed)
     if not teams or not member_ids:
         return []
-    draft: OrderDraft = await draft_of(session, order)
-    snapshots = {
-        v.id: v
-        for v in await volunteer_snapshots(session, draft, now=ctx.now, volunteer_ids=member_ids)
-    }
+    snapshots = {v.id: v for v in await snapshots_by_id(session, member_ids, now=ctx.now)}
     candidates = [
         TeamSnapshot(
             id=team.id,

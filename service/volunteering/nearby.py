@@ -17,7 +17,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from matching.eligibility import check_eligibility
 from matching.geo import geodesic_km
 from service.context import ActionContext
-from service.dispatch.candidates import draft_of, match_params, order_request, volunteer_snapshots
+from service.dispatch.candidates import draft_of, match_params, order_request
+from service.dispatch.snapshots import snapshots_by_id
 from service.models import Order
 from service.orders.service import nearby_open_orders
 from service.volunteering import repository as repo
@@ -56,7 +57,7 @@ async def orders_i_can_take(
         return []
     drafts = [await draft_of(session, order) for order in open_orders]
     # The volunteer's snapshot (skills, hours, blackout days, commitments); none when paused.
-    found = await volunteer_snapshots(session, drafts[0], now=ctx.now, volunteer_ids=[volunteer_id])
+    found = await snapshots_by_id(session, [volunteer_id], now=ctx.now)
     if not found:
         return []
     me, params = found[0], match_params(ctx.settings)

@@ -1,0 +1,258 @@
+"""The candidate index of this process: every active volunteer in memory, kept fresh.
+
+Built once per database engine from a columnar read (``index_loader``), then kept current by
+reading the change log (``volunteer_changes``, written by database triggers, migration 0008)
+after the last id seen, before every use: the volunteers named there are reloaded from the
+database, so a change committed by any process is seen by the next preview of every other one.
+Reads use their own connection, so only committed changes enter the index.
+
+Sequence ids are handed out before commit, so a row with a lower id can become visible after a
+higher one has been read: ids skipped over are kept as *gaps* and looked for again for
+``GAP_SECONDS``. A log pruned past our version (an idle process) means a full rebuild.
+Time-dependent facts (hours of the last 30 days, commitments that ended) are renewed by a
+rebuild every ``KEPU_CANDIDATE_INDEX_REBUILD_MINUTES``, in the background; the old index serves
+until the new one is swapped in and brought up to date from the log.
+
+The index decides who is asked first; it is not the last word: the few volunteers about to be
+offered an order are checked again against the database (``candidates.recheck``), and accepting
+locks the rows (``service.offers``).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+import weakref
+from dataclasses import dataclass
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+
+from matching.index import VolunteerIndex
+from matching.params import MatchParams
+from matching.table import VolunteerTable
+from matching.types import VolunteerSnapshot
+from service.dispatch.index_loader import load_table
+from service.dispatch.snapshots import snapshots_by_id
+from service.models import VolunteerChange
+
+logger = logging.getLogger(__name__)
+
+GAP_SECONDS = 60.0  # how long an id skipped in the log is looked for again
+GAP_LOOKBACK = 1_000  # ids below the build's version that may still commit
+MAX_GAPS = 10_000
+MAX_RELOAD = 20_000  # more changed volunteers than this: rebuild instead of reloading them
+PRUNE_KEEP = 200_000  # log rows kept by ``prune_change_log``
+
+
+@dataclass
+class IndexStatus:
+    """What ``/healthz`` says about the index."""
+
+    state: str  # idle (not built yet), building, ready
+    volunteers: int
+    build_seconds: float | None
+    version: int
+
+    def as_json(self) -> dict:
+        return {
+            "state": self.state,
+            "volunteers": self.volunteers,
+            "build_seconds": None if self.build_seconds is None else round(self.build_seconds, 2),
+            "version": self.version,
+        }
+
+
+class LiveIndex:
+    """One process's candidate index for one database (see the module docstring)."""
+
+    def __init__(self, engine: AsyncEngine, params: MatchParams, rebuild_minutes: float) -> None:
+        self._sessions = async_sessionmaker(engine, expire_on_commit=False)
+        self._params = params
+        self._rebuild_seconds = rebuild_minutes * 60
+        self._index: VolunteerIndex | None = None
+        self._version = 0
+        self._gaps: dict[int, float] = {}
+        self._built_at = 0.0
+        self._build_seconds: float | None = None
+        self._building = False
+        self._lock = asyncio.Lock()
+        self._rebuild_task: asyncio.Task | None = None
+
+    # ----------------------------------------------------------------- reading
+
+    @property
+    def status(self) -> IndexStatus:
+        state = "ready" if self._index is not None else "building" if self._building else "idle"
+        return IndexStatus(
+            state=state,
+            volunteers=len(self._index) if self._index is not None else 0,
+            build_seconds=self._build_seconds,
+            version=self._version,
+        )
+
+    async def current(self, now: datetime) -> VolunteerIndex:
+        """The index with every change committed so far applied (built on first use)."""
+        async with self._lock:
+            if self._index is None:
+                await self._build(now)
+            else:
+                await self._refresh(now)
+            if (
+                time.monotonic() - self._built_at > self._rebuild_seconds
+                and self._rebuild_task is None
+            ):
+                self._rebuild_task = asyncio.create_task(self._rebuild_later(now))
+            return self._index
+
+    def start_building(self, now: datetime) -> asyncio.Task:
+        """Build in the background (start-up): requests meanwhile wait for it, ``/healthz`` not."""
+        return asyncio.create_task(self.current(now))
+
+    # ----------------------------------------------------------------- building
+
+    async def _load(self, now: datetime) -> tuple[VolunteerTable, int, dict[int, float]]:
+        async with self._sessions() as session:
+            version = int(await session.scalar(sa.select(sa.func.max(VolunteerChange.id))) or 0)
+            # Ids just below the version that are not there yet may belong to transactions
+            # still open: their changes may be missing from what we read next.
+            present = set(
+                await session.scalars(
+                    sa.select(VolunteerChange.id).where(VolunteerChange.id > version - GAP_LOOKBACK)
+                )
+            )
+            seen = time.monotonic()
+            gaps = {
+                i: seen
+                for i in range(max(version - GAP_LOOKBACK, 0) + 1, version)
+                if i not in present
+            }
+            table = await load_table(session, now=now)
+            await session.rollback()
+        return table, version, gaps
+
+    async def _build(self, now: datetime) -> None:
+        self._building = True
+        started = time.perf_counter()
+        try:
+            table, version, gaps = await self._load(now)
+            index = await asyncio.to_thread(VolunteerIndex.build, table, self._params)
+        finally:
+            self._building = False
+        self._install(index, version, gaps, time.perf_counter() - started)
+        await self._refresh(now)
+
+    def _install(self, index: VolunteerIndex, version: int, gaps, seconds: float) -> None:
+        self._index, self._version, self._gaps = index, version, gaps
+        self._built_at = time.monotonic()
+        self._build_seconds = seconds
+        logger.info("candidate index: %d volunteers in %.1f s", len(index), seconds)
+
+    async def _rebuild_later(self, now: datetime) -> None:
+        """A fresh build beside the serving one, swapped in when ready."""
+        try:
+            started = time.perf_counter()
+            table, version, gaps = await self._load(now)
+            index = await asyncio.to_thread(VolunteerIndex.build, table, self._params)
+            async with self._lock:
+                self._install(index, version, gaps, time.perf_counter() - started)
+                await self._refresh(now)
+        except Exception:  # the old index keeps serving; the next use tries again
+            logger.exception("candidate index rebuild failed")
+        finally:
+            self._rebuild_task = None
+
+    # ----------------------------------------------------------------- keeping fresh
+
+    async def _refresh(self, now: datetime) -> None:
+        async with self._sessions() as session:
+            lowest = await session.scalar(sa.select(sa.func.min(VolunteerChange.id)))
+            if lowest is not None and lowest > self._version + 1:
+                # The log was pruned past what we read: start again from the database.
+                await session.rollback()
+                table, version, gaps = await self._load(now)
+                index = await asyncio.to_thread(VolunteerIndex.build, table, self._params)
+                self._install(index, version, gaps, self._build_seconds or 0.0)
+                return
+            condition = VolunteerChange.id > self._version
+            if self._gaps:
+                condition = sa.or_(condition, VolunteerChange.id.in_(list(self._gaps)))
+            rows = (
+                await session.execute(
+                    sa.select(VolunteerChange.id, VolunteerChange.volunteer_id).where(condition)
+                )
+            ).all()
+            if not rows:
+                self._expire_gaps()
+                await session.rollback()
+                return
+            changed = sorted({volunteer_id for _, volunteer_id in rows})
+            if len(changed) > MAX_RELOAD:
+                await session.rollback()
+                table, version, gaps = await self._load(now)
+                index = await asyncio.to_thread(VolunteerIndex.build, table, self._params)
+                self._install(index, version, gaps, self._build_seconds or 0.0)
+                return
+            fresh = await snapshots_by_id(session, changed, now=now)
+            await session.rollback()
+        self._apply(changed, fresh)
+        self._advance([change_id for change_id, _ in rows])
+
+    def _apply(self, changed: list[int], fresh: list[VolunteerSnapshot]) -> None:
+        index = self._index
+        loaded = {snapshot.id: snapshot for snapshot in fresh}
+        for volunteer_id in changed:
+            snapshot = loaded.get(volunteer_id)
+            if snapshot is None:  # paused, removed, or no longer a volunteer
+                if volunteer_id in index:
+                    index.remove(volunteer_id)
+            elif volunteer_id in index:
+                index.update(snapshot)
+            else:
+                index.add(snapshot)
+
+    def _advance(self, ids: list[int]) -> None:
+        seen = time.monotonic()
+        for change_id in ids:
+            self._gaps.pop(change_id, None)
+        top = max(ids)
+        if top > self._version:
+            for missing in set(range(self._version + 1, top)) - set(ids):
+                self._gaps[missing] = seen
+            self._version = top
+        self._expire_gaps()
+
+    def _expire_gaps(self) -> None:
+        deadline = time.monotonic() - GAP_SECONDS
+        self._gaps = {i: t for i, t in self._gaps.items() if t >= deadline}
+        if len(self._gaps) > MAX_GAPS:
+            self._gaps = dict(sorted(self._gaps.items())[-MAX_GAPS:])
+
+
+_INDEXES: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def live_index_for(engine: AsyncEngine, params: MatchParams, rebuild_minutes: float) -> LiveIndex:
+    """This process's index for the database behind ``engine`` (one per engine)."""
+    key = engine.sync_engine
+    found = _INDEXES.get(key)
+    if found is None:
+        found = _INDEXES[key] = LiveIndex(engine, params, rebuild_minutes)
+    return found
+
+
+def existing_index(engine: AsyncEngine) -> LiveIndex | None:
+    return _INDEXES.get(engine.sync_engine)
+
+
+async def prune_change_log(session: AsyncSession) -> int:
+    """Keep the newest ``PRUNE_KEEP`` log rows (an index further behind rebuilds)."""
+    top = await session.scalar(sa.select(sa.func.max(VolunteerChange.id)))
+    if top is None or top <= PRUNE_KEEP:
+        return 0
+    result = await session.execute(
+        sa.delete(VolunteerChange).where(VolunteerChange.id <= top - PRUNE_KEEP)
+    )
+    return result.rowcount or 0
