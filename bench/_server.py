@@ -68,8 +68,9 @@ class UvicornServer:
     def log_tail(self, chars: int = 2000) -> str:
         return self.log.read_text(errors="replace")[-chars:]
 
-    def wait_ready(self, timeout_s: float = 600) -> Readiness:
-        """Poll /healthz until it answers, then until its candidate index (if any) is ready."""
+    def wait_ready(self, *, index: bool, timeout_s: float = 600) -> Readiness:
+        """Poll /healthz until it answers, then (``index``) until its candidate index is ready:
+        it says "idle" until the start-up build has begun, "building" while it runs."""
         healthy_s = None
         deadline = self.started + timeout_s
         while time.monotonic() < deadline:
@@ -82,9 +83,9 @@ class UvicornServer:
             if response is not None and response.status_code == 200:
                 elapsed = time.monotonic() - self.started
                 healthy_s = healthy_s or elapsed
-                index = response.json().get("candidate_index")
-                if index is None or index.get("state") != "building":
-                    return Readiness(healthy_s=healthy_s, ready_s=elapsed, index=index)
+                found = response.json().get("candidate_index")
+                if not index or (found or {}).get("state") == "ready":
+                    return Readiness(healthy_s=healthy_s, ready_s=elapsed, index=found)
             time.sleep(0.1)
         raise RuntimeError(f"uvicorn not ready after {timeout_s:.0f} s:\n{self.log_tail()}")
 

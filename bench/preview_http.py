@@ -92,9 +92,9 @@ def measure(
         workers=workers,
     )
     try:
-        ready = server.wait_ready()
+        ready = server.wait_ready(index=source == "index")
         run.healthy_s, run.ready_s = ready.healthy_s, ready.ready_s
-        if ready.index:
+        if ready.index and source == "index":
             run.build_s = ready.index.get("build_seconds")
             run.index_volunteers = ready.index.get("volunteers")
         headers = {"Authorization": f"Bearer {token}"}
