@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import secrets
 import socket
 import subprocess
@@ -67,6 +68,15 @@ class UvicornServer:
 
     def log_tail(self, chars: int = 2000) -> str:
         return self.log.read_text(errors="replace")[-chars:]
+
+    def last_exception(self, chars: int = 160) -> str:
+        """The last exception line of the server log ("…Error: message"), shortened."""
+        lines = [
+            line
+            for line in self.log.read_text(errors="replace").splitlines()
+            if re.match(r"^[\w.]+(Error|Exception)\b.*:", line)
+        ]
+        return re.sub(r"\(\S+\) ", "", lines[-1])[:chars] if lines else ""  # no driver class
 
     def wait_ready(self, *, index: bool, timeout_s: float = 600) -> Readiness:
         """Poll /healthz until it answers, then (``index``) until its candidate index is ready:

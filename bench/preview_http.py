@@ -45,8 +45,9 @@ class SourceRun:
     index_volunteers: int | None = None
     preview_ms: list[float] = field(default_factory=list)
     get_ms: list[float] = field(default_factory=list)
-    errors: int = 0
+    errors: int = 0  # of the timed previews
     first_error: str = ""
+    server_error: str = ""  # the server log's last exception, when there were errors
     rss_mb: float = 0.0
     answers: list = field(default_factory=list)  # (count, candidate ids) per request, or None
 
@@ -100,7 +101,7 @@ def measure(
         headers = {"Authorization": f"Bearer {token}"}
         with httpx.Client(base_url=server.base_url, headers=headers, timeout=300) as http:
             for i, body in enumerate(bodies):
-                took, answer = _timed_preview(http, body, run)
+                took, answer = _timed_preview(http, body, run, timed=i >= WARM_UPS)
                 order_id = district.order_ids[i % len(district.order_ids)]
                 started = time.perf_counter()
                 got = http.get(f"/api/v1/orders/{order_id}")
@@ -112,24 +113,29 @@ def measure(
                     run.get_ms.append(get_ms)
                     run.answers.append(answer)
         run.rss_mb = server.rss_mb()
+        if run.errors:
+            run.server_error = server.last_exception()
     finally:
         server.stop()
     return run
 
 
-def _timed_preview(http: httpx.Client, body: dict, run: SourceRun) -> tuple[float, tuple | None]:
-    """One preview: its milliseconds and (count, candidate ids), or an error counted on ``run``."""
+def _timed_preview(
+    http: httpx.Client, body: dict, run: SourceRun, *, timed: bool
+) -> tuple[float, tuple | None]:
+    """One preview: its milliseconds and (count, candidate ids), or an error (counted on ``run``
+    when ``timed``; the first one kept, warm-up or not)."""
     started = time.perf_counter()
     try:
         response = http.post("/api/v1/orders/preview", json=body)
     except httpx.HTTPError as error:
         took = (time.perf_counter() - started) * 1000
-        run.errors += 1
+        run.errors += timed
         run.first_error = run.first_error or f"{type(error).__name__}: {error}"[:160]
         return took, None
     took = (time.perf_counter() - started) * 1000
     if response.status_code != 200:
-        run.errors += 1
+        run.errors += timed
         run.first_error = run.first_error or f"{response.status_code} {response.text}"[:160]
         return took, None
     data = response.json()
@@ -171,6 +177,8 @@ def print_table(runs: list[SourceRun]) -> None:
     for run in runs:
         if run.first_error:
             print(f"first error ({run.source}): {run.first_error}")
+        if run.server_error:
+            print(f"server log ({run.source}): {run.server_error}")
         if run.index_volunteers is not None:
             print(f"index of {run.source}: {run.index_volunteers:,} volunteers")
     if len(runs) == 2:
