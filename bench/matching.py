@@ -172,7 +172,9 @@ def _batch_child(path: str, queue) -> None:
         full = build_candidate_graph(orders, table, params, now, prune=False)
         row["unpruned_edges"] = full.n_edges
     if full is not None and full.n_edges <= EXACT_MAX_EDGES:
-        exact_params = MatchParams(exact_max_edges=10**9, exact_time_limit_s=120.0)
+        exact_params = MatchParams(
+            exact_max_edges=10**9, exact_work_limit=120.0, exact_work_budget=10**9
+        )
         t4 = time.perf_counter()
         exact = solve_graph(full, exact_params)
         row.update(

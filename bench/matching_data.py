@@ -76,6 +76,10 @@ def positions(n: int, kind: str, rng: np.random.Generator) -> tuple[np.ndarray, 
         lat[rural] = rng.uniform(22, 45, rural.sum())
         lng[rural] = rng.uniform(100, 122, rural.sum())
         return lat, lng
+    if kind == "uniform":  # no clusters: a 67 x 62 km box, evenly
+        lat = rng.uniform(YANTAI[0] - 0.3, YANTAI[0] + 0.3, n)
+        lng = rng.uniform(YANTAI[1] - 0.35, YANTAI[1] + 0.35, n)
+        return lat, lng
     raise ValueError(kind)
 
 
@@ -132,16 +136,31 @@ def volunteers(n: int, kind: str, seed: int = 1) -> VolunteerTable:
     )
 
 
-def orders(m: int, kind: str, seed: int = 2, first_id: int = 1) -> list[OrderRequest]:
-    """Orders over four weeks, 09:00-19:30 starts on a 30-minute grid, 1-3 hours, 1-5 slots."""
+def orders(
+    m: int,
+    kind: str,
+    seed: int = 2,
+    first_id: int = 1,
+    *,
+    days: int = HORIZON_DAYS,
+    multi_share: float = 0.15,
+    max_skills: int = 2,
+    cover_share: float = 0.0,
+) -> list[OrderRequest]:
+    """Orders over ``days`` days (four weeks), 09:00-19:30 starts on a 30-minute grid, 1-3
+    hours, 1-5 slots; ``multi_share`` of them need 2..``max_skills`` skills, and
+    ``cover_share`` of those require them covered (``cover_all_skills``)."""
     rng = np.random.default_rng(seed)
     lat, lng = positions(m, kind, rng)
     pop = skill_popularity()
     out = []
     for i in range(m):
-        day = int(rng.integers(0, HORIZON_DAYS))
+        day = int(rng.integers(0, days))
         start = HORIZON_START + timedelta(days=day, minutes=int(rng.integers(18, 40)) * 30)
-        n_skills = 2 if rng.random() < 0.15 else 1
+        multi = rng.random() < multi_share
+        # Extra draws only when asked for: the default stream is the one the README measured.
+        n_skills = (int(rng.integers(2, max_skills + 1)) if max_skills > 2 else 2) if multi else 1
+        cover = multi and cover_share > 0 and rng.random() < cover_share
         skills = frozenset(
             int(s) + 1 for s in rng.choice(N_SKILLS, size=n_skills, replace=False, p=pop)
         )
@@ -157,6 +176,7 @@ def orders(m: int, kind: str, seed: int = 2, first_id: int = 1) -> list[OrderReq
                 max_distance_km=float(rng.choice([5.0, 8.0, 10.0, 15.0])),
                 community_id=int(rng.integers(1, 201)),
                 street_id=int(rng.integers(1, 21)),
+                cover_all_skills=bool(cover),
             )
         )
     return out

@@ -21,6 +21,7 @@ _EXPORTS = {
     ),
     "matching.eligibility": ("REASON_CODES", "check_eligibility", "is_eligible"),
     "matching.explain": ("explain_en", "explain_zh"),
+    "matching.fairness": ("gini", "top_share"),
     "matching.geo": (
         "bd09_to_gcj02",
         "bd09_to_wgs84",

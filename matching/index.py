@@ -288,6 +288,30 @@ class VolunteerIndex:
         ctx = OrderContext.of(order, params, now)
         return sum(len(rows) for _, rows in self._eligible_rows(ctx, params, extra_km, None))
 
+    def is_eligible(
+        self,
+        volunteer_id: int,
+        order: OrderRequest,
+        params: MatchParams | None = None,
+        now: datetime | None = None,
+    ) -> bool:
+        """Whether one indexed volunteer may take the order (``check_eligibility``'s verdict;
+        False for a volunteer the index does not hold)."""
+        params = params or self.params
+        ctx = OrderContext.of(order, params, now)
+        if volunteer_id in self._delta:
+            tab = self._delta_tab()
+            row = int(np.searchsorted(tab.ids, volunteer_id))
+        else:
+            tab, row = self._main, self._main_row(volunteer_id)
+            if row is None:
+                return False
+        matched = np.array([np.isin(tab.skills_of(row), ctx.skill_ids).sum()], dtype=np.int64)
+        ev = evaluate_rows(tab, np.array([row], dtype=np.int64), matched, ctx, params)
+        if len(ev.rows) == 0:
+            return False
+        return not ev.borderline[0] or exact_within(tab, row, ctx, float(ev.limit_km[0]), None)[0]
+
     def _eligible_rows(self, ctx, params, extra_km, distance):
         """(table, rows) of every eligible volunteer: borderline distances decided exactly."""
         for tab, ev in self._evaluate_all(ctx, params, extra_km, distance is not None):

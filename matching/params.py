@@ -68,7 +68,12 @@ class MatchParams:
     # Batch: components still unresolved after the flow relaxation are solved exactly with CP-SAT
     # when they have at most this many candidate edges; larger ones get a repair heuristic.
     exact_max_edges: int = 2_000
-    exact_time_limit_s: float = 2.0
+    # CP-SAT work limits, in its *deterministic time* units (roughly seconds of one core on a
+    # reference machine, but counted, not measured): the same input stops at the same point
+    # under any machine load, so results depend on the input only. Per component, and for the
+    # whole batch (components beyond the total keep their best heuristic solution).
+    exact_work_limit: float = 0.2
+    exact_work_budget: float = 0.4
 
     def __post_init__(self) -> None:
         if self.travel_buffer < timedelta(0):

@@ -58,6 +58,26 @@ def merge_week_windows(row, weekday, start_minute, end_minute):
     )
 
 
+def _check_columns(ids: np.ndarray, lat: np.ndarray, lng: np.ndarray, radius: np.ndarray) -> None:
+    """The checks of ``VolunteerSnapshot`` on whole columns: the first bad row is named."""
+    n = len(ids)
+    for name, col in (("lat", lat), ("lng", lng), ("radius_km", radius)):
+        if col.shape != (n,):
+            raise ValueError(f"{name} has shape {col.shape}, expected ({n},) like ids")
+    checks = (
+        ("lat", lat, ~((lat >= -90.0) & (lat <= 90.0)), "a number in [-90, 90]"),
+        ("lng", lng, ~((lng >= -180.0) & (lng <= 180.0)), "a number in [-180, 180]"),
+        ("radius_km", radius, ~((radius >= 0.0) & (radius < np.inf)), "a finite number >= 0"),
+    )
+    for name, col, bad, rule in checks:  # NaN fails every comparison, so it is bad too
+        if bad.any():
+            row = int(np.argmax(bad))
+            raise ValueError(
+                f"volunteer {int(ids[row])}: {name} must be {rule}, got {float(col[row])!r}"
+                f" ({int(bad.sum())} bad rows)"
+            )
+
+
 @dataclass(frozen=True, eq=False)
 class VolunteerTable:
     """Volunteers as columns; build with ``from_snapshots`` or ``from_columns``."""
@@ -176,6 +196,8 @@ class VolunteerTable:
 
         lat = np.asarray(lat, dtype=np.float64)
         lng = np.asarray(lng, dtype=np.float64)
+        radius_km = np.asarray(radius_km, dtype=np.float64)
+        _check_columns(ids, lat, lng, radius_km)
         sk_r, sk_i = (np.asarray(a, dtype=np.int64) for a in skills)
         o = np.lexsort((sk_i, sk_r))
         # A skill listed twice for one volunteer is still one skill.
@@ -190,7 +212,7 @@ class VolunteerTable:
             lat=lat,
             lng=lng,
             unit=unit_vectors(lat, lng),
-            radius_km=np.asarray(radius_km, dtype=np.float64),
+            radius_km=radius_km,
             active=arr(active, bool, True),
             community_id=arr(community_id, np.int64, _NONE),
             street_id=arr(street_id, np.int64, _NONE),

@@ -7,6 +7,7 @@ All datetimes are timezone-aware; weekly availability is in the order's local ti
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -14,6 +15,27 @@ from typing import Any
 
 # ``distance(lat1, lng1, lat2, lng2) -> km``: replaces the geodesic where a caller passes one.
 DistanceFn = Callable[[float, float, float, float], float]
+
+
+def _as_float(x) -> float:
+    try:
+        return float(x)
+    except (TypeError, ValueError):
+        return math.nan
+
+
+def check_position(kind: str, id: int, lat: float, lng: float) -> None:
+    """Refuse NaN, infinite or out-of-range coordinates (|lat| > 90, |lng| > 180)."""
+    if not -90.0 <= _as_float(lat) <= 90.0:  # NaN fails every comparison
+        raise ValueError(f"{kind} {id}: lat must be a number in [-90, 90], got {lat!r}")
+    if not -180.0 <= _as_float(lng) <= 180.0:
+        raise ValueError(f"{kind} {id}: lng must be a number in [-180, 180], got {lng!r}")
+
+
+def check_distance(kind: str, id: int, field_name: str, km: float) -> None:
+    """Refuse NaN, infinite or negative distances (a NaN limit would make every pair eligible)."""
+    if not 0.0 <= _as_float(km) < math.inf:
+        raise ValueError(f"{kind} {id}: {field_name} must be a finite number >= 0, got {km!r}")
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,10 +84,19 @@ class VolunteerSnapshot:
     rating_count: int = 0
     commitments: tuple[Commitment, ...] = ()
 
+    def __post_init__(self) -> None:
+        check_position("volunteer", self.id, self.lat, self.lng)
+        check_distance("volunteer", self.id, "radius_km", self.radius_km)
+
 
 @dataclass(frozen=True, slots=True)
 class OrderRequest:
-    """An order (派单) to staff: where, when, which skills, how many volunteers."""
+    """An order (派单) to staff: where, when, which skills, how many volunteers.
+
+    ``cover_all_skills``: the assigned volunteers together must hold every required skill (or
+    nobody is assigned). Only a batch assignment can enforce it (it is a rule about the
+    group); each candidate is always eligible by one shared skill, as in the per-order ranking.
+    """
 
     id: int
     lat: float
@@ -77,14 +108,17 @@ class OrderRequest:
     max_distance_km: float = 10.0
     community_id: int | None = None
     street_id: int | None = None
+    cover_all_skills: bool = False
 
     def __post_init__(self) -> None:
         if self.start.tzinfo is None or self.end.tzinfo is None:
-            raise ValueError("order start/end must be timezone-aware")
+            raise ValueError(f"order {self.id}: start/end must be timezone-aware")
         if self.end <= self.start:
-            raise ValueError("order end must be after start")
+            raise ValueError(f"order {self.id}: end must be after start")
         if self.slots < 0:
-            raise ValueError("slots must be >= 0")
+            raise ValueError(f"order {self.id}: slots must be >= 0, got {self.slots}")
+        check_position("order", self.id, self.lat, self.lng)
+        check_distance("order", self.id, "max_distance_km", self.max_distance_km)
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,6 +133,11 @@ class TeamSnapshot:
     community_id: int | None = None
     street_id: int | None = None
     active: bool = True
+
+    def __post_init__(self) -> None:
+        check_position("team", self.id, self.base_lat, self.base_lng)
+        if self.radius_km is not None:
+            check_distance("team", self.id, "radius_km", self.radius_km)
 
     @property
     def skills(self) -> frozenset[int]:

@@ -33,8 +33,13 @@ def _next() -> int:
 
 
 def make_settings(database_url: str, **overrides) -> Settings:
-    """Test settings: no ``.env``, no in-process worker (tests run the sweeps themselves)."""
-    fields = {"env": "test", "run_worker_in_process": False} | overrides
+    """Test settings: no ``.env``, no in-process worker (tests run the sweeps themselves), the
+    candidate index built on first use rather than at start-up."""
+    fields = {
+        "env": "test",
+        "run_worker_in_process": False,
+        "candidate_index_warm_start": False,
+    } | overrides
     return Settings(database_url=database_url, _env_file=None, **fields)
 
 

@@ -15,9 +15,14 @@ solver proves what it can and says so:
    greedily from the relaxed solution; ``proven_optimal`` is true only if every component was
    settled exactly, and the upper bound is reported either way.
 
-Multi-skill orders: every required skill must be held by someone assigned to the order
-(or nobody is assigned). The flow ignores this rule; step 3 detects violations and step 4
-enforces it (CP-SAT constraint, or the repair's swap / empty-the-order fallback).
+Orders with ``cover_all_skills`` (and more than one required skill): every required skill
+must be held by someone assigned to the order (or nobody is assigned). The flow ignores this
+rule; step 3 detects violations and step 4 enforces it (CP-SAT constraint, or the repair's
+swap / empty-the-order fallback). Other orders need one shared skill per volunteer only.
+
+Nothing here reads a clock to decide: CP-SAT runs on deterministic work limits
+(``MatchParams.exact_work_limit`` / ``exact_work_budget``), so the answer depends on the
+input only.
 """
 
 from __future__ import annotations
@@ -39,6 +44,7 @@ from matching.batch.graph import (
     lossless_prefix,
 )
 from matching.batch.greedy import greedy_assign, repair
+from matching.batch.refine import refine_flow
 from matching.index import VolunteerIndex
 from matching.params import DEFAULT_PARAMS, MatchParams
 from matching.table import VolunteerTable
@@ -145,6 +151,7 @@ def _solve(graph: CandidateGraph, params: MatchParams) -> BatchResult:
     t_flow = time.perf_counter() - t0
     ub_filled = int(relaxed.sum())
     ub_score = float(graph.edge_score[relaxed].sum())
+    ub_score_int = int(graph.edge_score_int[relaxed].sum())
     bad_edges = conflicting_edges(graph, relaxed) if not structure.all_cliques else np.zeros(0, int)
     bad_orders = uncovered_orders(graph, relaxed)
     stats = {
@@ -153,6 +160,8 @@ def _solve(graph: CandidateGraph, params: MatchParams) -> BatchResult:
         "non_clique_blocks": int((~structure.block_is_clique).sum()),
         "flow_seconds": t_flow,
         "pruning_lossless": graph.stats.get("pruning_lossless", True),
+        "relaxation_bound_filled": ub_filled,
+        "relaxation_bound_score": ub_score,
     }
     if len(bad_edges) == 0 and len(bad_orders) == 0:
         stats.update(dirty_components=0, exact_components=0, heuristic_components=0)
@@ -177,14 +186,20 @@ def _solve(graph: CandidateGraph, params: MatchParams) -> BatchResult:
             uncovered_orders(graph, primal),
         ).tolist()
     )
+    # Re-flowing around the volunteers the relaxation double-books gives far better starts
+    # than repairing it greedily when the components are large and dense (one busy day).
+    dirty_edges = np.flatnonzero(np.isin(edge_comp, dirty))
+    refined = refine_flow(graph, structure, dirty_edges, relaxed) if len(bad_edges) else relaxed
     chosen = relaxed.copy()
     proven = True
     n_exact = n_heuristic = n_matched_bound = 0
-    exact_todo: list[tuple[np.ndarray, np.ndarray]] = []
+    exact_todo: list[tuple[np.ndarray, np.ndarray, tuple[int, int]]] = []
     for c in dirty:
         edges = by_comp[comp_bounds[c] : comp_bounds[c + 1]]
         bound = _value(graph, relaxed, edges)
         starts = [repair(graph, relaxed, edges)]
+        if refined is not relaxed:
+            starts.append(repair(graph, refined, edges))
         if c not in primal_dirty:
             starts.append(primal)
         else:
@@ -194,20 +209,41 @@ def _solve(graph: CandidateGraph, params: MatchParams) -> BatchResult:
         if _value(graph, best, edges) == bound:
             n_matched_bound += 1  # feasible and equal to the relaxation: optimal
         elif len(edges) <= params.exact_max_edges:
-            exact_todo.append((edges, best))
+            exact_todo.append((edges, best, bound))
             n_exact += 1
         else:
             proven = False
             n_heuristic += 1
-    for edges, best in exact_todo:
+    work_used = 0.0
+    n_unsolved = 0
+    # Smallest components first: a fixed work budget then settles as many as it can.
+    exact_todo.sort(key=lambda item: len(item[0]))
+    # The relaxation's bound, tightened per component by what the exact solvers prove: the
+    # sum of per-component (filled, score) bounds is a bound of the whole (lexicographically).
+    tightened = [ub_filled, ub_score_int]
+    for edges, best, bound in exact_todo:
         if len(edges) <= _BRUTE_FORCE_EDGES:  # exhaustive is exact and far cheaper than a model
             exact = brute_force_edges(graph, edges)[0]
+            proved = _value(graph, exact, edges)
         else:
-            exact, ok = solve_cpsat(graph, edges, hint=best, time_limit_s=params.exact_time_limit_s)
+            # Deterministic work (not seconds): what is solved depends on the input only.
+            limit = min(params.exact_work_limit, params.exact_work_budget - work_used)
+            if limit <= 0:
+                proven = False
+                n_unsolved += 1
+                continue
+            info: dict = {}
+            exact, ok = solve_cpsat(graph, edges, hint=best, work_limit=limit, stats=info)
+            work_used += info.get("deterministic_time", 0.0)
             proven &= ok
+            proved = min(info.get("upper_bound", bound), bound)
+        tightened[0] += proved[0] - bound[0]
+        tightened[1] += proved[1] - bound[1]
         if _value(graph, exact, edges) >= _value(graph, best, edges):
             chosen[edges] = exact[edges]
     stats.update(
+        exact_work=work_used,
+        exact_unsolved_components=n_unsolved,
         dirty_components=len(dirty),
         bound_matched_components=n_matched_bound,
         exact_components=n_exact,
@@ -215,6 +251,8 @@ def _solve(graph: CandidateGraph, params: MatchParams) -> BatchResult:
         solve_seconds=time.perf_counter() - t0,
     )
     method = "flow+cpsat" if n_exact else ("flow+repair" if n_heuristic else "flow")
+    if tightened[0] < ub_filled or (tightened[0] == ub_filled and tightened[1] < ub_score_int):
+        ub_filled, ub_score = tightened[0], tightened[1] / graph.score_scale
     return _result(graph, chosen, method, stats, proven, ub_filled, ub_score)
 
 

@@ -50,6 +50,7 @@ class OrderColumns:
     end_s: np.ndarray
     days: np.ndarray  # (m, max days) date ordinals, -1 padded
     n_required: np.ndarray
+    cover_all: np.ndarray  # the order requires its skills covered (and has more than one)
     community: np.ndarray
     street: np.ndarray
     active: np.ndarray  # not started and slots > 0
@@ -83,6 +84,7 @@ class OrderColumns:
             end_s=col((c.end_s for c in ctx), np.int64),
             days=days,
             n_required=col((len(c.skill_ids) for c in ctx), np.int64),
+            cover_all=col((c.order.cover_all_skills and len(c.skill_ids) > 1 for c in ctx), bool),
             community=col(
                 (_NO_ID if o.community_id is None else o.community_id for o in orders), np.int64
             ),
@@ -103,7 +105,7 @@ class Pairs:
     row: np.ndarray  # main-table row of the index
     score: np.ndarray
     borderline: np.ndarray
-    cover: np.ndarray  # bitmask of the order's required skills held (0 for single-skill orders)
+    cover: np.ndarray  # bitmask of required skills held (0 unless the order requires cover)
     # Rank within the order by (score descending, row); pairs are sorted by (order, cover,
     # score descending, row), so for single-skill orders it is the position in the order.
     rank: np.ndarray | None = None
@@ -213,7 +215,8 @@ def eligible_pairs(
         order = order[sel]
         bits = np.repeat(r_bit[a:b], ln)[sel]
         pairs = _evaluate(index, table, order, rows, bits, cols, params, static)
-        parts.append(pairs.ranked(cols.n_required, params))  # chunks hold whole orders
+        # Chunks hold whole orders; only orders requiring cover rank their cover patterns apart.
+        parts.append(pairs.ranked(np.where(cols.cover_all, cols.n_required, 1), params))
     return Pairs.concat(parts)
 
 
@@ -416,6 +419,8 @@ def _evaluate(index, table: VolunteerTable, order, rows, bits, cols: OrderColumn
     m_idx = np.flatnonzero(multi)
     if len(m_idx):
         matched[m_idx] = _popcount(cover[m_idx])
+        # The cover bits matter to the solvers only where the order requires cover.
+        cover[m_idx[~cols.cover_all[order[m_idx]]]] = 0
     if static is None:
         from matching.pipeline import static_parts
 

@@ -20,6 +20,7 @@ def solve_flow(
     edges: np.ndarray | None = None,
     *,
     reserve_skills: bool = False,
+    slots: np.ndarray | None = None,
 ) -> np.ndarray:
     """Boolean mask of chosen edges; ``edges`` restricts the solve to a subset of edge indices.
 
@@ -27,6 +28,7 @@ def solve_flow(
     required skill (fed only by volunteers holding it) plus the remaining slots, so a fully
     staffed order is always covered. That network is neither a relaxation nor a restriction of
     the coverage rule in general, so callers use it as a good primal solution only.
+    ``slots`` replaces the orders' slots (what is left of them, for a partial solution).
     """
     chosen = np.zeros(graph.n_edges, dtype=bool)
     idx = np.arange(graph.n_edges) if edges is None else np.asarray(edges, dtype=np.int64)
@@ -43,8 +45,9 @@ def solve_flow(
     heads = np.concatenate(
         [order_node, group_node[edge_group[idx]], np.full(len(used_groups), sink)]
     )
+    order_slots = graph.slots if slots is None else np.asarray(slots, dtype=np.int64)
     caps = np.concatenate(
-        [graph.slots, np.ones(len(idx), dtype=np.int64), np.ones(len(used_groups), dtype=np.int64)]
+        [order_slots, np.ones(len(idx), dtype=np.int64), np.ones(len(used_groups), dtype=np.int64)]
     )
     costs = np.concatenate(
         [
@@ -67,7 +70,7 @@ def solve_flow(
         caps.astype(np.int64),
         costs.astype(np.int64),
     )
-    supply = int(graph.slots.sum())
+    supply = int(order_slots.sum())
     smcf.set_node_supply(source, supply)
     smcf.set_node_supply(sink, -supply)
     status = smcf.solve_max_flow_with_min_cost()

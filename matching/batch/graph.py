@@ -2,13 +2,14 @@
 
 Every edge already satisfies the per-pair hard constraints (skill overlap, distance, window,
 blackout, existing commitments). What is left for the solvers: slots per order, no volunteer in
-two overlapping orders, and skill coverage of multi-skill orders.
+two overlapping orders, and skill coverage of orders with ``cover_all_skills``.
 """
 
 from __future__ import annotations
 
 import contextlib
 import functools
+import itertools
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -34,11 +35,11 @@ class CandidateGraph:
     slots: np.ndarray
     start_s: np.ndarray  # order start, epoch seconds
     busy_until_s: np.ndarray  # order end + travel buffer: [start, busy_until) never overlap
-    full_cover: np.ndarray  # bitmask of the order's required skills (0 for single-skill orders)
+    full_cover: np.ndarray  # bitmask of required skills to cover (0: no cover rule, see types)
     edge_order: np.ndarray  # order index per edge
     edge_volunteer: np.ndarray  # volunteer id per edge
     edge_score: np.ndarray  # float score, already rounded to params.score_decimals
-    edge_cover: np.ndarray  # which of the order's required skills the volunteer has (bitmask)
+    edge_cover: np.ndarray  # which skills of full_cover the volunteer has (bitmask)
     score_scale: int
     stats: dict[str, Any] = field(default_factory=dict)
 
@@ -57,6 +58,11 @@ class CandidateGraph:
         """Scores as exact integers (score * 10**decimals), for the solvers."""
         return np.rint(self.edge_score * self.score_scale).astype(np.int64)
 
+    @functools.cached_property
+    def edge_cover_list(self) -> list[int]:
+        """``edge_cover`` as Python ints, for the per-edge loops of the repair heuristic."""
+        return self.edge_cover.tolist()
+
     @property
     def total_slots(self) -> int:
         """Sum of all orders' slots."""
@@ -70,7 +76,7 @@ class CandidateGraph:
         params: MatchParams,
     ) -> CandidateGraph:
         """A graph from explicit (order_id, volunteer_id, score, volunteer_skills) edges."""
-        orders = sorted(orders, key=lambda o: o.id)
+        orders = sorted_orders(orders)
         pos = {o.id: i for i, o in enumerate(orders)}
         edges = sorted(edges, key=lambda e: (pos[e[0]], e[1]))
         covers = [_cover_mask(orders[pos[o]], skills) for o, _, _, skills in edges]
@@ -92,13 +98,7 @@ class CandidateGraph:
             slots=np.array([o.slots for o in orders], dtype=np.int64),
             start_s=np.array([epoch_seconds(o.start) for o in orders], dtype=np.int64),
             busy_until_s=np.array([epoch_seconds(o.end) + buf for o in orders], dtype=np.int64),
-            full_cover=np.array(
-                [
-                    (1 << len(o.required_skills)) - 1 if len(o.required_skills) > 1 else 0
-                    for o in orders
-                ],
-                dtype=np.int64,
-            ),
+            full_cover=np.array([_cover_mask(o, o.required_skills) for o in orders], np.int64),
             edge_order=edge_order,
             edge_volunteer=edge_volunteer,
             edge_score=edge_score,
@@ -108,9 +108,20 @@ class CandidateGraph:
         )
 
 
+def sorted_orders(orders: Sequence[OrderRequest]) -> list[OrderRequest]:
+    """Orders by id; a repeated id is refused (it would let one volunteer fill two slots of
+    what is one order)."""
+    out = sorted(orders, key=lambda o: o.id)
+    for a, b in itertools.pairwise(out):
+        if a.id == b.id:
+            raise ValueError(f"order {a.id}: the same order id appears twice in one batch")
+    return out
+
+
 def _cover_mask(order: OrderRequest, skills) -> int:
-    """Bit i set when the volunteer has the order's i-th required skill (sorted by id)."""
-    if len(order.required_skills) <= 1:
+    """Bit i set when the volunteer has the order's i-th required skill (sorted by id); 0 for
+    orders that do not require cover (``cover_all_skills`` off, or a single skill)."""
+    if len(order.required_skills) <= 1 or not order.cover_all_skills:
         return 0
     return sum(1 << i for i, s in enumerate(sorted(order.required_skills)) if s in skills)
 
@@ -174,7 +185,7 @@ def _build(orders, volunteers, params: MatchParams, now, prune: bool) -> Candida
     else:
         index = VolunteerIndex.build(volunteers, params)
     table = index.table
-    orders = sorted(orders, key=lambda o: o.id)
+    orders = sorted_orders(orders)
     limits = np.array(
         [candidate_limit(o, params) if prune else table.n for o in orders], dtype=np.int64
     )
@@ -469,7 +480,7 @@ def _pruning_lossless(orders, kept, limits, params: MatchParams, exempt=None) ->
     ended_before_me = b_cum[np.searchsorted(busy[b_order], start, side="right")]
     needed = before_my_end - ended_before_me
     cut = kept >= limits
-    multi = np.array([len(o.required_skills) > 1 for o in orders])
+    multi = np.array([len(o.required_skills) > 1 and o.cover_all_skills for o in orders])
     ok = ~cut | ((limits >= needed) & ~multi)
     if exempt is not None:
         ok |= exempt

@@ -50,12 +50,17 @@ class _State:
         self.busy[int(self.g.edge_volunteer[e])].remove(e)
         self.of_order[int(self.g.edge_order[e])].remove(e)
 
-    def cover(self, o: int) -> int:
-        es = self.order_edges(o)
-        return int(np.bitwise_or.reduce(self.g.edge_cover[es])) if len(es) else 0
+    def cover(self, o: int, without: int | None = None) -> int:
+        """Skills (bitmask) held by the order's assignees, leaving out edge ``without``."""
+        covers = self.g.edge_cover_list
+        out = 0
+        for f in self.of_order[o]:
+            if f != without:
+                out |= covers[f]
+        return out
 
-    def order_edges(self, o: int) -> np.ndarray:
-        return np.array(sorted(self.of_order[o]), dtype=np.int64)
+    def order_edges(self, o: int) -> list[int]:
+        return sorted(self.of_order[o])
 
 
 def _by_score(graph: CandidateGraph, edges: np.ndarray) -> np.ndarray:
@@ -122,8 +127,11 @@ def repair(graph: CandidateGraph, chosen: np.ndarray, edges: np.ndarray) -> np.n
     _greedy_pass(state, keep, set())  # re-adding best first drops the conflicting ones
     ranked = _by_score(graph, edges)
     orders = np.unique(graph.edge_order[edges])
-    for o in orders:
-        _complete_cover(state, int(o), ranked)
+    ranked_of: dict[int, list[int]] = defaultdict(list)  # each order's edges, best first
+    for e, o in zip(ranked.tolist(), graph.edge_order[ranked].tolist(), strict=True):
+        ranked_of[o].append(e)
+    for o in orders.tolist():
+        _complete_cover(state, o, ranked_of[o])
     banned = _uncoverable_empty(state, orders)
     _drop_uncovered(state, orders, banned)
     _greedy_pass(state, ranked, banned)
@@ -132,31 +140,26 @@ def repair(graph: CandidateGraph, chosen: np.ndarray, edges: np.ndarray) -> np.n
     return state.chosen
 
 
-def _complete_cover(state: _State, o: int, ranked: np.ndarray) -> None:
+def _complete_cover(state: _State, o: int, ranked: list[int]) -> None:
+    """Add (or swap in) the order's best free candidates holding its missing skills."""
     g = state.g
     full = int(g.full_cover[o])
     if not full or not state.used[o]:
         return
     for e in ranked:
-        e = int(e)
         missing = full & ~state.cover(o)
         if not missing:
             return
-        if g.edge_order[e] != o or state.chosen[e] or not g.edge_cover[e] & missing:
+        if state.chosen[e] or not g.edge_cover_list[e] & missing:
             continue
         if not state.volunteer_free(e):
             continue
         if state.used[o] >= g.slots[o]:
             # Swap out the weakest assignee whose skills the others still cover.
-            for f in sorted(state.order_edges(o), key=lambda f: g.edge_score[f]):
-                rest = int(
-                    np.bitwise_or.reduce(
-                        g.edge_cover[state.order_edges(o)[state.order_edges(o) != f]]
-                    )
-                )
-                if (rest | int(g.edge_cover[e])) & full == (
-                    state.cover(o) | int(g.edge_cover[e])
-                ) & full:
+            gain = int(g.edge_cover[e])
+            with_e = (state.cover(o) | gain) & full
+            for f in sorted(state.order_edges(o), key=lambda f: (g.edge_score[f], f)):
+                if (state.cover(o, without=f) | gain) & full == with_e:
                     state.drop(int(f))
                     break
             else:

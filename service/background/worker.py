@@ -28,6 +28,7 @@ from service.context import ActionContext
 from service.db import open_session
 from service.dispatch.candidates import draft_of, suggestion_for
 from service.dispatch.cascade import pull_outstanding_offers, top_up_offers
+from service.dispatch.live_index import prune_change_log
 from service.errors import AppError
 from service.lifecycle.machine import change_offer_status, change_order_status
 from service.localtime import local_text
@@ -53,6 +54,7 @@ class SweepReport:
     flagged_unconfirmed: int = 0
     checkouts_closed: int = 0
     phones_erased: object = None  # the retention pass's ErasureReport (PIPL)
+    changes_pruned: int = 0  # old rows of the candidate index's change log
     notifications: object = None  # the notification dispatcher's own DeliveryReport
     skipped_locked: int = 0
     # Units rolled back because the state machine refused a change someone else made first.
@@ -215,6 +217,14 @@ async def send_reminders(sessionmaker, settings: Settings, now: datetime, report
         await session.close()
 
 
+async def prune_change_log_sweep(sessionmaker) -> int:
+    """Keep the change log short; an index further behind than what is kept rebuilds."""
+    async with await open_session(sessionmaker, write=True) as session:
+        pruned = await prune_change_log(session)
+        await session.commit()
+    return pruned
+
+
 async def run_once(
     sessionmaker: async_sessionmaker, settings: Settings, now: datetime
 ) -> SweepReport:
@@ -225,6 +235,7 @@ async def run_once(
     await send_reminders(sessionmaker, settings, now, report)
     report.checkouts_closed = await close_forgotten_checkouts_sweep(sessionmaker, settings, now)
     report.phones_erased = await erase_stale_phones_sweep(sessionmaker, settings, now)
+    report.changes_pruned = await prune_change_log_sweep(sessionmaker)
     # Last, so messages written by the sweeps above go out in this same pass.
     report.notifications = await deliver_notifications(sessionmaker, settings, now)
     return report

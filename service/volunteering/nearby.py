@@ -5,7 +5,8 @@ only when ``accept_open_order`` would take it — published in open mode, not st
 acceptance deadline, with a free place, not answered by the volunteer already — and when the
 matching core's hard rules (``matching.eligibility.check_eligibility``: a shared skill, within
 min(my radius, the order's distance), my weekly hours, no blackout day, no overlap with what I
-hold including the travel buffer, not paused) pass on the same snapshot the dispatch code builds.
+hold including the travel buffer, not paused) pass for the volunteer as the candidate index holds
+them — the same index the preview and the cascade ask (``VolunteerIndex.is_eligible``).
 """
 
 from __future__ import annotations
@@ -14,12 +15,11 @@ from dataclasses import dataclass
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from matching.eligibility import check_eligibility
 from matching.geo import geodesic_km
 from service.context import ActionContext
-from service.dispatch.candidates import draft_of, match_params, order_request
-from service.dispatch.snapshots import snapshots_by_id
+from service.dispatch.candidates import candidate_pool, draft_of, match_params, order_request
 from service.models import Order
+from service.orders import repository as orders_repo
 from service.orders.service import nearby_open_orders
 from service.volunteering import repository as repo
 
@@ -56,17 +56,19 @@ async def orders_i_can_take(
     if not open_orders:
         return []
     drafts = [await draft_of(session, order) for order in open_orders]
-    # The volunteer's snapshot (skills, hours, blackout days, commitments); none when paused.
-    found = await snapshots_by_id(session, [volunteer_id], now=ctx.now)
-    if not found:
+    # The candidate index holds the volunteer as matching sees them (skills, hours, blackout
+    # days, commitments, fresh from the change log); a paused volunteer is not in it.
+    pool = await candidate_pool(session, drafts[0], settings=ctx.settings, now=ctx.now)
+    if volunteer_id not in pool:
         return []
-    me, params = found[0], match_params(ctx.settings)
+    me = await orders_repo.volunteer_by_id(session=session, volunteer_id=volunteer_id)
+    params = match_params(ctx.settings)
     takeable = []
     for order, draft in zip(open_orders, drafts, strict=True):
         request = await order_request(session, draft)
-        if check_eligibility(me, request, params, ctx.now):
+        if not pool.is_eligible(volunteer_id, request, params, ctx.now):
             continue
-        distance = geodesic_km(me.lat, me.lng, order.venue_lat, order.venue_lng)
+        distance = geodesic_km(me.home_lat, me.home_lng, order.venue_lat, order.venue_lng)
         takeable.append(TakeableOrder(order=order, distance_km=distance))
         if len(takeable) == limit:
             break

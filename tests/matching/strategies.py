@@ -76,6 +76,7 @@ def orders(draw, min_size=1, max_size=4, chain=False):
                 hours=1.0,
                 skills=draw(st.frozensets(st.sampled_from(SKILLS), min_size=1, max_size=2)),
                 slots=draw(st.integers(1, 2)),
+                cover_all_skills=draw(st.booleans()),
             )
             for j in range(n)
         ]
@@ -91,6 +92,7 @@ def orders(draw, min_size=1, max_size=4, chain=False):
             max_distance_km=draw(st.sampled_from([4.0, 8.0, 15.0])),
             community_id=draw(st.sampled_from([None, 1])),
             street_id=draw(st.sampled_from([None, 10])),
+            cover_all_skills=draw(st.booleans()),
         )
         for j in range(n)
     ]

@@ -1,5 +1,6 @@
 """Batch assignment rules on hand-made instances."""
 
+import dataclasses
 from datetime import timedelta
 
 import numpy as np
@@ -75,9 +76,9 @@ def test_fill_first_then_score():
     assert int(greedy.sum()) == 1  # greedy takes x -> A and strands B
 
 
-def test_multi_skill_order_needs_every_skill_covered():
+def test_multi_skill_order_needs_every_skill_covered_when_it_says_so():
     # Needs CPR (1) and bandaging (2), two slots. The two best have only CPR.
-    o = order(skills={1, 2}, slots=2)
+    o = order(skills={1, 2}, slots=2, cover_all_skills=True)
     vs = [
         volunteer(1, skills={1}),
         volunteer(2, skills={1}),
@@ -91,15 +92,29 @@ def test_multi_skill_order_needs_every_skill_covered():
     assert (g.filled, g.total_score) <= (r.filled, r.total_score)
 
 
+def test_multi_skill_order_without_the_cover_rule_takes_the_best_by_one_shared_skill():
+    o = order(skills={1, 2}, slots=2)  # cover_all_skills=False: the ranking's overlap rule
+    vs = [
+        volunteer(1, skills={1}),
+        volunteer(2, skills={1}),
+        volunteer(3, skills={2}, recent_hours=40),
+    ]
+    r = assign_batch([o], vs, P, NOW)
+    assert r.by_order() == {100: [1, 2]} and r.proven_optimal
+    assert violations(r, [o], vs, P, NOW) == []
+
+
 def test_multi_skill_order_that_cannot_be_covered_gets_nobody():
-    o = order(skills={1, 2}, slots=3)
+    o = order(skills={1, 2}, slots=3, cover_all_skills=True)
     vs = [volunteer(1, skills={1}), volunteer(2, skills={1})]
     r = assign_batch([o], vs, P, NOW)
     assert r.filled == 0 and r.proven_optimal
+    assert assign_greedy([o], vs, P, NOW).filled == 0
+    assert assign_batch([dataclasses.replace(o, cover_all_skills=False)], vs, P, NOW).filled == 2
 
 
 def test_volunteer_with_both_skills_can_cover_alone():
-    o = order(skills={1, 2}, slots=1)
+    o = order(skills={1, 2}, slots=1, cover_all_skills=True)
     r = assign_batch([o], [volunteer(1, skills={1}), volunteer(2, skills={1, 2})], P, NOW)
     assert r.by_order() == {100: [2]}
 
@@ -108,7 +123,7 @@ def test_heuristic_path_is_valid_and_bounded_when_exact_is_disallowed():
     os = [
         order(1, start=at(0), hours=1),
         order(2, start=at(1), hours=1),
-        order(3, start=at(2), hours=1, skills={1, 2}, slots=2),
+        order(3, start=at(2), hours=1, skills={1, 2}, slots=2, cover_all_skills=True),
     ]
     vs = [volunteer(7, skills={1, 2}), volunteer(8, skills={1}), volunteer(9, skills={2})]
     params = MatchParams(exact_max_edges=0)
@@ -176,7 +191,7 @@ def test_solvers_agree_on_a_hand_checked_instance():
 def test_skill_reserving_flow_staffs_multi_skill_orders_with_coverage():
     from matching.batch.flow import solve_flow
 
-    o = order(1, skills={1, 2}, slots=2)
+    o = order(1, skills={1, 2}, slots=2, cover_all_skills=True)
     edges = [
         (1, 10, 0.9, frozenset({1})),
         (1, 11, 0.8, frozenset({1})),

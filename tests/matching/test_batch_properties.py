@@ -81,3 +81,50 @@ def test_batch_equals_the_brute_force_optimum_on_chains_of_overlaps(vs, os):
     r = assign_batch(os, vs, P, NOW)
     assert lexi(r) == (filled, score)
     assert violations(r, os, vs, P, NOW) == []
+
+
+@given(volunteers(max_size=8), orders(max_size=5))
+@SETTINGS
+def test_orders_that_require_cover_get_every_skill_covered_or_nobody(vs, os):
+    for r in (assign_batch(os, vs, P, NOW), assign_greedy(os, vs, P, NOW)):
+        held = {}
+        v_skills = {v.id: v.skills for v in vs}
+        for a in r.assignments:
+            held.setdefault(a.order_id, set()).update(v_skills[a.volunteer_id])
+        for o in os:
+            if o.cover_all_skills and o.id in held:
+                assert o.required_skills <= held[o.id]
+
+
+def ub(result):
+    return result.upper_bound_filled, round(result.upper_bound_score * 10**P.score_decimals)
+
+
+@given(volunteers(max_size=6), orders(min_size=2, max_size=5, chain=True))
+@SETTINGS
+def test_tightened_bound_is_never_below_the_optimum_and_exact_when_proven(vs, os):
+    graph = build_candidate_graph(os, vs, P, NOW)
+    assume(graph.n_edges <= 18)
+    _, filled, score = solve_brute_force(graph)
+    for params in (P, MatchParams(exact_max_edges=0), MatchParams(exact_work_limit=1e-4)):
+        r = assign_batch(os, vs, params, NOW)
+        assert ub(r) >= (filled, score) >= lexi(r)
+        if r.proven_optimal:
+            assert ub(r) == lexi(r)
+
+
+@given(volunteers(max_size=8), orders(min_size=2, max_size=5, chain=True))
+@SETTINGS
+def test_refined_flow_has_no_time_conflict_and_respects_slots(vs, os):
+    import numpy as np
+
+    from matching.batch.conflicts import conflict_structure, conflicting_edges
+    from matching.batch.flow import solve_flow
+    from matching.batch.refine import refine_flow
+
+    graph = build_candidate_graph(os, vs, P, NOW)
+    s = conflict_structure(graph)
+    relaxed = solve_flow(graph, s.edge_group, s.n_groups)
+    out = refine_flow(graph, s, np.arange(graph.n_edges), relaxed)
+    assert len(conflicting_edges(graph, out)) == 0
+    assert (np.bincount(graph.edge_order[out], minlength=graph.n_orders) <= graph.slots).all()

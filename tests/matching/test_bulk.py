@@ -1,5 +1,6 @@
 """The vectorized batch path: same pairs and scores as the one-pair rules, lossless pruning."""
 
+import dataclasses
 from datetime import timedelta
 
 import numpy as np
@@ -10,6 +11,7 @@ from matching.batch import assign_batch, build_candidate_graph, solve_brute_forc
 from matching.batch.assign import reduce_graph, solve_graph
 from matching.eligibility import check_eligibility
 from matching.params import MatchParams
+from matching.ranking import rank_candidates
 from matching.table import VolunteerTable
 from matching.time_windows import MINUTES_PER_WEEK, availability_covers
 from matching.types import AvailabilityWindow
@@ -135,10 +137,35 @@ def test_orders_requiring_many_skills_keep_their_cover_groups_apart():
     vs = [volunteer(i, skills={1 + (i % 8)}, recent_hours=i) for i in range(1, 25)]
     vs.append(volunteer(99, skills=skills))
     os = [
-        order(1, skills=skills, slots=8),
+        order(1, skills=skills, slots=8, cover_all_skills=True),
         order(2, start=MONDAY_10_LOCAL + timedelta(days=1), skills={1}, slots=1),
     ]
     r = assign_batch(os, vs, P, NOW)
     full = assign_batch(os, vs, P, NOW, prune=False)
     assert lexi(r) == lexi(full)
     assert r.filled == 9
+
+
+@given(volunteers(max_size=10), orders(max_size=5))
+@SETTINGS
+def test_without_the_cover_rule_the_batch_graph_equals_the_per_order_ranking(vs, os):
+    """One skill rule: with ``cover_all_skills`` off, the unpruned batch graph of an order holds
+    exactly the volunteers the per-order ranking (``rank_candidates`` / ``top_k``) lists,
+    with the same scores; the cover rule never changes which pairs are candidates."""
+    os = [dataclasses.replace(o, cover_all_skills=False) for o in os]
+    graph = build_candidate_graph(os, vs, P, NOW, prune=False)
+    covered = build_candidate_graph(
+        [dataclasses.replace(o, cover_all_skills=True) for o in os], vs, P, NOW, prune=False
+    )
+    assert np.array_equal(graph.edge_volunteer, covered.edge_volunteer)
+    assert np.array_equal(graph.edge_order, covered.edge_order)
+    assert not graph.full_cover.any() and not graph.edge_cover.any()
+    for i, o in enumerate(sorted(os, key=lambda o: o.id)):
+        mine = graph.edge_order == i
+        batch = dict(zip(graph.edge_volunteer[mine].tolist(), graph.edge_score[mine], strict=True))
+        ranked = {c.volunteer_id: c.score for c in rank_candidates(o, vs, len(vs), P, NOW)}
+        if o.slots == 0:
+            assert batch == {}  # nothing to staff; the ranking still lists candidates
+            continue
+        assert batch.keys() == ranked.keys()
+        assert all(abs(batch[v] - s) <= 1e-9 for v, s in ranked.items())

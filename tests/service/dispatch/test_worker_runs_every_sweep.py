@@ -66,3 +66,19 @@ async def test_a_worker_pass_erases_stale_resident_phones_once(app, session, clo
             sa.select(sa.func.count()).where(AuditEntry.action == "phones_erased")
         )
     assert audits == 1  # an empty pass leaves no audit row
+
+
+async def test_a_worker_pass_keeps_the_change_log_short(app, session, clock, monkeypatch):
+    from service.dispatch import live_index
+    from service.models import VolunteerChange
+
+    session.add_all(VolunteerChange(volunteer_id=i) for i in range(10))
+    await session.commit()
+    monkeypatch.setattr(live_index, "PRUNE_KEEP", 4)
+
+    report = await run_once(app.state.sessionmaker, app.state.settings, clock.now())
+
+    assert report.changes_pruned == 6
+    async with app.state.sessionmaker() as check:
+        kept = sorted(await check.scalars(sa.select(VolunteerChange.volunteer_id)))
+    assert kept == [6, 7, 8, 9]  # the newest
