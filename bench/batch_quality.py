@@ -30,6 +30,7 @@ import time
 from pathlib import Path
 
 from bench import matching_data as data
+from bench.matching import render_table
 
 GENERATORS = {
     "city": ("city", {}),
@@ -129,12 +130,7 @@ def format_table(rows: list[dict]) -> str:
                 f"{r['solve_s']:.2f} s ({r['solve_cpu_s']:.2f})",
             ]
         )
-    widths = [max(len(h), *(len(line[i]) for line in lines)) for i, h in enumerate(head)]
-
-    def fmt(cells):
-        return " | ".join(c.ljust(w) for c, w in zip(cells, widths, strict=True)).rstrip()
-
-    return "\n".join([fmt(head), "-+-".join("-" * w for w in widths), *map(fmt, lines)])
+    return render_table(head, lines)
 
 
 def main(argv: list[str] | None = None) -> int:

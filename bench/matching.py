@@ -279,6 +279,11 @@ def format_table(rows: list[dict]) -> str:
                     exact + ("" if r["proven_optimal"] else " (batch not proven)"),
                 ]
             )
+    return render_table(head, lines)
+
+
+def render_table(head: list[str], lines: list[list[str]]) -> str:
+    """Columns padded to their widest cell, " | " between them, a rule under the head."""
     widths = [max(len(h), *(len(line[i]) for line in lines)) for i, h in enumerate(head)]
 
     def fmt(cells):

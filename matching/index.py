@@ -25,6 +25,7 @@ import numpy as np
 from matching import scoring
 from matching.candidates import build_candidates
 from matching.geo import EARTH_RADIUS_KM, geodesic_km
+from matching.geo_arrays import vincenty_km
 from matching.params import DEFAULT_PARAMS, MatchParams
 from matching.pipeline import (
     Evaluated,
@@ -56,6 +57,29 @@ def _hour_mask(begin_min: int, end_min: int) -> list[np.uint64]:
         h %= 168
         words[h // 64] |= 1 << (h % 64)
     return [np.uint64(w) for w in words]
+
+
+_GUARD_KM = 1e-6  # 1 mm: Vincenty decides limits farther than this (its error is < 0.1 mm)
+
+
+def _within_limits(tab, rows, ctx, limits, distance) -> np.ndarray:
+    """Borderline rows decided as ``exact_within`` would, in bulk: vectorized Vincenty for
+    those farther than 1 mm from their limit (the batch graph's rule), the geodesic for the
+    rest (and for every row with a custom distance function)."""
+    out = np.zeros(len(rows), dtype=bool)
+    sure = np.zeros(len(rows), dtype=bool)
+    if distance is None:
+        d, ok = vincenty_km(
+            tab.lat[rows],
+            tab.lng[rows],
+            np.full(len(rows), ctx.order.lat),
+            np.full(len(rows), ctx.order.lng),
+        )
+        sure = ok & (np.abs(d - limits) > _GUARD_KM)
+        out[sure] = d[sure] <= limits[sure]
+    for i in np.flatnonzero(~sure).tolist():
+        out[i] = exact_within(tab, int(rows[i]), ctx, float(limits[i]), distance)[0]
+    return out
 
 
 class VolunteerIndex:
@@ -288,6 +312,26 @@ class VolunteerIndex:
         ctx = OrderContext.of(order, params, now)
         return sum(len(rows) for _, rows in self._eligible_rows(ctx, params, extra_km, None))
 
+    def count_and_top(
+        self,
+        order: OrderRequest,
+        k: int = 20,
+        params: MatchParams | None = None,
+        now: datetime | None = None,
+    ) -> tuple[int, list[Candidate]]:
+        """``eligible_count`` and ``top_k`` from one evaluation of the candidate rows (the
+        preview shows both; evaluating once halves its cost)."""
+        params = params or self.params
+        ctx = OrderContext.of(order, params, now)
+        evaluations = self._evaluate_all(ctx, params, 0.0, False)
+        count = 0
+        for tab, ev in evaluations:
+            todo = np.flatnonzero(ev.borderline)
+            count += len(ev.rows) - len(todo)
+            count += int(_within_limits(tab, ev.rows[todo], ctx, ev.limit_km[todo], None).sum())
+        picks = self._picks(evaluations, ctx, k, None) if k > 0 else []
+        return count, build_candidates(picks, ctx, params)
+
     def is_eligible(
         self,
         volunteer_id: int,
@@ -316,10 +360,9 @@ class VolunteerIndex:
         """(table, rows) of every eligible volunteer: borderline distances decided exactly."""
         for tab, ev in self._evaluate_all(ctx, params, extra_km, distance is not None):
             keep = ~ev.borderline
-            for p in np.flatnonzero(ev.borderline):
-                keep[p] = exact_within(tab, int(ev.rows[p]), ctx, float(ev.limit_km[p]), distance)[
-                    0
-                ]
+            todo = np.flatnonzero(ev.borderline)
+            if len(todo):
+                keep[todo] = _within_limits(tab, ev.rows[todo], ctx, ev.limit_km[todo], distance)
             yield tab, ev.rows[keep]
 
     # ----------------------------------------------------------------- internals
@@ -364,8 +407,18 @@ class VolunteerIndex:
             main_parts.append(ev)
             definite.append(ev.scores[~ev.borderline])
         main_ev = Evaluated.concat(main_parts)
+        return self._picks(
+            [(self._main, main_ev), (self._delta_tab(), delta_ev)],
+            ctx,
+            k,
+            distance,
+            show_distance=show_distance,
+        )
+
+    def _picks(self, evaluations, ctx, k, distance, *, show_distance: bool = True):
+        """The k best of evaluated rows: [(table, evaluated, position, shown_distance)]."""
         picks = []
-        for tab, ev in ((self._main, main_ev), (self._delta_tab(), delta_ev)):
+        for tab, ev in evaluations:
             positions, exact = select_top(tab, ev, ctx, k, distance)
             for p in positions:
                 p = int(p)

@@ -74,6 +74,10 @@ class MatchParams:
     # whole batch (components beyond the total keep their best heuristic solution).
     exact_work_limit: float = 0.2
     exact_work_budget: float = 0.4
+    # Components larger than exact_max_edges: their heuristic solution is re-solved exactly
+    # this many orders at a time (in start order), within this work budget (same units).
+    improve_window_orders: int = 120
+    improve_work_budget: float = 0.1
 
     def __post_init__(self) -> None:
         if self.travel_buffer < timedelta(0):

@@ -44,6 +44,7 @@ from matching.batch.graph import (
     lossless_prefix,
 )
 from matching.batch.greedy import greedy_assign, repair
+from matching.batch.lns import improve_by_windows
 from matching.batch.refine import refine_flow
 from matching.index import VolunteerIndex
 from matching.params import DEFAULT_PARAMS, MatchParams
@@ -194,16 +195,22 @@ def _solve(graph: CandidateGraph, params: MatchParams) -> BatchResult:
     proven = True
     n_exact = n_heuristic = n_matched_bound = 0
     exact_todo: list[tuple[np.ndarray, np.ndarray, tuple[int, int]]] = []
+    heuristic: list[np.ndarray] = []
     for c in dirty:
         edges = by_comp[comp_bounds[c] : comp_bounds[c + 1]]
         bound = _value(graph, relaxed, edges)
-        starts = [repair(graph, relaxed, edges)]
+        # Repairing costs a greedy pass over the component: on one too large for an exact
+        # model, only the re-flowed start is repaired (it is nearly always the better one).
+        large = len(edges) > params.exact_max_edges and refined is not relaxed
+        starts = [] if large else [repair(graph, relaxed, edges)]
         if refined is not relaxed:
             starts.append(repair(graph, refined, edges))
         if c not in primal_dirty:
             starts.append(primal)
-        else:
+        elif primal is not relaxed:  # else the same start as above
             starts.append(repair(graph, primal, edges))
+        elif not starts:
+            starts.append(repair(graph, relaxed, edges))
         best = max(starts, key=lambda m: _value(graph, m, edges))
         chosen[edges] = best[edges]
         if _value(graph, best, edges) == bound:
@@ -214,6 +221,7 @@ def _solve(graph: CandidateGraph, params: MatchParams) -> BatchResult:
         else:
             proven = False
             n_heuristic += 1
+            heuristic.append(edges)
     work_used = 0.0
     n_unsolved = 0
     # Smallest components first: a fixed work budget then settles as many as it can.
@@ -241,7 +249,20 @@ def _solve(graph: CandidateGraph, params: MatchParams) -> BatchResult:
         tightened[1] += proved[1] - bound[1]
         if _value(graph, exact, edges) >= _value(graph, best, edges):
             chosen[edges] = exact[edges]
+    # Components too large for one exact model: improved window by window, on their own budget.
+    improve_used = 0.0
+    for edges in heuristic:
+        chosen, spent = improve_by_windows(
+            graph,
+            edges,
+            chosen,
+            window=params.improve_window_orders,
+            work_limit=params.exact_work_limit,
+            budget=params.improve_work_budget - improve_used,
+        )
+        improve_used += spent
     stats.update(
+        improve_work=improve_used,
         exact_work=work_used,
         exact_unsolved_components=n_unsolved,
         dirty_components=len(dirty),

@@ -19,7 +19,8 @@ from matching.batch.conflicts import ConflictStructure, conflicting_edges
 from matching.batch.flow import solve_flow
 from matching.batch.graph import CandidateGraph
 
-_MAX_ROUNDS = 12  # a round count, not a clock: the same input takes the same rounds
+_MAX_ROUNDS = 12  # round counts, not a clock: the same input takes the same rounds
+_EDGE_ROUNDS = 1_000_000  # and at most this many edges re-flowed in all (~1 s of flows)
 
 
 def refine_flow(
@@ -32,7 +33,8 @@ def refine_flow(
     live = np.zeros(graph.n_edges, dtype=bool)
     live[edges] = True
     current = relaxed & live
-    for _ in range(_MAX_ROUNDS):
+    rounds = max(1, min(_MAX_ROUNDS, _EDGE_ROUNDS // max(len(edges), 1)))
+    for _ in range(rounds):
         bad = conflicting_edges(graph, current | fixed)
         if len(bad) == 0:
             return current | fixed

@@ -30,6 +30,7 @@ def _register_optional_commands() -> None:
     from service.auth.cli import app as users_app
 
     app.add_typer(users_app, name="users")
+    app.add_typer(__import__("service.batch.cli", fromlist=["app"]).app, name="match")
 
 
 _register_optional_commands()

@@ -161,15 +161,16 @@ async def _still_eligible(session, request, picks: list[Candidate], params, now)
     ]
 
 
-async def candidate_count(
-    session: AsyncSession, draft: OrderDraft, *, settings: Settings, now: datetime
-) -> int:
-    """How many volunteers could take the draft as it is."""
+async def count_and_best(
+    session: AsyncSession, draft: OrderDraft, *, settings: Settings, now: datetime, k: int
+) -> tuple[int, list[Candidate]]:
+    """How many volunteers could take the draft as it is, and the ``k`` best of them: one look
+    at the index (one change-log read) for both."""
     if not draft.skill_ids:
-        return 0
+        return 0, []
     pool = await candidate_pool(session, draft, settings=settings, now=now)
     request = await order_request(session, draft)
-    return pool.eligible_count(request, match_params(settings), now)
+    return pool.count_and_top(request, k, match_params(settings), now)
 
 
 async def explain(session: AsyncSession, draft: OrderDraft, candidates: list[Candidate]):

@@ -70,6 +70,7 @@ class LiveIndex:
     """One process's candidate index for one database (see the module docstring)."""
 
     def __init__(self, engine: AsyncEngine, params: MatchParams, rebuild_minutes: float) -> None:
+        self._engine = engine
         self._sessions = async_sessionmaker(engine, expire_on_commit=False)
         self._params = params
         self._rebuild_seconds = rebuild_minutes * 60
@@ -171,31 +172,37 @@ class LiveIndex:
     # ----------------------------------------------------------------- keeping fresh
 
     async def _refresh(self, now: datetime) -> None:
+        """Apply the log's rows after our version (and gaps now visible): one query when
+        nothing was skipped over."""
+        # Autocommit: a read of committed rows needs no transaction (two round trips fewer on
+        # every preview).
+        async with self._engine.connect() as plain:
+            log = await plain.execution_options(isolation_level="AUTOCOMMIT")
+            rows = await repo.changes_since(session=log, version=self._version, gaps=self._gaps)
+            newer = [change_id for change_id, _ in rows if change_id > self._version]
+            # Ids skipped over belong to transactions still open, or to a log pruned past us.
+            pruned = False
+            if newer and min(newer) > self._version + 1:
+                lowest = (await repo.change_log_bounds(session=log))[0]
+                pruned = lowest is not None and lowest > self._version + 1
+        if not rows:
+            self._expire_gaps()
+            return
+        changed = sorted({volunteer_id for _, volunteer_id in rows})
+        if pruned or len(changed) > MAX_RELOAD:
+            await self._rebuild_now(now)
+            return
         async with self._sessions() as session:
-            lowest = (await repo.change_log_bounds(session=session))[0]
-            if lowest is not None and lowest > self._version + 1:
-                # The log was pruned past what we read: start again from the database.
-                await session.rollback()
-                table, version, gaps = await self._load(now)
-                index = await asyncio.to_thread(VolunteerIndex.build, table, self._params)
-                self._install(index, version, gaps, self._build_seconds or 0.0)
-                return
-            rows = await repo.changes_since(session=session, version=self._version, gaps=self._gaps)
-            if not rows:
-                self._expire_gaps()
-                await session.rollback()
-                return
-            changed = sorted({volunteer_id for _, volunteer_id in rows})
-            if len(changed) > MAX_RELOAD:
-                await session.rollback()
-                table, version, gaps = await self._load(now)
-                index = await asyncio.to_thread(VolunteerIndex.build, table, self._params)
-                self._install(index, version, gaps, self._build_seconds or 0.0)
-                return
             fresh = await snapshots_by_id(session, changed, now=now)
             await session.rollback()
         self._apply(changed, fresh)
         self._advance([change_id for change_id, _ in rows])
+
+    async def _rebuild_now(self, now: datetime) -> None:
+        """Start again from the database (the log cannot bring us up to date)."""
+        table, version, gaps = await self._load(now)
+        index = await asyncio.to_thread(VolunteerIndex.build, table, self._params)
+        self._install(index, version, gaps, self._build_seconds or 0.0)
 
     def _apply(self, changed: list[int], fresh: list[VolunteerSnapshot]) -> None:
         index = self._index

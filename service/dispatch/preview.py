@@ -16,11 +16,10 @@ from service.context import ActionContext
 from service.dispatch import repository as repo
 from service.dispatch.candidates import (
     OrderDraft,
-    candidate_count,
+    count_and_best,
     draft_of,
     explain,
     match_params,
-    ranked_candidates,
     suggestion_for,
 )
 from service.dispatch.disclosure import band_radius_km, public_score
@@ -133,8 +132,7 @@ async def preview(
     session: AsyncSession, ctx: ActionContext, draft: OrderDraft, *, limit: int = 10
 ) -> PreviewPublic:
     """Count and top candidates with banded distances and rounded parts; else a suggestion."""
-    count = await candidate_count(session, draft, settings=ctx.settings, now=ctx.now)
-    top = await ranked_candidates(session, draft, settings=ctx.settings, now=ctx.now, k=limit)
+    count, top = await count_and_best(session, draft, settings=ctx.settings, now=ctx.now, k=limit)
     people = await repo.names_and_phones(
         session=session, volunteer_ids=[c.volunteer_id for c in top]
     )

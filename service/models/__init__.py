@@ -5,6 +5,7 @@ from service.models.base import metadata
 from service.models.demands import Demand, DemandUpvote
 from service.models.events import Event, Notification
 from service.models.orders import Offer, Order, OrderSkill, Venue
+from service.models.plans import DispatchPlan
 from service.models.records import Evaluation, RatingCode, ServiceRecord
 from service.models.users import (
     ApiToken,
@@ -34,6 +35,7 @@ __all__ = [
     "BlackoutDate",
     "Demand",
     "DemandUpvote",
+    "DispatchPlan",
     "Evaluation",
     "Event",
     "LoginFailure",

@@ -39,12 +39,14 @@ NAVIGATION: dict[Role, tuple[NavItem, ...]] = {
     ),
     Role.coordinator: (
         NavItem("desk_queue", N_("待处理队列")),
+        NavItem("desk_batch", N_("一键派单")),
         NavItem("admin_registrations", N_("志愿者审核")),
     ),
     Role.admin: (
         NavItem("admin_users", N_("用户管理")),
         NavItem("admin_audit", N_("操作日志")),
         NavItem("admin_registrations", N_("志愿者审核")),
+        NavItem("desk_batch", N_("一键派单")),
     ),
     Role.volunteer: (
         NavItem("volunteer_home", N_("我的志愿")),

@@ -12,6 +12,13 @@ P = MatchParams()
 SETTINGS = settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
+def optimum(os, vs, max_edges):
+    """(filled, integer score) of the exhaustive optimum; instances past max_edges are skipped."""
+    graph = build_candidate_graph(os, vs, P, NOW)
+    assume(graph.n_edges <= max_edges)
+    return solve_brute_force(graph)[1:]
+
+
 def lexi(result):
     """(filled, integer score): fill first, then score."""
     return result.filled, round(result.total_score * 10**P.score_decimals)
@@ -52,9 +59,7 @@ def test_batch_is_never_worse_than_greedy(vs, os):
 @given(volunteers(max_size=6), orders(max_size=4))
 @SETTINGS
 def test_batch_equals_the_brute_force_optimum(vs, os):
-    graph = build_candidate_graph(os, vs, P, NOW)
-    assume(graph.n_edges <= 16)
-    _, filled, score = solve_brute_force(graph)
+    filled, score = optimum(os, vs, 16)
     r = assign_batch(os, vs, P, NOW)
     assert lexi(r) == (filled, score)
     assert r.proven_optimal
@@ -75,9 +80,7 @@ def test_same_input_same_output(vs, os):
 @given(volunteers(max_size=4), orders(min_size=3, max_size=5, chain=True))
 @SETTINGS
 def test_batch_equals_the_brute_force_optimum_on_chains_of_overlaps(vs, os):
-    graph = build_candidate_graph(os, vs, P, NOW)
-    assume(graph.n_edges <= 16)
-    _, filled, score = solve_brute_force(graph)
+    filled, score = optimum(os, vs, 16)
     r = assign_batch(os, vs, P, NOW)
     assert lexi(r) == (filled, score)
     assert violations(r, os, vs, P, NOW) == []
@@ -103,9 +106,7 @@ def ub(result):
 @given(volunteers(max_size=6), orders(min_size=2, max_size=5, chain=True))
 @SETTINGS
 def test_tightened_bound_is_never_below_the_optimum_and_exact_when_proven(vs, os):
-    graph = build_candidate_graph(os, vs, P, NOW)
-    assume(graph.n_edges <= 18)
-    _, filled, score = solve_brute_force(graph)
+    filled, score = optimum(os, vs, 18)
     for params in (P, MatchParams(exact_max_edges=0), MatchParams(exact_work_limit=1e-4)):
         r = assign_batch(os, vs, params, NOW)
         assert ub(r) >= (filled, score) >= lexi(r)
@@ -128,3 +129,14 @@ def test_refined_flow_has_no_time_conflict_and_respects_slots(vs, os):
     out = refine_flow(graph, s, np.arange(graph.n_edges), relaxed)
     assert len(conflicting_edges(graph, out)) == 0
     assert (np.bincount(graph.edge_order[out], minlength=graph.n_orders) <= graph.slots).all()
+
+
+@given(volunteers(max_size=8), orders(min_size=3, max_size=5, chain=True))
+@SETTINGS
+def test_window_improvement_never_worsens_and_keeps_every_rule(vs, os):
+    # exact_max_edges=0 sends every unsettled component to the heuristic and the windows.
+    params = MatchParams(exact_max_edges=0, improve_window_orders=2)
+    r = assign_batch(os, vs, params, NOW)
+    assert violations(r, os, vs, params, NOW) == []
+    no_windows = assign_batch(os, vs, MatchParams(exact_max_edges=0, improve_work_budget=0), NOW)
+    assert lexi(r) >= lexi(no_windows)

@@ -132,6 +132,7 @@ PARAMS: dict[str, OwnForeign] = {
     "key": lambda world, role, user_id: (world.ids["calendar_key"], None),
     # A community's open demands are public (我也想要): every role reads the same one.
     "area_id": lambda world, role, user_id: (world.ids["community"], None),
+    "plan_id": _by_role("plan", "plan2", ("coordinator",)),
 }
 
 # Parameters whose own/foreign objects depend on the route too (its rule), not only the role.

@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from service.models import (
     Demand,
+    DispatchPlan,
     Notification,
     Offer,
     RatingCode,
@@ -196,7 +197,12 @@ async def _side(session: AsyncSession, world: World, *, suffix: str, street, com
         status=VolunteerStatus.pending,
     )
     session.add(pending)
+    # A saved 一键派单 plan of the street (nothing in it: the routes only need one to exist).
+    plan = DispatchPlan(area_id=street.id, period_from=now.date(), period_to=now.date(),
+                        created_at=now, totals={"batch": {"filled": 0, "slots": 0}})  # fmt: skip
+    session.add(plan)
     await session.flush()
+    ids[f"plan{suffix}"] = plan.id
     ids.update(
         {
             f"community{suffix}": community.id,

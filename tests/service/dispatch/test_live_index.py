@@ -171,6 +171,8 @@ async def _assert_same_as_exact(session, settings, drafts, ids) -> None:
         assert [(c.volunteer_id, c.score) for c in top] == [
             (c.volunteer_id, c.score) for c in reference
         ]
+        count, best = index.count_and_top(request, 5, params, now)
+        assert count == len(expected) and best == top
 
 
 async def _random_changes(app, rng: random.Random, volunteers, skills) -> None:
