@@ -52,18 +52,20 @@ PRUNE_KEEP = 200_000  # log rows kept by ``prune_change_log``
 class IndexStatus:
     """What ``/healthz`` says about the index."""
 
-    state: str  # idle (not built yet), building, ready
+    state: str  # idle (not built yet), building, ready, failed (the last build raised)
     volunteers: int
     build_seconds: float | None
     version: int
+    error: str | None = None
 
     def as_json(self) -> dict:
-        return {
+        found = {
             "state": self.state,
             "volunteers": self.volunteers,
             "build_seconds": None if self.build_seconds is None else round(self.build_seconds, 2),
             "version": self.version,
         }
+        return found | ({"error": self.error} if self.error else {})
 
 
 class LiveIndex:
@@ -82,17 +84,22 @@ class LiveIndex:
         self._building = False
         self._lock = asyncio.Lock()
         self._rebuild_task: asyncio.Task | None = None
+        self._failure: str | None = None  # why the last build failed (shown by /healthz)
 
     # ----------------------------------------------------------------- reading
 
     @property
     def status(self) -> IndexStatus:
-        state = "ready" if self._index is not None else "building" if self._building else "idle"
+        if self._index is not None:
+            state = "ready"
+        else:
+            state = "building" if self._building else "failed" if self._failure else "idle"
         return IndexStatus(
             state=state,
             volunteers=len(self._index) if self._index is not None else 0,
             build_seconds=self._build_seconds,
             version=self._version,
+            error=self._failure if self._index is None else None,
         )
 
     async def current(self, now: datetime) -> VolunteerIndex:
@@ -143,8 +150,12 @@ class LiveIndex:
         try:
             table, version, gaps = await self._load(now)
             index = await asyncio.to_thread(VolunteerIndex.build, table, self._params)
+        except Exception as error:
+            self._failure = f"{type(error).__name__}: {error}"[:300]
+            raise
         finally:
             self._building = False
+        self._failure = None
         self._install(index, version, gaps, time.perf_counter() - started)
         await self._refresh(now)
 

@@ -16,6 +16,10 @@ from service.models import metadata
 from service.settings import Settings
 
 
+# Written by database triggers, not by the demo: the candidate index's change log.
+BOOKKEEPING = {"volunteer_changes"}
+
+
 @dataclass
 class Snapshot:
     counts: dict[str, int]  # what load_demo reported
@@ -33,6 +37,7 @@ async def read_rows(url: str) -> dict[str, list[dict[str, Any]]]:
             return {
                 table.name: [dict(r._mapping) for r in await connection.execute(sa.select(table))]
                 for table in metadata.sorted_tables
+                if table.name not in BOOKKEEPING
             }
     finally:
         await engine.dispose()

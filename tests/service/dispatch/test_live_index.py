@@ -355,3 +355,19 @@ def test_gaps_are_remembered_and_forgotten(monkeypatch):
     clock[0] += live_module.GAP_SECONDS + 1
     live._advance([15])
     assert live._gaps == {} and live._version == 15
+
+
+async def test_healthz_says_when_the_build_failed(client, session, settings, monkeypatch):
+    async def broken(session, *, now):
+        raise RuntimeError("relation volunteer_changes does not exist")
+
+    monkeypatch.setattr(live_module, "load_table", broken)
+    live = _live(session, settings)
+    with pytest.raises(RuntimeError):
+        await live.current(TEST_NOW)
+    body = (await client.get("/healthz")).json()["candidate_index"]
+    assert body["state"] == "failed" and "volunteer_changes" in body["error"]
+    monkeypatch.undo()
+    await live.current(TEST_NOW)  # the next use tries again
+    body = (await client.get("/healthz")).json()["candidate_index"]
+    assert body["state"] == "ready" and "error" not in body
