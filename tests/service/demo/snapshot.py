@@ -15,7 +15,6 @@ from service.demo.loader import load_demo
 from service.models import metadata
 from service.settings import Settings
 
-
 # Written by database triggers, not by the demo: the candidate index's change log.
 BOOKKEEPING = {"volunteer_changes"}
 
