@@ -25,7 +25,6 @@ import contextlib
 import ctypes
 import logging
 import time
-import weakref
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -253,20 +252,23 @@ def _return_freed_memory() -> None:
         ctypes.CDLL("libc.so.6").malloc_trim(0)
 
 
-_INDEXES: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+_ATTRIBUTE = "_kepu_live_index"
 
 
 def live_index_for(engine: AsyncEngine, params: MatchParams, rebuild_minutes: float) -> LiveIndex:
-    """This process's index for the database behind ``engine`` (one per engine)."""
-    key = engine.sync_engine
-    found = _INDEXES.get(key)
+    """This process's index for the database behind ``engine`` (one per engine).
+
+    Kept on the engine itself, so it goes when the engine goes (a registry keyed by engines
+    would keep every engine alive through the index's own reference to it)."""
+    found = getattr(engine.sync_engine, _ATTRIBUTE, None)
     if found is None:
-        found = _INDEXES[key] = LiveIndex(engine, params, rebuild_minutes)
+        found = LiveIndex(engine, params, rebuild_minutes)
+        setattr(engine.sync_engine, _ATTRIBUTE, found)
     return found
 
 
 def existing_index(engine: AsyncEngine) -> LiveIndex | None:
-    return _INDEXES.get(engine.sync_engine)
+    return getattr(engine.sync_engine, _ATTRIBUTE, None)
 
 
 async def prune_change_log(session: AsyncSession) -> int:
