@@ -99,7 +99,9 @@ async def _dispatch_to_team(base: str) -> dict[str, tuple[int, str]]:
             body = _repeat(model, team_id=team_id, title=title, weeks=weeks)
             order_id = await _publish(http, csrf, body)
             offer = (await leader.get(f"/desk/team/offers/{order_id}")).text
-            if offer.count('name="member_ids"') >= 2 and "本次用得上的技能" in offer:
+            # The free members are the form's; the blocked ones follow it (and may be skilled).
+            free = offer.split('class="team-accept"', 1)[-1].split("</form>", 1)[0]
+            if free.count('<li class="team-member">') >= 2 and "本次用得上的技能" in free:
                 created = {ACCEPT: (order_id, title)}
                 title = model["title"][:80] + DECLINE
                 body = _repeat(model, team_id=team_id, title=title, weeks=weeks + 1)
