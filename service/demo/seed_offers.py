@@ -82,8 +82,13 @@ def rank_candidates(world: DemoWorld, plan: OrderPlan, calendar: Calendar) -> li
         # Others see the distance as a band only (issue #12), never a number to solve for.
         band = distance_band(distance)
         shown_near = max(0.0, 1 - band.typical_km / order.max_distance_km)
-        if volunteer is world.volunteers[0] and world.rng.random() < 0.5:
-            score += 0.5  # the demo volunteer should find offers waiting
+        if volunteer is world.volunteers[0] and (
+            world.rng.random() < 0.5 or own_upcoming_at_home(world, plan)
+        ):
+            # The demo volunteer should find offers waiting, and always holds an upcoming
+            # activity of their own in their home community (the demo worker's), whatever day
+            # the demo is loaded: 我的日程 is never empty there, and a worker can copy it.
+            score += 0.5
         skill_text = "、".join(f"{names[s]} ✓" for s in sorted(overlap)) or "技能不完全匹配"
         # The same stored shape as service.dispatch.cascade.score_parts_of, so pages and the
         # API explain demo offers exactly like real ones.
@@ -110,6 +115,17 @@ def rank_candidates(world: DemoWorld, plan: OrderPlan, calendar: Calendar) -> li
         if len(ranked) >= order.slots + 4:
             break
     return ranked
+
+
+def own_upcoming_at_home(world: DemoWorld, plan: OrderPlan) -> bool:
+    """Whether ``plan`` is a not-yet-started order in the first community that volunteers take
+    on their own (not through a team)."""
+    order = plan.order
+    return (
+        order.community_id == world.communities[0].id
+        and order.dispatch_mode != DispatchMode.team
+        and order.starts_at > world.now
+    )
 
 
 def acceptance_times(

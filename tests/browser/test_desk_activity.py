@@ -70,6 +70,9 @@ async def _arrange_ended_order(url: str, *, title: str, ended_hours_ago: float =
                     session,
                     name=name,
                     phone=f"177{random.randrange(10**8):08d}",
+                    # Every account in the shared browser database logs in with the demo
+                    # password: later tests act as whichever volunteer the matching picks.
+                    password_hash=worker.password_hash,
                     roles=((Role.volunteer, None, None),),
                 )
                 volunteer = await make_volunteer(

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import shutil
 from collections import Counter
+from datetime import UTC, datetime
 
 import pytest
 from pwdlib import PasswordHash
@@ -11,6 +13,8 @@ from pwdlib.hashers.argon2 import Argon2Hasher
 from service.demo.accounts import DEMO_LOGINS, DEMO_PASSWORD
 from service.demo.zhifu import BBOX, DISTRICT_CODE
 from service.vocab import AreaLevel, OrderStatus, Role
+from tests.conftest import TEST_NOW, _run
+from tests.service.demo.snapshot import load_and_read
 
 
 def test_reported_counts_match_the_database(demo):
@@ -127,3 +131,43 @@ def test_volunteer_phones_are_unique_mobiles(rows):
 
 def test_every_order_status_is_present(rows):
     assert set(Counter(o["status"] for o in rows["orders"])) == set(OrderStatus)
+
+
+# Loads at which the demo volunteer once held nothing upcoming at home (their acceptances all
+# fell on other communities' orders), and TEST_NOW; the browser tests copy such an order.
+@pytest.mark.parametrize(
+    "now",
+    [
+        datetime(2026, 11, 27, 12, 0, tzinfo=UTC),
+        datetime(2026, 11, 28, 0, 0, tzinfo=UTC),
+        TEST_NOW,
+    ],
+    ids=str,
+)
+def test_the_demo_volunteer_always_holds_an_upcoming_activity_at_home(
+    tmp_path, sqlite_template, now
+):
+    path = tmp_path / "demo.db"
+    shutil.copyfile(sqlite_template, path)
+    rows = _run(load_and_read(f"sqlite+aiosqlite:///{path}", now)).rows
+    phones = dict(DEMO_LOGINS)
+    user_id = {u["phone"]: u["id"] for u in rows["users"]}
+    volunteer_id = next(
+        v["id"] for v in rows["volunteers"] if v["user_id"] == user_id[phones["volunteer"]]
+    )
+    home = next(
+        r["area_id"]
+        for r in rows["role_assignments"]
+        if r["user_id"] == user_id[phones["worker"]] and r["role"] == Role.worker
+    )
+    orders = {o["id"]: o for o in rows["orders"]}
+    upcoming_at_home = [
+        offer
+        for offer in rows["offers"]
+        if offer["volunteer_id"] == volunteer_id
+        and offer["status"] == "accepted"
+        and offer["team_id"] is None
+        and orders[offer["order_id"]]["community_id"] == home
+        and orders[offer["order_id"]]["starts_at"] > now
+    ]
+    assert upcoming_at_home
