@@ -134,6 +134,17 @@ class Settings(BaseSettings):
     notification_batch_size: Annotated[int, Field(ge=1, le=1000)] = 50
     # At most one notification per (order, volunteer, kind) within this many minutes; 0 = off.
     notification_dedupe_minutes: Annotated[int, Field(ge=0, le=1440)] = 30
+    # Coordinator insight (issue #13)
+    # Map tiles: "none" draws the offline view (the area's communities as points and outlines);
+    # "osm" (WGS-84), "tianditu" (CGCS2000 ≈ WGS-84, needs map_tiles_key) or "amap" (GCJ-02:
+    # points are shifted to match the tiles).
+    map_tiles: Literal["none", "osm", "tianditu", "amap"] = "none"
+    map_tiles_key: str | None = None
+    # 优秀科技志愿者: at least this many activities and hours in the reported year.
+    excellent_min_activities: Annotated[int, Field(ge=1, le=1000)] = 10
+    excellent_min_hours: Annotated[float, Field(gt=0, le=10_000)] = 20.0
+    # The organisation named on 志愿服务记录证明 as their issuer.
+    certificate_issuer: str = "烟台市芝罘区科学技术协会"
     # Test-only: switches off the slot guard so the race test can prove it detects overbooking.
     unsafe_disable_slot_guard: bool = False
 
