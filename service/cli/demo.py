@@ -31,10 +31,23 @@ def synth(
     volunteers: int = typer.Option(100_000, min=1, help="How many volunteers to generate."),
     orders: int = typer.Option(10_000, min=0, help="How many orders to generate."),
     seed: int = typer.Option(7, help="Random seed (same seed, same data)."),
+    history_orders: int = typer.Option(
+        0, min=0, help="Orders of the past year and next month, with offers, hours, ratings."
+    ),
+    offers_per_order: float = typer.Option(10.0, min=1, help="Mean offers per history order."),
 ) -> None:
     """Generate a large synthetic data set (COPY on PostgreSQL) for benchmarks."""
     from service.demo.synthetic import load_synthetic
 
     settings = get_settings()
-    report = asyncio.run(load_synthetic(settings, volunteers=volunteers, orders=orders, seed=seed))
+    report = asyncio.run(
+        load_synthetic(
+            settings,
+            volunteers=volunteers,
+            orders=orders,
+            seed=seed,
+            history_orders=history_orders,
+            offers_per_order=offers_per_order,
+        )
+    )
     typer.echo(report)

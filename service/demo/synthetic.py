@@ -13,13 +13,16 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from service.db import create_engine, create_sessionmaker, open_session
 from service.demo import synthetic_columns as gen
+from service.demo import synthetic_history as history
 from service.demo.bulk_writer import advance_sequences, write_columns
 from service.demo.seed_places import seed_areas, seed_skills, seed_venues
 from service.demo.timing import floor_half_hour
 from service.demo.world import DemoWorld
-from service.models import Area, Order, Skill, User, Volunteer
+from service.models import Area, Demand, Offer, Order, Skill, User, Volunteer
 from service.settings import Settings
 from service.vocab import AreaLevel
+
+HISTORY_CHUNK = 10_000  # orders generated and written at a time: memory stays flat
 
 
 async def ensure_taxonomy(engine: AsyncEngine, now: datetime) -> None:
@@ -76,6 +79,13 @@ REFERENCES = (
     ("orders", "community_id", "areas"),
     ("order_skills", "order_id", "orders"),
     ("order_skills", "skill_id", "skills"),
+    ("orders", "demand_id", "demands"),
+    ("offers", "order_id", "orders"),
+    ("offers", "volunteer_id", "volunteers"),
+    ("service_records", "order_id", "orders"),
+    ("service_records", "volunteer_id", "volunteers"),
+    ("evaluations", "order_id", "orders"),
+    ("events", "order_id", "orders"),
 )
 
 
@@ -96,7 +106,7 @@ async def verify_references(connection: AsyncConnection) -> None:
     for table, column, target in REFERENCES:
         missing = await connection.scalar(
             sa.text(
-                f"SELECT count(*) FROM {table} t WHERE NOT EXISTS "
+                f"SELECT count(*) FROM {table} t WHERE t.{column} IS NOT NULL AND NOT EXISTS "
                 f"(SELECT 1 FROM {target} r WHERE r.id = t.{column})"
             )
         )
@@ -108,7 +118,7 @@ class Stopwatch:
     """Rows and seconds per table, printed as a small table."""
 
     def __init__(self) -> None:
-        self.lines: list[tuple[str, int, float, float]] = []
+        self.lines: dict[str, tuple[int, float, float]] = {}  # per table, over every chunk
         self.started = time.perf_counter()
 
     def generate(self, make: Callable[[], gen.Columns | tuple]) -> tuple:
@@ -120,25 +130,41 @@ class Stopwatch:
         self, connection: AsyncConnection, columns: gen.Columns, generated: float
     ) -> None:
         start = time.perf_counter()
-        await write_columns(connection, columns)
-        self.lines.append((columns.table, len(columns), generated, time.perf_counter() - start))
+        if len(columns):
+            await write_columns(connection, columns)
+        rows, made, written = self.lines.get(columns.table, (0, 0.0, 0.0))
+        self.lines[columns.table] = (
+            rows + len(columns),
+            made + generated,
+            written + time.perf_counter() - start,
+        )
 
     def report(self, extra: list[tuple[str, float]]) -> str:
         rows = [f"{'table':<22}{'rows':>12}{'generate s':>12}{'write s':>10}{'rows/s':>12}"]
-        for table, count, generated, written in self.lines:
+        for table, (count, generated, written) in self.lines.items():
             rate = count / max(generated + written, 1e-9)
             rows.append(f"{table:<22}{count:>12,}{generated:>12.2f}{written:>10.2f}{rate:>12,.0f}")
         for label, seconds in extra:
             rows.append(f"{label:<22}{'':>12}{'':>12}{seconds:>10.2f}")
         total = time.perf_counter() - self.started
-        all_rows = sum(line[1] for line in self.lines)
+        all_rows = sum(line[0] for line in self.lines.values())
         rows.append(f"{'total':<22}{all_rows:>12,}{'':>12}{total:>10.2f}{all_rows / total:>12,.0f}")
         return "\n".join(rows)
 
 
-async def load_synthetic(settings: Settings, *, volunteers: int, orders: int, seed: int) -> str:
-    """Add ``volunteers`` volunteers (users, skills, availability) and ``orders`` open orders;
-    returns a table of rows and seconds per table."""
+async def load_synthetic(
+    settings: Settings,
+    *,
+    volunteers: int,
+    orders: int,
+    seed: int,
+    history_orders: int = 0,
+    offers_per_order: float = 10.0,
+) -> str:
+    """Add ``volunteers`` volunteers (users, skills, availability) and ``orders`` open orders,
+    and ``history_orders`` orders of the past year and next month with their demands, offers,
+    service records, ratings and events (service.demo.synthetic_history); returns a table of
+    rows and seconds per table."""
     rng = np.random.default_rng(seed)
     now = floor_half_hour(datetime.now(UTC))
     engine = create_engine(settings)
@@ -160,6 +186,7 @@ async def load_synthetic(settings: Settings, *, volunteers: int, orders: int, se
             )
             await watch.write(connection, profiles, took)
             volunteer_ids = np.array(profiles.values[0])
+            people = history.People.of(volunteer_ids, np.array(profiles.values[2]))
             del profiles
             for make in (
                 lambda: gen.volunteer_skills(rng, volunteer_ids, taxonomy),
@@ -174,7 +201,24 @@ async def load_synthetic(settings: Settings, *, volunteers: int, orders: int, se
                 )
                 await watch.write(connection, order_rows, took)
                 await watch.write(connection, order_skills, 0.0)
-            await advance_sequences(connection, ["users", "volunteers", "orders"])
+            if history_orders:
+                ids = history.Ids(
+                    order=await next_id(connection, Order),
+                    demand=await next_id(connection, Demand),
+                    offer=await next_id(connection, Offer),
+                )
+                for done in range(0, history_orders, HISTORY_CHUNK):
+                    count = min(HISTORY_CHUNK, history_orders - done)
+                    tables, took = watch.generate(
+                        lambda count=count: history.chunk(
+                            rng, ids, count, taxonomy, people, now, offers_per_order
+                        )
+                    )
+                    for index, columns in enumerate(tables):
+                        await watch.write(connection, columns, took if index == 0 else 0.0)
+            await advance_sequences(
+                connection, ["users", "volunteers", "orders", "demands", "offers"]
+            )
             started = time.perf_counter()
             if skipped_checks:
                 await verify_references(connection)

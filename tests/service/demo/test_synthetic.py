@@ -56,3 +56,38 @@ async def test_synthetic_loads_add_up_and_leave_ids_usable(database_url):
             assert user.id == 1_201
     finally:
         await engine.dispose()
+
+
+HISTORY_CHECKS = """
+SELECT
+  (SELECT count(*) FROM orders o WHERE o.accepted_count <> (SELECT count(*) FROM offers f
+       WHERE f.order_id = o.id AND f.status IN ('accepted', 'checked_in', 'completed', 'no_show'))),
+  (SELECT count(*) FROM offers f WHERE f.status = 'completed' AND NOT EXISTS
+       (SELECT 1 FROM service_records r WHERE r.order_id = f.order_id
+        AND r.volunteer_id = f.volunteer_id)),
+  (SELECT count(*) FROM evaluations e JOIN orders o ON o.id = e.order_id
+       WHERE o.status <> 'evaluated'),
+  (SELECT count(*) FROM orders WHERE accepted_count > slots OR
+       (staffed_at IS NOT NULL AND (published_at IS NULL OR staffed_at < published_at))),
+  (SELECT count(*) FROM orders WHERE demand_id IS NOT NULL),
+  (SELECT count(DISTINCT status) FROM orders),
+  (SELECT count(*) FROM offers), (SELECT count(*) FROM events)
+"""
+
+
+async def test_synthetic_history_is_consistent_with_itself(database_url):
+    """The insight benchmark's year of history: figures computed from it must be meaningful, so
+    counters agree with the rows they count."""
+    settings = settings_for(database_url)
+    await load_synthetic(settings, volunteers=1_500, orders=0, seed=3, history_orders=1_200)
+    engine = create_engine(settings)
+    try:
+        async with engine.connect() as connection:
+            row = (await connection.execute(sa.text(HISTORY_CHECKS))).one()
+    finally:
+        await engine.dispose()
+    miscounted, unrecorded, misrated, impossible, from_demands, statuses, offers, events = row
+    assert (miscounted, unrecorded, misrated, impossible) == (0, 0, 0, 0)
+    assert 200 < from_demands < 500  # about three in ten answer a demand
+    assert statuses == 7  # every state but in_progress
+    assert 8_000 < offers < 16_000 and events > offers
