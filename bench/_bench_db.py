@@ -11,6 +11,8 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import create_async_engine
 
+from service.auth.passwords import hash_password_sync
+from service.demo.accounts import DEMO_PASSWORD
 from service.models import ApiToken, Area, Order, RoleAssignment, Skill, User
 from service.tokens import hash_secret, new_api_token
 from service.vocab import AreaLevel, OrderStatus, Role
@@ -25,10 +27,12 @@ class DataSet:
     volunteers: int
     orders: int
     seed: int
+    history_orders: int = 0  # a year of history (service.demo.synthetic_history)
 
     @property
     def label(self) -> str:
-        return f"kepu-bench volunteers={self.volunteers} orders={self.orders} seed={self.seed}"
+        label = f"kepu-bench volunteers={self.volunteers} orders={self.orders} seed={self.seed}"
+        return label + (f" history={self.history_orders}" if self.history_orders else "")
 
 
 @dataclass(frozen=True)
@@ -82,6 +86,7 @@ async def prepare(host: str, name: str, data: DataSet, *, reuse: bool) -> float 
     report = _kepu(
         host, name, "demo", "synth", "--volunteers", str(data.volunteers),
         "--orders", str(data.orders), "--seed", str(data.seed),
+        "--history-orders", str(data.history_orders),
     )  # fmt: skip
     took = time.perf_counter() - started
     print(report)
@@ -130,6 +135,30 @@ async def bench_worker_token(url: str) -> str:
                 )
             )
             return raw
+    finally:
+        await engine.dispose()
+
+
+async def bench_login(url: str, phone: str, name: str, roles: list[tuple[Role, int]]) -> None:
+    """Make ``phone`` an account holding exactly ``roles`` ((role, area id) pairs) that logs in
+    with the demo password, as a person would through the login page."""
+    engine = create_async_engine(url)
+    try:
+        async with engine.begin() as connection:
+            user_id = await connection.scalar(sa.select(User.id).where(User.phone == phone))
+            if user_id is None:
+                user_id = await connection.scalar(
+                    sa.insert(User)
+                    .values(phone=phone, name=name, password_hash=hash_password_sync(DEMO_PASSWORD))
+                    .returning(User.id)
+                )
+            await connection.execute(
+                sa.delete(RoleAssignment).where(RoleAssignment.user_id == user_id)
+            )
+            await connection.execute(
+                sa.insert(RoleAssignment),
+                [{"user_id": user_id, "role": role, "area_id": area} for role, area in roles],
+            )
     finally:
         await engine.dispose()
 

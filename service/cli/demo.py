@@ -34,7 +34,7 @@ def synth(
     history_orders: int = typer.Option(
         0, min=0, help="Orders of the past year and next month, with offers, hours, ratings."
     ),
-    offers_per_order: float = typer.Option(10.0, min=1, help="Mean offers per history order."),
+    offers_per_order: float = typer.Option(10.1, min=1, help="Mean offers per history order."),
 ) -> None:
     """Generate a large synthetic data set (COPY on PostgreSQL) for benchmarks."""
     from service.demo.synthetic import load_synthetic

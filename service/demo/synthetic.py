@@ -159,7 +159,7 @@ async def load_synthetic(
     orders: int,
     seed: int,
     history_orders: int = 0,
-    offers_per_order: float = 10.0,
+    offers_per_order: float = 10.1,
 ) -> str:
     """Add ``volunteers`` volunteers (users, skills, availability) and ``orders`` open orders,
     and ``history_orders`` orders of the past year and next month with their demands, offers,
