@@ -188,7 +188,7 @@ async def test_the_live_order_page_reconnects_after_a_server_restart(browser, de
             # While the server was down the SSE extension logged each failed reconnect as an
             # error event ("[object Event]"): expected here, and nothing else may be logged.
             outage = [entry for entry in tab.console_errors if entry == "[object Event]"]
-            assert 1 <= len(outage) <= 10
+            assert 1 <= len(outage) <= 30  # the extension backs off; a storm would be hundreds
             tab.console_errors[:] = [e for e in tab.console_errors if e != "[object Event]"]
     finally:
         stop_server(server)
