@@ -49,6 +49,7 @@ class OrderPoint:
     id: int
     title: str
     when: str  # local date and time as people read it
+    community_id: int
     community: str
     group: str
     lat: float
@@ -72,6 +73,13 @@ class MapView:
     @property
     def total_orders(self) -> int:
         return sum(self.totals.values())
+
+    def by_street(self) -> list[tuple[str, list[CommunityRow]]]:
+        """The communities grouped under their streets, in the official code order."""
+        groups: dict[str, list[CommunityRow]] = {}
+        for community in self.communities:
+            groups.setdefault(community.street, []).append(community)
+        return list(groups.items())
 
 
 def window_of(filters: MapFilter, ctx: ActionContext) -> Window:
@@ -128,6 +136,7 @@ async def map_view(session, ctx: ActionContext, filters: MapFilter) -> MapView:
                     id=row.id,
                     title=row.title,
                     when=to_local(row.starts_at, zone).strftime("%Y-%m-%d %H:%M"),
+                    community_id=row.community_id,
                     community=area.name if area else "",
                     group=row.group,
                     lat=row.lat,
@@ -144,23 +153,28 @@ async def map_view(session, ctx: ActionContext, filters: MapFilter) -> MapView:
         filters=filters,
         tiles=tile_source(ctx.settings),
         detailed=detailed,
-        communities=sorted(communities.values(), key=lambda c: (c.street, c.name)),
+        communities=list(communities.values()),  # areas come in code order: street by street
         orders=orders,
-        outlines=_outlines(areas, communities),
+        outlines=_outlines(areas, communities, orders, by_id),
         totals=totals,
         volunteers=sum(c.volunteers for c in communities.values()),
     )
 
 
-def _outlines(areas, communities: dict[int, CommunityRow]):
-    """Each street (and the whole district) as the outline around its communities' points."""
+def _outlines(areas, communities: dict[int, CommunityRow], orders: list[OrderPoint], by_id):
+    """Each street (and the whole district) as the outline around its communities' points and
+    the venues drawn in it (a venue may lie a few hundred metres from the centroid)."""
     members: dict[int, list[tuple[float, float]]] = defaultdict(list)
     for area in areas:
         if area.id in communities:
             members[area.parent_id].append((area.lat, area.lng))
+    for order in orders:
+        community = by_id.get(order.community_id)
+        if community is not None:
+            members[community.parent_id].append((order.lat, order.lng))
     shapes = []
     districts = [area for area in areas if area.level == AreaLevel.district]
-    everything = [(c.lat, c.lng) for c in communities.values()]
+    everything = [point for points in members.values() for point in points]
     for district in districts:
         if everything:
             shapes.append((AreaLevel.district.value, district.name, outline(everything, 0.006)))

@@ -66,7 +66,7 @@ def community_table(page: str) -> dict[str, list[int]]:
     """Community name → its row of numbers (open, unfilled, done, volunteers) in the table."""
     table = {}
     for name, cells in re.findall(
-        r'<tr id="community-\d+">\s*<td>[^<]*</td>\s*<th scope="row">([^<]*)</th>(.*?)</tr>',
+        r'<tr id="community-\d+">\s*<th scope="row">([^<]*)</th>(.*?)</tr>',
         page,
         re.S,
     ):
@@ -306,3 +306,28 @@ async def test_no_tiles_by_default_so_nothing_loads_from_the_internet(demo_map):
     assert not re.findall(r"(?:src|href)=\"https?://", page)
     assert "openstreetmap" not in page and "autonavi" not in page and "tianditu.gov" not in page
     assert "离线地图" in page and "is-offline" in page
+
+
+async def test_every_point_lies_inside_its_streets_outline(demo_map):
+    from tests.service.insight_map.test_pure_parts import inside
+
+    rows = demo_map.rows
+    areas = {a["id"]: a for a in rows["areas"]}
+    async with await demo_map.client("coordinator") as http:
+        page = (
+            await http.get("/desk/insight/map", params={"from": "2026-10-01", "to": "2026-12-29"})
+        ).text
+    data = map_data(page)
+    rings = {name: ring for level, name, ring in data["outlines"] if level == "street"}
+    district = [ring for level, _, ring in data["outlines"] if level == "district"]
+    assert len(rings) == sum(1 for a in rows["areas"] if a["level"] == "street")
+    assert len(district) == 1
+    orders = {o["id"]: o for o in rows["orders"]}
+    points = [(areas[c[0]]["parent_id"], (c[2], c[3])) for c in data["communities"]]
+    points += [
+        (areas[orders[o[0]]["community_id"]]["parent_id"], (o[2], o[3])) for o in data["orders"]
+    ]
+    assert len(points) > 100
+    for street_id, point in points:
+        assert inside(point, rings[areas[street_id]["name"]]), (areas[street_id]["name"], point)
+        assert inside(point, district[0])

@@ -81,7 +81,7 @@ def _view(tiles) -> MapView:
     community.orders["open"] = 1
     community.volunteers = 4
     order = OrderPoint(
-        id=3, title="反诈讲座", when="2026-11-25 10:00", community="朝阳街社区", group="open",
+        id=3, title="反诈讲座", when="2026-11-25 10:00", community_id=7, community="朝阳街社区", group="open",
         lat=37.5351, lng=121.4012, accepted=0, slots=2, url_allowed=False,
     )  # fmt: skip
     return MapView(
