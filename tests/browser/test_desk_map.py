@@ -5,6 +5,8 @@ the table beneath, nothing fetched from outside, no serious axe-core finding."""
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from service.demo.accounts import DEMO_LOGINS
@@ -63,3 +65,37 @@ async def test_the_offline_map_shows_the_district(browser, live_server, viewport
         await link.click()
         await tab.wait_for_load_state("load")
         assert "/desk/orders/" in tab.url
+
+
+async def test_counted_per_community_the_map_draws_one_dot_per_status(browser, live_server):
+    """Above the detail limit the server sends counts per community instead of orders; the demo
+    is far below it, so the page's JSON is rewritten on its way to the browser to say so."""
+
+    async def as_counted(route):
+        response = await route.fetch()
+        page = await response.text()
+        start = page.index('id="map-data">') + len('id="map-data">')
+        end = page.index("</script>", start)
+        data = json.loads(page[start:end])
+        data["detailed"], data["orders"] = False, []
+        counted = sum(1 for c in data["communities"] for n in c[5:] if n)
+        await route.fulfill(response=response, body=page[:start] + json.dumps(data) + page[end:])
+        seen.append(counted)
+
+    seen: list[int] = []
+    async with open_tab(browser, live_server, "desk") as tab:
+        await log_in(tab, live_server, PHONES["coordinator"])
+        await tab.route("**/desk/insight/map?*", as_counted)
+        await tab.goto(f"{live_server}/desk/insight/map?from=2026-01-01&to=2026-12-31")
+        await tab.locator("#insight-map.is-drawn").wait_for()
+        drawn = tab.locator("#insight-map")
+        volunteers = await drawn.locator("path.leaflet-interactive[fill='#7b3fc4']").count()
+        dots = await drawn.locator("path.leaflet-interactive").count()
+        assert seen and seen[0] > 10 and dots == volunteers + seen[0]
+        await drawn.locator("path.leaflet-interactive[fill='#17753a']").first.click(force=True)
+        popup = drawn.locator(".leaflet-popup-content")
+        await popup.wait_for()
+        text = await popup.inner_text()
+        assert "招募中" in text and "未招满" in text and "已完成" in text and "个" in text
+        await drawn.screenshot(path=str(SCREENSHOTS / "map-counted-desk.png"))
+        await assert_accessible(tab)
