@@ -28,6 +28,7 @@ from service.dispatch.routes_pages import router as dispatch_pages
 from service.evaluations.routes_pages import router as evaluation_pages
 from service.home.routes_pages import router as home_router
 from service.insight_map.routes_pages import router as insight_map_pages
+from service.insight_map.tiles import tile_source
 from service.notifications.routes_pages import router as inbox_pages
 from service.offers.routes_pages import router as offer_pages
 from service.orders.routes_pages import router as order_pages
@@ -82,7 +83,8 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
         return response
 
     install_error_handlers(app)
-    install_identity(app, settings)  # security middleware, log redaction, identity routes
+    # Security middleware, log redaction, identity routes; the map's tiles may be drawn.
+    install_identity(app, settings, img_sources=tile_source(settings).hosts)
     # Style sheets and scripts go compressed (a phone on a prepaid plan pays for every byte);
     # pages do not: compressing HTML that carries a CSRF token beside reflected input is the
     # BREACH attack's precondition.

@@ -7,8 +7,11 @@ from fastapi import FastAPI
 from service.settings import Settings
 
 
-def install_identity(app: FastAPI, settings: Settings) -> None:
-    """Security middleware, log redaction, and the identity routers (API and pages)."""
+def install_identity(
+    app: FastAPI, settings: Settings, *, img_sources: tuple[str, ...] = ()
+) -> None:
+    """Security middleware, log redaction, and the identity routers (API and pages);
+    ``img_sources``: other origins pages may load images from (the configured map tiles)."""
     from service.auth.redaction import install_log_redaction
     from service.auth.routes_admin_api import router as admin_api
     from service.auth.routes_admin_pages import router as admin_pages
@@ -17,6 +20,6 @@ def install_identity(app: FastAPI, settings: Settings) -> None:
     from service.web.security import install_security
 
     install_log_redaction()
-    install_security(app, settings)
+    install_security(app, settings, img_sources=img_sources)
     for router in (identity_api, admin_api, identity_pages, admin_pages):
         app.include_router(router)

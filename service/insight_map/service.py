@@ -12,11 +12,11 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+from matching.geo import wgs84_to_gcj02
 from service.auth import policy
 from service.context import ActionContext
 from service.insight_map import repository as repo
 from service.insight_map.filters import MapFilter
-from service.insight_map.gcj02 import wgs84_to_gcj02
 from service.insight_map.outlines import outline
 from service.insight_map.repository import STATUS_GROUPS, Window
 from service.insight_map.tiles import TileSource, tile_source

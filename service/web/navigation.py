@@ -40,6 +40,7 @@ NAVIGATION: dict[Role, tuple[NavItem, ...]] = {
     Role.coordinator: (
         NavItem("desk_queue", N_("待处理队列")),
         NavItem("desk_batch", N_("一键派单")),
+        NavItem("desk_insight_map", N_("活动地图")),
         NavItem("admin_registrations", N_("志愿者审核")),
     ),
     Role.admin: (
@@ -47,6 +48,7 @@ NAVIGATION: dict[Role, tuple[NavItem, ...]] = {
         NavItem("admin_audit", N_("操作日志")),
         NavItem("admin_registrations", N_("志愿者审核")),
         NavItem("desk_batch", N_("一键派单")),
+        NavItem("desk_insight_map", N_("活动地图")),
     ),
     Role.volunteer: (
         NavItem("volunteer_home", N_("我的志愿")),

@@ -288,9 +288,15 @@ def _setting_cookie(send: Send, cookie_header: str) -> Send:
 class SecurityHeaders:
     """Add the browser-side protections to every response."""
 
-    def __init__(self, app: ASGIApp, *, settings: Settings) -> None:
+    def __init__(
+        self, app: ASGIApp, *, settings: Settings, img_sources: tuple[str, ...] = ()
+    ) -> None:
         self.app = app
         self.settings = settings
+        # Configured map tiles are the only images a page may load from elsewhere.
+        self.policy = CONTENT_SECURITY_POLICY.replace(
+            "img-src 'self' data:", " ".join(("img-src 'self' data:", *img_sources))
+        )
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -307,7 +313,7 @@ class SecurityHeaders:
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
                 headers = MutableHeaders(scope=message)
-                headers["Content-Security-Policy"] = CONTENT_SECURITY_POLICY
+                headers["Content-Security-Policy"] = self.policy
                 headers["X-Content-Type-Options"] = "nosniff"
                 headers["X-Frame-Options"] = "DENY"
                 headers["Referrer-Policy"] = "same-origin"
@@ -337,10 +343,14 @@ def _location_without_host_header(location: str, request: Request) -> str:
     return urlunsplit(("", "", "/" + (parts.path or "/").lstrip("/"), parts.query, ""))
 
 
-def install_security(app: FastAPI, settings: Settings) -> None:
-    """Register the guard, the headers and the database-input safety net on ``app``."""
+def install_security(
+    app: FastAPI, settings: Settings, *, img_sources: tuple[str, ...] = ()
+) -> None:
+    """Register the guard, the headers and the database-input safety net on ``app``;
+    ``img_sources``: other origins pages may load images from (the configured map tiles)."""
     app.add_middleware(RequestGuard, settings=settings)
-    app.add_middleware(SecurityHeaders, settings=settings)  # headers on refusals too
+    # Headers on refusals too.
+    app.add_middleware(SecurityHeaders, settings=settings, img_sources=img_sources)
     if settings.trusted_proxy_list:
         # Outermost: every layer sees the real client address and scheme. Only the configured
         # proxies are believed (KEPU_TRUSTED_PROXIES, default none); uvicorn's own handling,

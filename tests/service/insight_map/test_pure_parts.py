@@ -7,8 +7,8 @@ from datetime import date
 
 import pytest
 
+from matching.geo import wgs84_to_gcj02
 from service.insight_map.filters import MAX_DAYS, MapFilter, MapInputError, parse_filter, presets
-from service.insight_map.gcj02 import wgs84_to_gcj02
 from service.insight_map.outlines import convex_hull, outline
 from service.insight_map.service import CommunityRow, MapView, OrderPoint, payload
 from service.insight_map.tiles import tile_source
