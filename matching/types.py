@@ -63,6 +63,32 @@ class Commitment:
 
 
 @dataclass(frozen=True, slots=True)
+class Credential:
+    """A certificate the volunteer holds (e.g. kind "red_cross_first_aider", 红十字救护员证).
+
+    ``valid_through`` is the last local date on which it is valid (inclusive); a certificate
+    that never expires can pass ``date.max``. Kinds are the service's own strings.
+    """
+
+    kind: str
+    valid_through: date
+
+
+@dataclass(frozen=True, slots=True)
+class InsuranceCoverage:
+    """A period of personal accident insurance, local dates, both ends inclusive."""
+
+    start: date
+    end: date
+
+    def __post_init__(self) -> None:
+        if self.end < self.start:
+            raise ValueError(
+                f"insurance coverage ends ({self.end}) before it starts ({self.start})"
+            )
+
+
+@dataclass(frozen=True, slots=True)
 class VolunteerSnapshot:
     """Everything matching needs to know about one volunteer, at one moment."""
 
@@ -83,6 +109,8 @@ class VolunteerSnapshot:
     rating_avg: float | None = None
     rating_count: int = 0
     commitments: tuple[Commitment, ...] = ()
+    credentials: tuple[Credential, ...] = ()
+    insurance: tuple[InsuranceCoverage, ...] = ()
 
     def __post_init__(self) -> None:
         check_position("volunteer", self.id, self.lat, self.lng)
@@ -96,6 +124,11 @@ class OrderRequest:
     ``cover_all_skills``: the assigned volunteers together must hold every required skill (or
     nobody is assigned). Only a batch assignment can enforce it (it is a rule about the
     group); each candidate is always eligible by one shared skill, as in the per-order ranking.
+
+    ``required_credentials``: credential kinds every volunteer must hold, valid on every local
+    date the order touches (the service derives them from skills that require a certificate).
+    ``requires_insurance``: every volunteer's insurance must cover every such date. Both are
+    hard rules for each volunteer; by default nothing is required.
     """
 
     id: int
@@ -109,6 +142,8 @@ class OrderRequest:
     community_id: int | None = None
     street_id: int | None = None
     cover_all_skills: bool = False
+    required_credentials: frozenset[str] = frozenset()
+    requires_insurance: bool = False
 
     def __post_init__(self) -> None:
         if self.start.tzinfo is None or self.end.tzinfo is None:
