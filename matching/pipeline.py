@@ -154,8 +154,6 @@ def evaluate_rows(
     keep = (dist <= limit + band) & table.active[rows] & (matched > 0)
     if dead is not None:
         keep &= ~dead[rows]
-    if ctx.credential_kinds:  # one gather per required kind; nothing when none is required
-        keep &= table.credentials_valid(rows, ctx.credential_kinds, ctx.last_day)
     rows, dist, limit, band, matched = (
         rows[keep],
         dist[keep],
@@ -172,8 +170,13 @@ def evaluate_rows(
         if len(todo):
             keep[todo] = table.availability_covers(rows[todo], ctx.week_begin, ctx.week_end)
     keep &= ~table.blacked_out(rows, ctx.day_ordinals)
+    # Qualifications: nothing runs when the order requires none. One gather per required kind
+    # (on the rows within reach only), and a binary search for the rows still in the running.
+    if ctx.credential_kinds:
+        keep &= table.credentials_valid(rows, ctx.credential_kinds, ctx.last_day)
     if ctx.requires_insurance:
-        keep &= table.insured(rows, ctx.first_day, ctx.last_day)
+        alive = np.flatnonzero(keep)
+        keep[alive] = table.insured(rows[alive], ctx.first_day, ctx.last_day)
     conflict = table.commitment_conflict(rows, ctx.start_s, ctx.end_s, params.buffer_seconds)
     if conflict.any():
         conflict &= ~_only_own_order_conflicts(table, rows, conflict, ctx, params)

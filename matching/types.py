@@ -38,6 +38,12 @@ def check_distance(kind: str, id: int, field_name: str, km: float) -> None:
         raise ValueError(f"{kind} {id}: {field_name} must be a finite number >= 0, got {km!r}")
 
 
+def check_local_date(what: str, value) -> None:
+    """Refuse anything but a plain ``date`` (a datetime would compare wrongly with dates)."""
+    if not isinstance(value, date) or isinstance(value, datetime):
+        raise ValueError(f"{what} must be a local date, got {value!r}")
+
+
 @dataclass(frozen=True, slots=True)
 class AvailabilityWindow:
     """A weekly recurring free window: weekday 0=Mon..6=Sun, minutes of the local day."""
@@ -73,6 +79,11 @@ class Credential:
     kind: str
     valid_through: date
 
+    def __post_init__(self) -> None:
+        if not isinstance(self.kind, str) or not self.kind:
+            raise ValueError(f"credential kind must be a non-empty string, got {self.kind!r}")
+        check_local_date("credential valid_through", self.valid_through)
+
 
 @dataclass(frozen=True, slots=True)
 class InsuranceCoverage:
@@ -82,6 +93,8 @@ class InsuranceCoverage:
     end: date
 
     def __post_init__(self) -> None:
+        check_local_date("insurance start", self.start)
+        check_local_date("insurance end", self.end)
         if self.end < self.start:
             raise ValueError(
                 f"insurance coverage ends ({self.end}) before it starts ({self.start})"
@@ -154,6 +167,12 @@ class OrderRequest:
             raise ValueError(f"order {self.id}: slots must be >= 0, got {self.slots}")
         check_position("order", self.id, self.lat, self.lng)
         check_distance("order", self.id, "max_distance_km", self.max_distance_km)
+        kinds = self.required_credentials
+        if not isinstance(kinds, frozenset) or not all(isinstance(k, str) and k for k in kinds):
+            raise ValueError(
+                f"order {self.id}: required_credentials must be a frozenset of credential kinds"
+                f" (non-empty strings), got {kinds!r}"
+            )
 
 
 @dataclass(frozen=True, slots=True)

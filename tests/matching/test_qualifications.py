@@ -208,6 +208,21 @@ def test_columns_from_dates_datetime64_or_ordinals_agree():
         assert not t.credential_valid_through(SAFETY).any()
 
 
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda: Credential("", DEC_5),
+        lambda: Credential(FIRST_AID, datetime(2026, 12, 5, tzinfo=UTC)),
+        lambda: InsuranceCoverage("2026-12-01", DEC_5),
+        lambda: order(required_credentials={FIRST_AID}),  # a set, not a frozenset
+        lambda: order(required_credentials=frozenset({7})),
+    ],
+)
+def test_qualification_input_that_cannot_be_decided_on_is_refused(make):
+    with pytest.raises(ValueError):
+        make()
+
+
 def test_coverage_ending_before_it_starts_is_refused():
     with pytest.raises(ValueError):
         InsuranceCoverage(DEC_5, DEC_5 - timedelta(days=1))
