@@ -90,7 +90,8 @@ def skill_popularity() -> np.ndarray:
 
 
 def volunteers(n: int, kind: str, seed: int = 1) -> VolunteerTable:
-    """A ``VolunteerTable`` of n volunteers with skills, weekly windows, blackouts, commitments."""
+    """A ``VolunteerTable`` of n volunteers with skills, weekly windows, blackouts, commitments,
+    certificates and insurance."""
     rng = np.random.default_rng(seed)
     lat, lng = positions(n, kind, rng)
     pop = skill_popularity()
@@ -133,7 +134,36 @@ def volunteers(n: int, kind: str, seed: int = 1) -> VolunteerTable:
         no_shows=rng.choice([0, 0, 0, 0, 1, 2, 3], n),
         rating_avg=np.where(rated, np.round(rng.uniform(3.0, 5.0, n), 1), np.nan),
         rating_count=np.where(rated, rng.integers(1, 20, n), 0),
+        **qualifications(n, seed),
     )
+
+
+FIRST_AID = "red_cross_first_aider"  # 红十字救护员证
+SAFETY = "safety_training"  # 安全培训
+
+
+def qualifications(n: int, seed: int) -> dict:
+    """``from_columns`` keywords for certificates and insurance, from their own random stream
+    (so the rest of the data stays what earlier runs measured): 30 % hold a first-aid
+    certificate (a tenth of them an older one too), 10 % a safety training, expiring from two
+    months before the horizon to four after; 70 % are insured from last year to between three
+    weeks before and two months after the horizon, a tenth of them again after a gap."""
+    rng = np.random.default_rng(seed + 1_000)
+    day0 = HORIZON_START.date().toordinal()
+    aid = np.flatnonzero(rng.random(n) < 0.3)
+    older = aid[rng.random(len(aid)) < 0.1]
+    safety = np.flatnonzero(rng.random(n) < 0.1)
+    c_row = np.concatenate([aid, older, safety])
+    c_kind = np.array([FIRST_AID] * (len(aid) + len(older)) + [SAFETY] * len(safety))
+    c_until = day0 + rng.integers(-60, 120, len(c_row))
+    c_until[len(aid) : len(aid) + len(older)] -= 365
+    ins = np.flatnonzero(rng.random(n) < 0.7)
+    end = day0 + rng.integers(-20, 60, len(ins))
+    again = rng.random(len(ins)) < 0.1
+    i_row = np.concatenate([ins, ins[again]])
+    i_start = np.concatenate([end - 365, end[again] + rng.integers(2, 20, int(again.sum()))])
+    i_end = np.concatenate([end, i_start[len(ins) :] + 180])
+    return {"credentials": (c_row, c_kind, c_until), "insurance": (i_row, i_start, i_end)}
 
 
 def orders(

@@ -20,7 +20,7 @@ _EXPORTS = {
         "solve_brute_force",
     ),
     "matching.eligibility": ("REASON_CODES", "check_eligibility", "is_eligible"),
-    "matching.explain": ("explain_en", "explain_zh"),
+    "matching.explain": ("explain_en", "explain_problem_en", "explain_problem_zh", "explain_zh"),
     "matching.fairness": ("gini", "top_share"),
     "matching.geo": (
         "bd09_to_gcj02",
@@ -36,6 +36,7 @@ _EXPORTS = {
     "matching.geo_arrays": ("haversine_km",),
     "matching.index": ("VolunteerIndex",),
     "matching.params": ("DEFAULT_PARAMS", "MatchParams", "ScoreWeights"),
+    "matching.qualifications": ("QualificationProblem", "qualification_problems"),
     "matching.ranking": (
         "RelaxationSuggestion",
         "count_candidates_with_relaxation",
@@ -51,6 +52,8 @@ _EXPORTS = {
         "BatchResult",
         "Candidate",
         "Commitment",
+        "Credential",
+        "InsuranceCoverage",
         "OrderRequest",
         "ScorePart",
         "TeamCandidate",

@@ -10,6 +10,12 @@ from datetime import datetime
 
 from matching.geo import geodesic_km
 from matching.params import DEFAULT_PARAMS, MatchParams
+from matching.qualifications import (
+    CREDENTIAL_LAPSED,
+    MISSING_CREDENTIAL,
+    NOT_INSURED,
+    qualification_problems,
+)
 from matching.time_windows import (
     availability_covers,
     local_dates,
@@ -26,6 +32,7 @@ TOO_FAR = "too_far"  # 超出服务半径
 OUTSIDE_AVAILABILITY = "outside_availability"  # 不在可服务时段
 BLACKOUT_DATE = "blackout_date"  # 当天不可服务
 COMMITMENT_CONFLICT = "commitment_conflict"  # 与已接活动时间冲突
+# MISSING_CREDENTIAL, CREDENTIAL_LAPSED, NOT_INSURED: see ``matching.qualifications``.
 
 REASON_CODES = (
     ORDER_STARTED,
@@ -35,6 +42,9 @@ REASON_CODES = (
     OUTSIDE_AVAILABILITY,
     BLACKOUT_DATE,
     COMMITMENT_CONFLICT,
+    MISSING_CREDENTIAL,
+    CREDENTIAL_LAPSED,
+    NOT_INSURED,
 )
 
 
@@ -83,6 +93,8 @@ def check_eligibility(
         for c in volunteer.commitments
     ):
         reasons.append(COMMITMENT_CONFLICT)
+    if order.required_credentials or order.requires_insurance:
+        reasons.extend(p.code for p in qualification_problems(volunteer, order, params))
     return reasons
 
 

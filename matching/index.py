@@ -239,6 +239,7 @@ class VolunteerIndex:
         """Memory held by the index's arrays (main table, layout, delta excluded)."""
         arrays = [v for v in vars(self._main).values() if isinstance(v, np.ndarray)]
         cached = [a for v in vars(self._main).values() if isinstance(v, tuple) for a in v]
+        cached += [a for v in vars(self._main).values() if isinstance(v, dict) for a in v.values()]
         own = [
             *self._entry_xyz,
             self._entry_reach2,

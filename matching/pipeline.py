@@ -35,6 +35,18 @@ class OrderContext:
     start_s: int
     end_s: int
     started: bool
+    credential_kinds: tuple[str, ...] = ()  # required, sorted
+    requires_insurance: bool = False
+
+    @property
+    def first_day(self) -> int:
+        """The order's first local date (ordinal)."""
+        return self.day_ordinals[0]
+
+    @property
+    def last_day(self) -> int:
+        """The order's last local date (ordinal)."""
+        return self.day_ordinals[-1]
 
     @classmethod
     def of(
@@ -60,6 +72,8 @@ class OrderContext:
             start_s=epoch_seconds(order.start),
             end_s=epoch_seconds(order.end),
             started=now is not None and order.start <= now,
+            credential_kinds=tuple(sorted(order.required_credentials)),
+            requires_insurance=order.requires_insurance,
         )
 
     def search_radius_km(self, params: MatchParams, extra_km: float) -> float:
@@ -156,6 +170,13 @@ def evaluate_rows(
         if len(todo):
             keep[todo] = table.availability_covers(rows[todo], ctx.week_begin, ctx.week_end)
     keep &= ~table.blacked_out(rows, ctx.day_ordinals)
+    # Qualifications: nothing runs when the order requires none. One gather per required kind
+    # (on the rows within reach only), and a binary search for the rows still in the running.
+    if ctx.credential_kinds:
+        keep &= table.credentials_valid(rows, ctx.credential_kinds, ctx.last_day)
+    if ctx.requires_insurance:
+        alive = np.flatnonzero(keep)
+        keep[alive] = table.insured(rows[alive], ctx.first_day, ctx.last_day)
     conflict = table.commitment_conflict(rows, ctx.start_s, ctx.end_s, params.buffer_seconds)
     if conflict.any():
         conflict &= ~_only_own_order_conflicts(table, rows, conflict, ctx, params)

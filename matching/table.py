@@ -1,14 +1,16 @@
 """Columnar volunteer data and the vectorized hard-constraint checks that run on it.
 
 A ``VolunteerTable`` holds one row per volunteer in numpy arrays; the list-valued fields
-(skills, availability, blackout dates, commitments) are kept as (row, value...) arrays sorted by
-row, so every check is a ``searchsorted`` over all candidate rows at once.
+(skills, availability, blackout dates, commitments, credentials, insurance) are kept as
+(row, value...) arrays sorted by row, so every check is a ``searchsorted`` over all candidate
+rows at once (or, for credentials, one gather from a per-kind column built on first use).
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from datetime import date
 
 import numpy as np
 
@@ -19,6 +21,8 @@ from matching.types import VolunteerSnapshot
 _AVAIL_SHIFT = 15  # two weeks of minutes (20160) < 2**15
 _DAY_SHIFT = 20  # date ordinals (~740k today) < 2**20
 _TIME_SHIFT = 34  # epoch seconds < 2**34 (year 2514)
+_COVER_SHIFT = 22  # date ordinals up to date.max (3,652,059) < 2**22
+_EPOCH_ORDINAL = date(1970, 1, 1).toordinal()
 _NONE = -1  # community / street id meaning "unknown"
 _HOURS = 7 * 24
 _DENSE_WIDTH = 8  # availability intervals kept inline per row; more spill to a binary search
@@ -50,6 +54,62 @@ def merge_week_windows(row, weekday, start_minute, end_minute):
     running_end = np.maximum.accumulate((row << _AVAIL_SHIFT) | e) - (row << _AVAIL_SHIFT)
     new = np.ones(len(row), dtype=bool)
     new[1:] = (row[1:] != row[:-1]) | (s[1:] > running_end[:-1])
+    starts = np.flatnonzero(new)
+    return (
+        row[starts].astype(np.int32),
+        s[starts].astype(np.int32),
+        np.maximum.reduceat(e, starts).astype(np.int32),
+    )
+
+
+def day_ordinals(values) -> np.ndarray:
+    """Local dates as ``date.toordinal()`` int64: from dates, numpy datetime64 or ordinals."""
+    arr = np.asarray(values)
+    if arr.dtype.kind == "M":
+        return arr.astype("datetime64[D]").astype(np.int64) + _EPOCH_ORDINAL
+    if arr.dtype == object:
+        return np.fromiter((d.toordinal() for d in arr), dtype=np.int64, count=len(arr))
+    return arr.astype(np.int64)
+
+
+def best_credentials(row, kind, valid_through):
+    """Per (row, kind) the latest valid-through day, sorted by (row, kind), and the kinds.
+
+    ``kind`` holds strings; the result codes them as indexes into the sorted tuple of kinds.
+    """
+    row = np.asarray(row, dtype=np.int64)
+    until = day_ordinals(valid_through)
+    kinds, code = np.unique(np.asarray(kind, dtype=str), return_inverse=True)
+    code = code.reshape(-1).astype(np.int64)
+    o = np.lexsort((until, code, row))
+    row, code, until = row[o], code[o], until[o]
+    last = np.ones(len(row), dtype=bool)  # the last of each (row, kind) run has the latest day
+    last[:-1] = (row[1:] != row[:-1]) | (code[1:] != code[:-1])
+    return (
+        row[last].astype(np.int32),
+        code[last].astype(np.int32),
+        until[last].astype(np.int32),
+        tuple(str(k) for k in kinds),
+    )
+
+
+def merge_coverage(row, start, end):
+    """Union of insurance periods per row (inclusive local days, as ordinals), sorted by (row,
+    start); periods that overlap or meet (one ends the day before the next starts) merge."""
+    row = np.asarray(row, dtype=np.int64)
+    s, e = day_ordinals(start), day_ordinals(end)
+    if len(row) == 0:
+        return row.astype(np.int32), s.astype(np.int32), e.astype(np.int32)
+    bad = e < s
+    if bad.any():
+        i = int(np.argmax(bad))
+        raise ValueError(f"insurance row {int(row[i])}: coverage ends before it starts")
+    o = np.lexsort((s, row))
+    row, s, e = row[o], s[o], e[o]
+    # Running max of ends within each row (a shifted key keeps rows apart), as for windows.
+    running_end = np.maximum.accumulate((row << _COVER_SHIFT) | e) - (row << _COVER_SHIFT)
+    new = np.ones(len(row), dtype=bool)
+    new[1:] = (row[1:] != row[:-1]) | (s[1:] > running_end[:-1] + 1)
     starts = np.flatnonzero(new)
     return (
         row[starts].astype(np.int32),
@@ -107,6 +167,13 @@ class VolunteerTable:
     commit_start: np.ndarray  # epoch seconds
     commit_end: np.ndarray
     commit_order: np.ndarray
+    cred_row: np.ndarray  # one entry per (row, kind), sorted by (row, kind)
+    cred_kind: np.ndarray  # index into credential_kinds
+    cred_until: np.ndarray  # latest valid-through day of that kind (ordinal, inclusive)
+    credential_kinds: tuple[str, ...]  # sorted
+    cover_row: np.ndarray  # merged insurance periods, sorted by (row, start)
+    cover_start: np.ndarray  # ordinals, inclusive
+    cover_end: np.ndarray
 
     # ----------------------------------------------------------------- construction
 
@@ -117,7 +184,16 @@ class VolunteerTable:
         n = len(vs)
         sk_r, sk_i, av_r, av_w, av_s, av_e, bo_r, bo_d = ([] for _ in range(8))
         cm_r, cm_s, cm_e, cm_o = [], [], [], []
+        cr_r, cr_k, cr_u, in_r, in_s, in_e = ([] for _ in range(6))
         for r, v in enumerate(vs):
+            for c in v.credentials:
+                cr_r.append(r)
+                cr_k.append(c.kind)
+                cr_u.append(c.valid_through.toordinal())
+            for c in v.insurance:
+                in_r.append(r)
+                in_s.append(c.start.toordinal())
+                in_e.append(c.end.toordinal())
             for s in v.skills:
                 sk_r.append(r)
                 sk_i.append(s)
@@ -163,6 +239,8 @@ class VolunteerTable:
             windows=(av_r, av_w, av_s, av_e),
             blackouts=(bo_r, bo_d),
             commitments=(cm_r, cm_s, cm_e, cm_o),
+            credentials=(cr_r, cr_k, np.array(cr_u, dtype=np.int64)),
+            insurance=(in_r, np.array(in_s, dtype=np.int64), np.array(in_e, dtype=np.int64)),
         )
 
     @classmethod
@@ -186,8 +264,15 @@ class VolunteerTable:
         rating_count=None,
         blackouts=((), ()),
         commitments=((), (), (), ()),
+        credentials=((), (), ()),
+        insurance=((), (), ()),
     ) -> VolunteerTable:
-        """Columns from arrays; list fields are tuples of parallel (row, ...) arrays."""
+        """Columns from arrays; list fields are tuples of parallel (row, ...) arrays.
+
+        ``credentials`` is (row, kind string, valid-through local date); ``insurance`` is (row,
+        first local date, last local date). Dates may be ``date`` objects, numpy datetime64 or
+        ``date.toordinal()`` numbers; both ends are inclusive.
+        """
         ids = np.asarray(ids, dtype=np.int64)
         n = len(ids)
 
@@ -207,6 +292,8 @@ class VolunteerTable:
         ob = np.lexsort((bo_d, bo_r))
         cm_r, cm_s, cm_e, cm_o = (np.asarray(a, dtype=np.int64) for a in commitments)
         oc = np.lexsort((cm_s, cm_r))
+        cr_r, cr_k, cr_u, kinds = best_credentials(*credentials)
+        in_r, in_s, in_e = merge_coverage(*insurance)
         return cls(
             ids=ids,
             lat=lat,
@@ -233,6 +320,13 @@ class VolunteerTable:
             commit_start=cm_s[oc],
             commit_end=cm_e[oc],
             commit_order=cm_o[oc],
+            cred_row=cr_r,
+            cred_kind=cr_k,
+            cred_until=cr_u,
+            credential_kinds=kinds,
+            cover_row=in_r,
+            cover_start=in_s,
+            cover_end=in_e,
         )
 
     @property
@@ -256,10 +350,14 @@ class VolunteerTable:
         sk = sub(self.skill_row, self.skill_id)
         bo = sub(self.blackout_row, self.blackout_day)
         cm = sub(self.commit_row, self.commit_start, self.commit_end, self.commit_order)
-        osk, obo, ocm = (
+        cr = sub(self.cred_row, self.cred_kind, self.cred_until)
+        cv = sub(self.cover_row, self.cover_start, self.cover_end)
+        osk, obo, ocm, ocr, ocv = (
             np.lexsort((sk[1], sk[0])),
             np.lexsort((bo[1], bo[0])),
             np.lexsort((cm[1], cm[0])),
+            np.lexsort((cr[1], cr[0])),
+            np.lexsort((cv[1], cv[0])),
         )
         return VolunteerTable(
             ids=self.ids[rows],
@@ -287,6 +385,13 @@ class VolunteerTable:
             commit_start=cm[1][ocm],
             commit_end=cm[2][ocm],
             commit_order=cm[3][ocm],
+            cred_row=cr[0][ocr].astype(np.int32),
+            cred_kind=cr[1][ocr],
+            cred_until=cr[2][ocr],
+            credential_kinds=self.credential_kinds,
+            cover_row=cv[0][ocv].astype(np.int32),
+            cover_start=cv[1][ocv],
+            cover_end=cv[2][ocv],
         )
 
     @staticmethod
@@ -305,10 +410,27 @@ class VolunteerTable:
                 ]
             ).astype(np.int32)
 
-        fields = {name: cat(name) for name in VolunteerTable.__dataclass_fields__}
-        for name in ("skill_row", "avail_row", "blackout_row", "commit_row"):
+        kinds = tuple(sorted(set().union(*(t.credential_kinds for t in tables))))
+        fields = {
+            name: cat(name)
+            for name in VolunteerTable.__dataclass_fields__
+            if name != "credential_kinds"
+        }
+        row_cols = ("skill_row", "avail_row", "blackout_row", "commit_row", "cred_row", "cover_row")
+        for name in row_cols:
             fields[name] = cat_rows(name)
-        return VolunteerTable(**fields)
+        # Each table codes kinds by its own sorted tuple: recode into the union's.
+        fields["cred_kind"] = np.concatenate(
+            [
+                np.searchsorted(kinds, np.array(t.credential_kinds, dtype=str))
+                .astype(np.int32)
+                .reshape(-1)[t.cred_kind]
+                if len(t.cred_kind)
+                else t.cred_kind.astype(np.int32)
+                for t in tables
+            ]
+        )
+        return VolunteerTable(**fields, credential_kinds=kinds)
 
     # ----------------------------------------------------------------- lookups
 
@@ -431,6 +553,55 @@ class VolunteerTable:
             idx = np.minimum(np.searchsorted(keys, q), len(keys) - 1)
             hit[some] |= (keys[idx] == q) & (d >= 0)
         return hit
+
+    def credential_valid_through(self, kind: str) -> np.ndarray:
+        """Per row, the last day (ordinal) a credential of this kind is valid; 0 if none held.
+
+        A dense int32 column per kind, built on first use: checking a kind is then one gather.
+        """
+        found = self.__dict__.get("_cv", {}).get(kind)
+        if found is not None:
+            return found
+        until = np.zeros(self.n, dtype=np.int32)
+        i = int(np.searchsorted(np.array(self.credential_kinds, dtype=str), kind))
+        if i < len(self.credential_kinds) and self.credential_kinds[i] == kind:
+            sel = self.cred_kind == i
+            until[self.cred_row[sel]] = self.cred_until[sel]
+        object.__setattr__(self, "_cv", {**self.__dict__.get("_cv", {}), kind: until})
+        return until
+
+    def credentials_valid(
+        self, rows: np.ndarray, kinds: Iterable[str], last_day: int | np.ndarray
+    ) -> np.ndarray:
+        """Per row: does it hold every one of these kinds valid through ``last_day`` (ordinal;
+        a scalar or one per row)? Validity has no start, so the last local date decides."""
+        ok = np.ones(len(rows), dtype=bool)
+        for kind in kinds:
+            ok &= self.credential_valid_through(kind)[rows] >= last_day
+        return ok
+
+    def insured(
+        self, rows: np.ndarray, first_day: int | np.ndarray, last_day: int | np.ndarray
+    ) -> np.ndarray:
+        """Per row: do its merged insurance periods cover every day first..last (ordinals,
+        inclusive; scalars or one per row)? Merged periods are disjoint and not adjacent, so
+        one period must hold them all: the last one starting on or before the first day."""
+        out = np.zeros(len(rows), dtype=bool)
+        if len(self.cover_row) == 0:
+            return out
+        some = np.flatnonzero(self._has("_hcv", self.cover_row)[rows])  # only rows with any
+        first, last = np.asarray(first_day), np.asarray(last_day)
+        first = first[some] if first.ndim else first
+        last = last[some] if last.ndim else last
+        rows = rows[some]
+        keys = self._cached(
+            "_cvk", lambda: (self.cover_row.astype(np.int64) << _COVER_SHIFT) | self.cover_start
+        )
+        q = (rows.astype(np.int64) << _COVER_SHIFT) | first
+        idx = np.searchsorted(keys, q, side="right") - 1
+        safe = np.maximum(idx, 0)
+        out[some] = (idx >= 0) & (self.cover_row[safe] == rows) & (self.cover_end[safe] >= last)
+        return out
 
     def _has(self, name: str, row_col: np.ndarray) -> np.ndarray:
         """Per row: does it have any entry in this (row, ...) list column?"""

@@ -2,7 +2,8 @@
 
 A team is eligible when it is active, its base is within min(team radius, order maximum) of the
 venue, its *available* members (active, free in the window, not blacked out, no conflicting
-commitment) are at least the order's slots, and together they cover every required skill.
+commitment, holding the order's required credentials and insurance on every local date of it)
+are at least the order's slots, and together they cover every required skill.
 Members travel with the team, so their own home radius does not apply.
 """
 
@@ -15,7 +16,10 @@ from matching import scoring
 from matching.eligibility import (
     BLACKOUT_DATE,
     COMMITMENT_CONFLICT,
+    CREDENTIAL_LAPSED,
     INACTIVE,
+    MISSING_CREDENTIAL,
+    NOT_INSURED,
     ORDER_STARTED,
     OUTSIDE_AVAILABILITY,
     TOO_FAR,
@@ -37,13 +41,24 @@ TEAM_INACTIVE = "team_inactive"
 SKILLS_NOT_COVERED = "skills_not_covered"
 NOT_ENOUGH_MEMBERS = "not_enough_members"
 
-_MEMBER_BLOCKERS = {INACTIVE, OUTSIDE_AVAILABILITY, BLACKOUT_DATE, COMMITMENT_CONFLICT}
+# A member who goes must be qualified like any volunteer: an uncertified member of a hospital
+# team cannot be counted towards a first-aid class.
+_MEMBER_BLOCKERS = {
+    INACTIVE,
+    OUTSIDE_AVAILABILITY,
+    BLACKOUT_DATE,
+    COMMITMENT_CONFLICT,
+    MISSING_CREDENTIAL,
+    CREDENTIAL_LAPSED,
+    NOT_INSURED,
+}
 
 
 def available_members(
     team: TeamSnapshot, order: OrderRequest, params: MatchParams = DEFAULT_PARAMS
 ) -> list[VolunteerSnapshot]:
-    """Members free for the order's window (distance and skills are judged for the team)."""
+    """Members free for the order's window and qualified for it (distance and skills are judged
+    for the team)."""
     out = []
     for m in team.members:
         reasons = check_eligibility(m, order, params, None, distance=lambda *_: 0.0)

@@ -38,6 +38,12 @@ def check_distance(kind: str, id: int, field_name: str, km: float) -> None:
         raise ValueError(f"{kind} {id}: {field_name} must be a finite number >= 0, got {km!r}")
 
 
+def check_local_date(what: str, value) -> None:
+    """Refuse anything but a plain ``date`` (a datetime would compare wrongly with dates)."""
+    if not isinstance(value, date) or isinstance(value, datetime):
+        raise ValueError(f"{what} must be a local date, got {value!r}")
+
+
 @dataclass(frozen=True, slots=True)
 class AvailabilityWindow:
     """A weekly recurring free window: weekday 0=Mon..6=Sun, minutes of the local day."""
@@ -63,6 +69,39 @@ class Commitment:
 
 
 @dataclass(frozen=True, slots=True)
+class Credential:
+    """A certificate the volunteer holds (e.g. kind "red_cross_first_aider", 红十字救护员证).
+
+    ``valid_through`` is the last local date on which it is valid (inclusive); a certificate
+    that never expires can pass ``date.max``. Kinds are the service's own strings.
+    """
+
+    kind: str
+    valid_through: date
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.kind, str) or not self.kind:
+            raise ValueError(f"credential kind must be a non-empty string, got {self.kind!r}")
+        check_local_date("credential valid_through", self.valid_through)
+
+
+@dataclass(frozen=True, slots=True)
+class InsuranceCoverage:
+    """A period of personal accident insurance, local dates, both ends inclusive."""
+
+    start: date
+    end: date
+
+    def __post_init__(self) -> None:
+        check_local_date("insurance start", self.start)
+        check_local_date("insurance end", self.end)
+        if self.end < self.start:
+            raise ValueError(
+                f"insurance coverage ends ({self.end}) before it starts ({self.start})"
+            )
+
+
+@dataclass(frozen=True, slots=True)
 class VolunteerSnapshot:
     """Everything matching needs to know about one volunteer, at one moment."""
 
@@ -83,6 +122,8 @@ class VolunteerSnapshot:
     rating_avg: float | None = None
     rating_count: int = 0
     commitments: tuple[Commitment, ...] = ()
+    credentials: tuple[Credential, ...] = ()
+    insurance: tuple[InsuranceCoverage, ...] = ()
 
     def __post_init__(self) -> None:
         check_position("volunteer", self.id, self.lat, self.lng)
@@ -96,6 +137,11 @@ class OrderRequest:
     ``cover_all_skills``: the assigned volunteers together must hold every required skill (or
     nobody is assigned). Only a batch assignment can enforce it (it is a rule about the
     group); each candidate is always eligible by one shared skill, as in the per-order ranking.
+
+    ``required_credentials``: credential kinds every volunteer must hold, valid on every local
+    date the order touches (the service derives them from skills that require a certificate).
+    ``requires_insurance``: every volunteer's insurance must cover every such date. Both are
+    hard rules for each volunteer; by default nothing is required.
     """
 
     id: int
@@ -109,6 +155,8 @@ class OrderRequest:
     community_id: int | None = None
     street_id: int | None = None
     cover_all_skills: bool = False
+    required_credentials: frozenset[str] = frozenset()
+    requires_insurance: bool = False
 
     def __post_init__(self) -> None:
         if self.start.tzinfo is None or self.end.tzinfo is None:
@@ -119,6 +167,12 @@ class OrderRequest:
             raise ValueError(f"order {self.id}: slots must be >= 0, got {self.slots}")
         check_position("order", self.id, self.lat, self.lng)
         check_distance("order", self.id, "max_distance_km", self.max_distance_km)
+        kinds = self.required_credentials
+        if not isinstance(kinds, frozenset) or not all(isinstance(k, str) and k for k in kinds):
+            raise ValueError(
+                f"order {self.id}: required_credentials must be a frozenset of credential kinds"
+                f" (non-empty strings), got {kinds!r}"
+            )
 
 
 @dataclass(frozen=True, slots=True)

@@ -56,6 +56,10 @@ class OrderColumns:
     active: np.ndarray  # not started and slots > 0
     chord2: np.ndarray  # squared chord bound of the maximum distance (prefilter)
     hours: np.ndarray  # (m, 3) uint64: hour bits of the local week the window touches
+    first_day: np.ndarray  # first and last local date (ordinals)
+    last_day: np.ndarray
+    needs_credential: dict[str, np.ndarray]  # per required kind: which orders require it
+    needs_insurance: np.ndarray
 
     @classmethod
     def of(cls, orders: Sequence[OrderRequest], params: MatchParams, now: datetime | None):
@@ -94,6 +98,13 @@ class OrderColumns:
             hours=np.array(
                 [_hour_mask(c.week_begin, c.week_end) for c in ctx], dtype=np.uint64
             ).reshape(m, 3),
+            first_day=col((c.first_day for c in ctx), np.int64),
+            last_day=col((c.last_day for c in ctx), np.int64),
+            needs_credential={
+                kind: col((kind in o.required_credentials for o in orders), bool)
+                for kind in sorted(set().union(*(o.required_credentials for o in orders)))
+            },
+            needs_insurance=col((o.requires_insurance for o in orders), bool),
         )
 
 
@@ -405,6 +416,7 @@ def _evaluate(index, table: VolunteerTable, order, rows, bits, cols: OrderColumn
         o = order[todo]
         keep[todo] = table.availability_covers(rows[todo], cols.week_begin[o], cols.week_end[o])
     keep &= ~table.blacked_out_pairs(rows, cols.days[order])
+    _keep_qualified(table, keep, order, rows, cols)
     conflict = table.commitment_conflict(
         rows, cols.start_s[order], cols.end_s[order], params.buffer_seconds
     )
@@ -445,6 +457,18 @@ def _evaluate(index, table: VolunteerTable, order, rows, bits, cols: OrderColumn
         border,
         cover.astype(np.int32),
     )
+
+
+def _keep_qualified(table: VolunteerTable, keep, order, rows, cols: OrderColumns) -> None:
+    """Clear ``keep`` for pairs whose order requires a credential or insurance the volunteer
+    lacks on one of its local dates (only the pairs of orders that require them are looked at)."""
+    for kind, needs in cols.needs_credential.items():
+        p = np.flatnonzero(keep & needs[order])
+        keep[p] = table.credential_valid_through(kind)[rows[p]] >= cols.last_day[order[p]]
+    if cols.needs_insurance.any():
+        p = np.flatnonzero(keep & cols.needs_insurance[order])
+        o = order[p]
+        keep[p] = table.insured(rows[p], cols.first_day[o], cols.last_day[o])
 
 
 def _chord2_bound(limit_km, params: MatchParams) -> np.ndarray:

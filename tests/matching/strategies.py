@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import timedelta
 
 from hypothesis import strategies as st
 
-from matching.types import AvailabilityWindow, Commitment
+from matching.types import AvailabilityWindow, Commitment, Credential, InsuranceCoverage
 from tests.matching.factories import CENTER, MONDAY_10_LOCAL, order, volunteer
 
 SKILLS = (1, 2, 3)
@@ -96,3 +97,60 @@ def orders(draw, min_size=1, max_size=4, chain=False):
         )
         for j in range(n)
     ]
+
+
+# Qualifications: two credential kinds, dates within a few days of the orders' local Monday.
+KINDS = ("red_cross_first_aider", "safety_training")
+OFFSETS_H = (8.0, 0.0, -5.0, 5.5, 14.0, -12.0)  # Beijing first; others move the local midnight
+
+
+def _day(draw, spread: int = 2):
+    return MONDAY_10_LOCAL.date() + timedelta(days=draw(st.integers(-spread, spread)))
+
+
+@st.composite
+def qualifications(draw):
+    """(credentials, insurance) of one volunteer: none, or expiring / starting around the orders
+    (several periods with gaps and overlaps, and a kind held twice with different expiries)."""
+    credentials = tuple(
+        Credential(draw(st.sampled_from(KINDS)), _day(draw)) for _ in range(draw(st.integers(0, 3)))
+    )
+    insurance = []
+    for _ in range(draw(st.integers(0, 3))):
+        start = _day(draw, 3)
+        insurance.append(InsuranceCoverage(start, start + timedelta(days=draw(st.integers(0, 2)))))
+    return credentials, tuple(insurance)
+
+
+@st.composite
+def qualified_volunteers(draw, min_size=1, max_size=5):
+    """``volunteers`` holding random certificates and insurance periods."""
+    out = []
+    for v in draw(volunteers(min_size, max_size)):
+        credentials, insurance = draw(qualifications())
+        out.append(dataclasses.replace(v, credentials=credentials, insurance=insurance))
+    return out
+
+
+@st.composite
+def qualified_orders(draw, min_size=1, max_size=4):
+    """Orders that may require credentials and insurance, starting on a 10-minute grid around
+    local midnight for many offsets (so they end or begin on either side of it)."""
+    out = []
+    for o in draw(orders(min_size, max_size)):
+        start = MONDAY_10_LOCAL + timedelta(minutes=10 * draw(st.integers(-150, 150)))
+        out.append(
+            dataclasses.replace(
+                o,
+                start=start,
+                end=start + timedelta(minutes=10 * draw(st.integers(1, 42))),
+                required_credentials=draw(st.frozensets(st.sampled_from(KINDS), max_size=2)),
+                requires_insurance=draw(st.booleans()),
+            )
+        )
+    return out
+
+
+def utc_offsets():
+    """A configured local time zone, as a fixed offset."""
+    return st.sampled_from(OFFSETS_H).map(lambda h: timedelta(hours=h))
