@@ -70,9 +70,14 @@ class RowProblem:
     params: dict = field(default_factory=dict)
 
     @property
+    def source(self) -> str:
+        """The ``N_`` sentence with its placeholders (pages say it in the reader's language)."""
+        return KINDS[self.kind]
+
+    @property
     def message(self) -> str:
-        """The sentence in Chinese (pages say it again in the reader's language)."""
-        return KINDS[self.kind] % self.params if self.params else KINDS[self.kind]
+        """The sentence in Chinese."""
+        return self.source % self.params if self.params else self.source
 
 
 @dataclass

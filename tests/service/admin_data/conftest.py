@@ -62,6 +62,9 @@ async def world(session) -> DataWorld:
         session, name="电信诈骗识别", parent=w.skills["fraud_domain"]
     )
     w.users["admin"] = await make_user(session, name="管理员", roles=((Role.admin, None, None),))
+    w.users["other_admin"] = await make_user(
+        session, name="另一位管理员", roles=((Role.admin, None, None),)
+    )
     w.users["coordinator"] = await make_user(
         session, name="协调员", roles=((Role.coordinator, xiangyang.id, None),)
     )
