@@ -29,6 +29,8 @@ class DataWorld:
     areas: dict = field(default_factory=dict)
     skills: dict = field(default_factory=dict)
     users: dict = field(default_factory=dict)
+    ids: dict = field(default_factory=dict)  # "skill:cpr", "area:chaoyang" → id (safe to read
+    # after the test's session expired its rows)
 
     def ctx(self, now, settings) -> ActionContext:
         actor = Actor(user_id=self.users["admin"].id, grants=(RoleGrant(Role.admin),))
@@ -78,6 +80,8 @@ async def world(session) -> DataWorld:
     w.users["veteran_volunteer_id"] = veteran.id
     w.skills["bandage"].active = False
     await session.commit()
+    w.ids.update({f"skill:{k}": v.id for k, v in w.skills.items()})
+    w.ids.update({f"area:{k}": v.id for k, v in w.areas.items()})
     return w
 
 
