@@ -165,16 +165,26 @@ async def set_skills_active(
 
 
 async def venues(
-    *, session: AsyncSession, scope: sa.Select | None, community_id: int | None
-) -> list[tuple[Venue, Area]]:
-    """Venues with their community, in the actor's scope, by community then name."""
-    statement = sa.select(Venue, Area).join(Area, Area.id == Venue.community_id)
+    *, session: AsyncSession, scope: sa.Select | None, community_id: int | None, limit: int,
+    offset: int,
+) -> tuple[list[tuple[Venue, Area]], int]:  # fmt: skip
+    """One page of venues with their community, in the actor's scope, by community then name;
+    and how many there are in all."""
+    condition = sa.true()
     if scope is not None:
-        statement = statement.where(Venue.community_id.in_(scope))
+        condition = sa.and_(condition, Venue.community_id.in_(scope))
     if community_id is not None:
-        statement = statement.where(Venue.community_id == community_id)
-    statement = statement.order_by(Area.path, Venue.name, Venue.id)
-    return [(venue, area) for venue, area in (await session.execute(statement)).all()]
+        condition = sa.and_(condition, Venue.community_id == community_id)
+    total = await session.scalar(sa.select(sa.func.count()).select_from(Venue).where(condition))
+    statement = (
+        sa.select(Venue, Area)
+        .join(Area, Area.id == Venue.community_id)
+        .where(condition)
+        .order_by(Area.path, Venue.name, Venue.id)
+        .limit(limit)
+        .offset(offset)
+    )
+    return [(venue, area) for venue, area in (await session.execute(statement)).all()], total
 
 
 async def venue_by_id(*, session: AsyncSession, venue_id: int) -> Venue | None:

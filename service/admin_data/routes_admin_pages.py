@@ -302,10 +302,18 @@ async def skill_active(request: Request, actor: Admin, session: SessionDep):
 # ---------------------------------------------------------------- venues
 
 
-async def _venues_page(request, actor, session, *, community=None, status_code=200, **context):
+async def _venues_page(
+    request, actor, session, *, community=None, page=1, status_code=200, **context
+):
+    found, total = await venues.venues_for(session, actor, community_id=community, page=page)
+    query = f"community={community}&" if community else ""
+    base = str(request.url_for("admin_data_venues").path)
     context = {
         "actor": actor,
-        "venues": await venues.venues_for(session, actor, community_id=community),
+        "venues": found,
+        "total": total,
+        "prev_url": f"{base}?{query}page={page - 1}" if page > 1 else None,
+        "next_url": f"{base}?{query}page={page + 1}" if page * venues.PAGE_SIZE < total else None,
         "communities": await venues.communities_for(session, actor),
         "community": community, "form": {}, "errors": {}, **context,
     }  # fmt: skip
@@ -321,6 +329,7 @@ def _venue_form(fields: dict) -> venues.VenueForm:
 async def venues_page(
     request: Request, actor: Coordinator, session: SessionDep,
     community: OptionalId = None, edit: OptionalId = None,
+    page: Annotated[int, Query(ge=1, le=100_000)] = 1,
     done: Annotated[str | None, Query(max_length=16)] = None,
 ):  # fmt: skip
     """Venues of the actor's communities; ``edit`` opens one in the form."""
@@ -333,8 +342,9 @@ async def venues_page(
                     "address": venue.address, "lat": f"{venue.lat:.6f}", "lng": f"{venue.lng:.6f}"}  # fmt: skip
     message = say(request, N_("已保存。")) if done == "saved" else None
     return await _venues_page(
-        request, actor, session, community=community, form=form, editing=editing, message=message
-    )
+        request, actor, session, community=community, page=page, form=form, editing=editing,
+        message=message,
+    )  # fmt: skip
 
 
 @router.post("/venues", name="admin_data_venue_save")

@@ -99,6 +99,8 @@ async def add_skill(
 
 
 async def _skill(session: AsyncSession, skill_id: int) -> Skill:
+    if skill_id <= 0:  # a form without a well-formed id: bad input, not a missing skill
+        raise SkillRefused(N_("请选择一个技能。"), field="skill_id")
     skill = await repository.skill_by_id(session=session, skill_id=skill_id)
     if skill is None:
         raise SkillRefused(N_("没有这个技能。"), field="skill_id", status=404)

@@ -50,12 +50,17 @@ async def communities_for(session: AsyncSession, actor: Actor) -> list[Area]:
     return await repository.communities(session=session, scope=policy.areas_in_scope(actor))
 
 
+PAGE_SIZE = 50
+
+
 async def venues_for(
-    session: AsyncSession, actor: Actor, *, community_id: int | None = None
-) -> list[tuple[Venue, Area]]:
+    session: AsyncSession, actor: Actor, *, community_id: int | None = None, page: int = 1
+) -> tuple[list[tuple[Venue, Area]], int]:
+    """One page of the venues the actor manages, and their total."""
     return await repository.venues(
-        session=session, scope=policy.areas_in_scope(actor), community_id=community_id
-    )
+        session=session, scope=policy.areas_in_scope(actor), community_id=community_id,
+        limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE,
+    )  # fmt: skip
 
 
 async def venue_in_scope(session: AsyncSession, actor: Actor, venue_id: int) -> Venue | None:
