@@ -32,6 +32,7 @@ from service.vocab import AreaLevel, UserStatus, VolunteerStatus
 from service.volunteers.service import skill_groups
 
 Progress = Callable[[str, int, int], None]  # (stage, done, total)
+WRITE_SLICE = 2_000
 
 
 @dataclass
@@ -108,13 +109,15 @@ async def commit_file(
     for person in report.people:
         person["user_status"] = UserStatus.active
         person["volunteer_status"] = VolunteerStatus.active
-    report.created = await repository.insert_volunteers(
-        session=session, people=report.people, now=ctx.now,
-        actor_user_id=ctx.actor.user_id, import_id=report.import_id,
-    )  # fmt: skip
+    # In slices, so the command line's bar moves while it writes; still one transaction.
+    for start in range(0, len(report.people), WRITE_SLICE):
+        report.created += await repository.insert_volunteers(
+            session=session, people=report.people[start : start + WRITE_SLICE], now=ctx.now,
+            actor_user_id=ctx.actor.user_id, import_id=report.import_id,
+        )  # fmt: skip
+        progress("write", report.created, len(report.people))
     await session.flush()
     report.seconds["write"] = time.perf_counter() - started
-    progress("write", report.created, report.created)
     return report
 
 
