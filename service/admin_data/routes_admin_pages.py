@@ -64,7 +64,7 @@ async def _upload(request: Request) -> tuple[bytes, str, dict] | str:
 def _import_page(request, actor, *, status_code=200, **context):
     context = {"actor": actor, "limit_mb": LIMIT_MB, "column_labels": COLUMN_LABELS,
                "shown": SHOWN_PROBLEMS, **context}  # fmt: skip
-    return render(request, "admin/data/import.html", context, status_code=status_code)
+    return render(request, "admin/admin_data/import.html", context, status_code=status_code)
 
 
 def _report_context(request, report: importing.ImportReport) -> dict:
@@ -164,7 +164,7 @@ async def import_commit(request: Request, actor: Admin, session: SessionDep, ctx
 async def _areas_page(request, actor, session, *, status_code=200, **context):
     nodes = await areas.tree(session)
     context = {"actor": actor, "nodes": nodes, "limit_mb": LIMIT_MB, **context}
-    return render(request, "admin/data/areas.html", context, status_code=status_code)
+    return render(request, "admin/admin_data/areas.html", context, status_code=status_code)
 
 
 def _area_plan_context(request, plan: areas.AreaPlan) -> dict:
@@ -226,7 +226,7 @@ async def areas_commit(request: Request, actor: Admin, session: SessionDep):
 async def _skills_page(request, actor, session, *, status_code=200, **context):
     context = {"actor": actor, "groups": await skills.taxonomy(session), "form": {}, "errors": {},
                **context}  # fmt: skip
-    return render(request, "admin/data/skills.html", context, status_code=status_code)
+    return render(request, "admin/admin_data/skills.html", context, status_code=status_code)
 
 
 def _skill_id(fields: dict) -> int:
@@ -317,7 +317,7 @@ async def _venues_page(
         "communities": await venues.communities_for(session, actor),
         "community": community, "form": {}, "errors": {}, **context,
     }  # fmt: skip
-    return render(request, "admin/data/venues.html", context, status_code=status_code)
+    return render(request, "admin/admin_data/venues.html", context, status_code=status_code)
 
 
 def _venue_form(fields: dict) -> venues.VenueForm:
