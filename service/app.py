@@ -16,6 +16,7 @@ from service import handlers
 
 # The desk's page routers, one per domain (each beside that domain's API routes).
 from service.activity.routes_pages import router as activity_pages
+from service.admin_data.routes_admin_pages import router as admin_data_pages
 from service.api.docs import router as docs_router
 from service.api.openapi import install_problem_documentation
 from service.api.router import api_router
@@ -105,6 +106,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
         volunteer_pages,
         volunteer_profile_pages,
         resident_pages,
+        admin_data_pages,
     ):
         app.include_router(pages)
     app.include_router(api_router)

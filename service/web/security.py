@@ -153,6 +153,7 @@ class RequestGuard:
                 body = await _read_body(receive, self.settings.max_body_bytes)
                 receive = _replay(body)
                 fields = await _form_fields(scope, receive, body)
+                receive = _replay(body)  # parsing a multipart form consumed the first replay
                 if fields is None and _json_too_deep(body):
                     detail = text("refusal.input.json_too_deep", limit=MAX_JSON_DEPTH)
                     raise _Refusal(422, "输入有误", detail, "json_too_deep")
