@@ -4,7 +4,7 @@ Admins manage every venue; a coordinator those of the communities in their area 
 the district's rooms and squares, and the order form offers venues by community). The point
 must lie in the community's district: areas have centroids, not borders, so "in the district"
 is the box around the centroids of its areas widened by the same margin the volunteer profile
-uses for a home (``service.volunteers.service.DISTRICT_MARGIN_KM``). Orders copy a venue's
+uses for a home (``service.volunteers.service.inside_district``). Orders copy a venue's
 address and point when they are made, so editing a venue leaves past orders as they were.
 """
 
@@ -23,7 +23,7 @@ from service.models import Area, Venue
 from service.page_text import N_
 from service.schemas_common import Text
 from service.vocab import AreaLevel
-from service.volunteers.service import DISTRICT_MARGIN_KM
+from service.volunteers.service import inside_district
 
 _name = TypeAdapter(Text(100, min_len=1))
 _address = TypeAdapter(Text(200, min_len=1))
@@ -72,20 +72,6 @@ async def venue_in_scope(session: AsyncSession, actor: Actor, venue_id: int) -> 
     return venue if community and actor.oversees(community.path) else None
 
 
-async def _inside_district(session: AsyncSession, community: Area, lat: float, lng: float) -> bool:
-    ids = [int(part) for part in community.path.strip("/").split("/") if part.isdigit()]
-    chain = await repository.areas_by_ids(session=session, area_ids=ids)
-    district = next(
-        (chain[i] for i in ids if i in chain and chain[i].level == AreaLevel.district),
-        chain.get(ids[0]) if ids else community,
-    )
-    box = await repository.centroid_box(session=session, path_prefix=district.path)
-    low_lat, high_lat, low_lng, high_lng = box or (community.lat,) * 2 + (community.lng,) * 2
-    dlat = DISTRICT_MARGIN_KM / 111.0
-    dlng = DISTRICT_MARGIN_KM / (111.0 * max(math.cos(math.radians(community.lat)), 0.01))
-    return low_lat - dlat <= lat <= high_lat + dlat and low_lng - dlng <= lng <= high_lng + dlng
-
-
 async def _checked(session: AsyncSession, actor: Actor, form: VenueForm) -> dict:
     problems: dict[str, tuple[str, dict]] = {}
     community = None
@@ -116,7 +102,7 @@ async def _checked(session: AsyncSession, actor: Actor, form: VenueForm) -> dict
         outside = (
             community is not None
             and "community_id" not in problems
-            and not await _inside_district(session, community, lat, lng)
+            and not (await inside_district(session, community, lat, lng))[0]
         )
         if outside:
             problems["lat"] = (

@@ -81,8 +81,12 @@ async def area_named(*, session: AsyncSession, name: str) -> Area | None:
 
 
 async def existing_skill_ids(*, session: AsyncSession, skill_ids: list[int]) -> set[int]:
-    """Those of ``skill_ids`` that name a skill."""
-    return set(await session.scalars(sa.select(Skill.id).where(Skill.id.in_(skill_ids))))
+    """Those of ``skill_ids`` that name a skill new orders may ask for (not retired)."""
+    return set(
+        await session.scalars(
+            sa.select(Skill.id).where(Skill.id.in_(skill_ids), Skill.active.is_(True))
+        )
+    )
 
 
 # ---------------------------------------------------------------- choices for the order form

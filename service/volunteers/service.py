@@ -137,9 +137,12 @@ async def _district_of(session: AsyncSession, community: Area) -> Area:
     return chain[0] if chain else community
 
 
-async def _refuse_outside_district(
+async def inside_district(
     session: AsyncSession, community: Area, lat: float, lng: float
-) -> None:
+) -> tuple[bool, Area]:
+    """(whether the point lies in ``community``'s district, that district): inside the box
+    around the centroids of the district's areas widened by DISTRICT_MARGIN_KM. Homes and
+    venues are checked alike."""
     district = await _district_of(session, community)
     box = await repository.centroid_box(session=session, path_prefix=district.path)
     if box is None:
@@ -148,6 +151,13 @@ async def _refuse_outside_district(
     dlat = DISTRICT_MARGIN_KM / 111.0
     dlng = DISTRICT_MARGIN_KM / (111.0 * max(math.cos(math.radians(community.lat)), 0.01))
     inside = low_lat - dlat <= lat <= high_lat + dlat and low_lng - dlng <= lng <= high_lng + dlng
+    return inside, district
+
+
+async def _refuse_outside_district(
+    session: AsyncSession, community: Area, lat: float, lng: float
+) -> None:
+    inside, district = await inside_district(session, community, lat, lng)
     if not inside:
         raise InvalidInput(
             text("refusal.profile.home_outside_district", district=district.name),

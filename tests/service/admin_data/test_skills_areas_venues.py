@@ -7,7 +7,7 @@ import sqlalchemy as sa
 
 from service.admin_data import areas, importing, skills
 from service.models import Area, OrderSkill, Skill, Venue, VolunteerSkill
-from service.orders.repository import skill_tree
+from service.orders.repository import existing_skill_ids, skill_tree
 from service.volunteers.service import skill_groups
 from tests.factories import make_order
 from tests.service.admin_data.conftest import csv_bytes, digest
@@ -47,6 +47,8 @@ async def test_retiring_hides_a_skill_for_new_orders_and_profiles_but_keeps_hist
     assert cpr_id not in orders and cpr_id not in profiles
     assert fraud_id in orders and fraud_id in profiles
     assert "心肺复苏" not in words((await client.get("/desk/orders/new")).text)
+    # Nor may the API ask for it on a new order (the form's list is not the only way in).
+    assert await existing_skill_ids(session=session, skill_ids=[cpr_id, fraud_id]) == {fraud_id}
     # History: the order still asks for it, the veteran still holds the older retired one.
     assert (
         await session.scalar(sa.select(OrderSkill.skill_id).where(OrderSkill.order_id == order_id))
