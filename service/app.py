@@ -26,6 +26,7 @@ from service.db import create_engine, create_sessionmaker
 from service.demands.routes_pages import router as demand_pages
 from service.dispatch.routes_pages import router as dispatch_pages
 from service.evaluations.routes_pages import router as evaluation_pages
+from service.exports.routes_pages import router as exports_pages
 from service.home.routes_pages import router as home_router
 from service.notifications.routes_pages import router as inbox_pages
 from service.offers.routes_pages import router as offer_pages
@@ -97,6 +98,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
         offer_pages,
         queue_pages,
         batch_pages,
+        exports_pages,
         inbox_pages,
         volunteer_pages,
         volunteer_profile_pages,

@@ -31,6 +31,7 @@ def _register_optional_commands() -> None:
 
     app.add_typer(users_app, name="users")
     app.add_typer(__import__("service.batch.cli", fromlist=["app"]).app, name="match")
+    app.add_typer(__import__("service.exports.cli", fromlist=["app"]).app, name="export")
 
 
 _register_optional_commands()
