@@ -99,16 +99,20 @@ def csv_text(value: Cell) -> str:
 async def csv_stream(table: Table, *, progress: Progress | None = None) -> AsyncIterator[bytes]:
     """The table as UTF-8 CSV with a BOM, one encoded chunk of rows at a time."""
     buffer = io.StringIO()
+    buffer.write("\ufeff")
     writer = csv.writer(buffer, lineterminator="\r\n")
     writer.writerow([csv_text(name) for name in table.header])
-    yield "\ufeff".encode() + buffer.getvalue().encode()
+    pending = True  # the header goes out with the first rows: a failing query fails early
     async for chunk in row_chunks(table.rows):
-        buffer.seek(0)
-        buffer.truncate()
         writer.writerows([csv_text(value) for value in row] for row in chunk)
         yield buffer.getvalue().encode()
+        buffer.seek(0)
+        buffer.truncate()
+        pending = False
         if progress:
             progress(len(chunk))
+    if pending:
+        yield buffer.getvalue().encode()
 
 
 # ---------------------------------------------------------------- XLSX

@@ -207,7 +207,8 @@ async def _order_cells(session: AsyncSession, export: Export, zone: str):
     async for row in repo.order_rows(session=session, **_scope_args(export, zone)):
         (order_id, title, community, street, skill_ids, group, starts, ends, status, slots,
          accepted, expected, published, staffed) = row  # fmt: skip
-        skills = [domains[int(s)] for s in (skill_ids or "").split(",") if int(s) in domains]
+        ids = (int(s) for s in (skill_ids or "").split(",") if s.strip())
+        skills = [domains[i] for i in ids if i in domains]
         topics = "、".join(sorted({domain for domain, _name in skills}))
         names = "、".join(sorted(name for _domain, name in skills))
         yield (
@@ -264,10 +265,9 @@ async def export_bytes(
 async def open_download(
     sessionmaker: async_sessionmaker[AsyncSession], export: Export, *, zone: str
 ) -> AsyncIterator[bytes]:
-    """The bytes, with the XLSX already built: a failure is an error answer, not a cut file."""
+    """The bytes, their first chunk already made (the whole XLSX, the CSV's first rows): a
+    failure to start is an error answer, not a cut file answered 200."""
     body = export_bytes(sessionmaker, export, zone=zone)
-    if export.format == ExportFormat.csv:
-        return body
     first = await anext(body, b"")
     return _prepend(first, body)
 
