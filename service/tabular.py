@@ -90,8 +90,10 @@ def csv_text(value: Cell) -> str:
         return value.isoformat()
     if isinstance(value, bool):
         return "是" if value else "否"
+    if isinstance(value, int):
+        return str(value)  # a negative number is a number, not a formula
     if isinstance(value, float):
-        return f"{value:g}" if value.is_integer() else repr(round(value, 4))
+        return str(int(value)) if value.is_integer() else repr(round(value, 4))
     text = str(value)
     return "'" + text if is_formula_like(text) else text
 
