@@ -69,7 +69,6 @@ async def _form_page(request, session, ctx, values: dict, errors: dict, status_c
         "errors": errors,
         "all_allowed": ctx.actor.is_admin,
         "links": _quick_links(request, form["area"], today),
-        "max_days": service.MAX_PERIOD_DAYS,
     }
     return render(request, "desk/exports/form.html", context, status_code=status_code)
 
