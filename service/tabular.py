@@ -18,6 +18,7 @@ prefixed with ', in XLSX it is stored as text with Excel's own quote prefix.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import csv
 import io
 import os
@@ -184,6 +185,15 @@ class _SheetWriter:
         for row in chunk:
             self.sheet.append([self._value(value) for value in row])
 
+    def discard(self) -> None:
+        """Remove the sheet's temporary XML file; openpyxl removes it only when it saves."""
+        with contextlib.suppress(Exception):
+            self.sheet.close()  # ends its row writer, which would otherwise write on at exit
+        writer = getattr(self.sheet, "_writer", None)  # openpyxl 3.1's own, made on first row
+        if writer is not None:
+            with contextlib.suppress(Exception):
+                writer.cleanup()
+
 
 def _new_workbook():
     from openpyxl import Workbook
@@ -201,16 +211,22 @@ async def write_xlsx(
     """Write the tables as sheets of one workbook at ``path`` (rows streamed, chunks in a thread)."""
     workbook = await asyncio.to_thread(_new_workbook)
     taken: set[str] = set()
-    for table in tables:
-        title = sheet_title(table.title, taken)
-        sheet = await asyncio.to_thread(_SheetWriter, workbook, title, table.header)
-        async for chunk in row_chunks(table.rows):
-            await asyncio.to_thread(sheet.append, chunk)
-            if progress:
-                progress(len(chunk))
-    if not tables:
-        await asyncio.to_thread(workbook.create_sheet, "Sheet")
-    await asyncio.to_thread(_save, workbook, path)
+    sheets: list[_SheetWriter] = []
+    try:
+        for table in tables:
+            title = sheet_title(table.title, taken)
+            sheets.append(await asyncio.to_thread(_SheetWriter, workbook, title, table.header))
+            async for chunk in row_chunks(table.rows):
+                await asyncio.to_thread(sheets[-1].append, chunk)
+                if progress:
+                    progress(len(chunk))
+        if not tables:
+            await asyncio.to_thread(workbook.create_sheet, "Sheet")
+        await asyncio.to_thread(_save, workbook, path)
+    except BaseException:
+        for sheet in sheets:
+            sheet.discard()
+        raise
 
 
 def temporary_path(suffix: str) -> Path:

@@ -103,6 +103,24 @@ def test_the_xlsx_stream_deletes_its_temporary_file(monkeypatch, tmp_path):
     assert len(made) == 2 and not made[1].exists()
 
 
+def test_a_workbook_abandoned_midway_leaves_no_temporary_file(monkeypatch, tmp_path):
+    import tempfile
+
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))  # openpyxl's sheet files and ours
+
+    async def failing_rows():
+        for i in range(5_000):
+            yield (i, "行")
+        raise RuntimeError("the database went away")
+
+    async def run():
+        with pytest.raises(RuntimeError):
+            await collect(tabular.xlsx_stream([Table("t", ["a", "b"], failing_rows())]))
+
+    asyncio.run(run())
+    assert list(tmp_path.iterdir()) == []
+
+
 class CountingRows:
     """20,000 rows that remember how many were produced, checked against how many were written
     whenever the writer reports progress: the source may run ahead by one chunk, never more."""
