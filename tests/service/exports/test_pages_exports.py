@@ -61,6 +61,9 @@ async def test_the_form_offers_the_areas_in_scope(login, world):
     assert f"area={world.ids['street']}" in page.text  # the quick links, for their own street
     english = await client.get("/desk/exports", headers={"Accept-Language": "en"})
     assert "Data export" in english.text
+    fragment = await client.get("/desk/exports", headers={"HX-Request": "true"})
+    assert fragment.status_code == 200 and "<html" not in fragment.text
+    assert 'name="day_from"' in fragment.text
 
 
 async def test_orders_csv_has_one_row_per_order_of_the_street_and_period(login, world):
