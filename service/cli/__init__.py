@@ -1,6 +1,8 @@
-"""The ``kepu`` command line: serve, migrate, demo data (later: import, match, export, bench)."""
+"""The ``kepu`` command line: serve, migrate, demo data, import, export, match, workers, users."""
 
 from __future__ import annotations
+
+import importlib
 
 import typer
 
@@ -18,20 +20,21 @@ app.command()(serve)
 app.add_typer(db_app, name="db")
 
 
+# (sub-command, the module whose ``app`` it is): commands live with their domain.
+SUBCOMMANDS = (
+    ("demo", "service.cli.demo"),
+    ("notifications", "service.notifications.cli"),
+    ("worker", "service.background.cli"),
+    ("users", "service.auth.cli"),
+    ("match", "service.batch.cli"),
+    ("import", "service.admin_data.cli"),
+    ("export", "service.exports.cli"),
+)
+
+
 def _register_optional_commands() -> None:
-    """Sub-commands that live with their domain register here (one line each)."""
-    from service.cli.demo import app as demo_app
-
-    app.add_typer(demo_app, name="demo")
-    from service.notifications.cli import app as notifications_app
-
-    app.add_typer(notifications_app, name="notifications")
-    app.add_typer(__import__("service.background.cli", fromlist=["app"]).app, name="worker")
-    from service.auth.cli import app as users_app
-
-    app.add_typer(users_app, name="users")
-    app.add_typer(__import__("service.batch.cli", fromlist=["app"]).app, name="match")
-    app.add_typer(__import__("service.admin_data.cli", fromlist=["app"]).app, name="import")
+    for name, module in SUBCOMMANDS:
+        app.add_typer(importlib.import_module(module).app, name=name)
 
 
 _register_optional_commands()
