@@ -41,6 +41,7 @@ NAVIGATION: dict[Role, tuple[NavItem, ...]] = {
         NavItem("desk_queue", N_("待处理队列")),
         NavItem("desk_batch", N_("一键派单")),
         NavItem("desk_insight_map", N_("活动地图")),
+        NavItem("desk_exports", N_("数据导出")),
         NavItem("admin_registrations", N_("志愿者审核")),
     ),
     Role.admin: (
@@ -49,6 +50,7 @@ NAVIGATION: dict[Role, tuple[NavItem, ...]] = {
         NavItem("admin_registrations", N_("志愿者审核")),
         NavItem("desk_batch", N_("一键派单")),
         NavItem("desk_insight_map", N_("活动地图")),
+        NavItem("desk_exports", N_("数据导出")),
     ),
     Role.volunteer: (
         NavItem("volunteer_home", N_("我的志愿")),
