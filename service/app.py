@@ -27,6 +27,7 @@ from service.demands.routes_pages import router as demand_pages
 from service.dispatch.routes_pages import router as dispatch_pages
 from service.evaluations.routes_pages import router as evaluation_pages
 from service.home.routes_pages import router as home_router
+from service.insight.routes_pages import router as insight_pages
 from service.notifications.routes_pages import router as inbox_pages
 from service.offers.routes_pages import router as offer_pages
 from service.orders.routes_pages import router as order_pages
@@ -97,6 +98,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
         offer_pages,
         queue_pages,
         batch_pages,
+        insight_pages,
         inbox_pages,
         volunteer_pages,
         volunteer_profile_pages,
