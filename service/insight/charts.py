@@ -79,7 +79,7 @@ def trend_chart(rows) -> TrendChart:
                 fill=row.fill,
                 params=row.params,
                 campaign=row.campaign,
-            )  # fmt: skip
+            )
         )
         if row.campaign:
             if (

@@ -12,8 +12,8 @@ from dataclasses import dataclass
 from datetime import datetime
 
 import sqlalchemy as sa
-from sqlalchemy.orm import aliased
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
 
 from service.models import (
     Area,
@@ -295,7 +295,7 @@ async def median_seconds_to_staff(*, session: AsyncSession, part: Slice) -> floa
         .subquery()
     )
     middle = sa.select(sa.func.avg(ranked.c.s)).where(
-        ranked.c.n.in_([(ranked.c.total + 1) / 2, (ranked.c.total + 2) / 2])
+        ranked.c.n.in_([(ranked.c.total + 1) // 2, (ranked.c.total + 2) // 2])
     )
     value = await session.scalar(middle)
     return float(value) if value is not None else None
@@ -478,7 +478,7 @@ async def orders_behind(
             Order.status,
             Order.slots,
             Order.accepted_count,
-        )  # fmt: skip
+        )
         .join(Area, Area.id == Order.community_id)
         .where(where)
         .order_by(Order.starts_at.desc(), Order.id.desc())

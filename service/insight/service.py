@@ -21,6 +21,7 @@ topic and target group when picked — see ``repository.slice_clause``):
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
@@ -161,7 +162,7 @@ async def _trend(session, part, filters: Filters, tz: str, edges: list[date], la
     found = await repo.trend(session=session, part=part, edges=f.instants(edges, tz))
     campaigns = f.campaign_months(filters.day_from, filters.day_to)
     rows = []
-    for index, (a, b) in enumerate(zip(edges, edges[1:], strict=False)):
+    for index, (a, b) in enumerate(itertools.pairwise(edges)):
         last = b - timedelta(days=1)
         mark = next((name for c0, c1, name in campaigns if c0 < b and c1 > a), None)
         params = filters.days(a, last).params()
@@ -212,7 +213,7 @@ async def dashboard(session, ctx, filters: Filters) -> Dashboard:
             tz,
             f.week_edges(filters.day_from, filters.day_to),
             lambda day: day.strftime("%m-%d"),
-        ),  # fmt: skip
+        ),
         months=await _trend(
             session,
             part,
@@ -220,7 +221,7 @@ async def dashboard(session, ctx, filters: Filters) -> Dashboard:
             tz,
             f.month_edges(filters.day_from, filters.day_to),
             lambda day: day.strftime("%Y-%m"),
-        ),  # fmt: skip
+        ),
         campaigns=f.campaign_months(filters.day_from, filters.day_to),
         quiet_since=to_local(part.quiet_since, tz).date(),
         quiet_until=to_local(part.quiet_until, tz).date(),
