@@ -133,14 +133,14 @@ async def orders_page(
     return render(request, "desk/insight/orders.html", context)
 
 
-def figure_label(figure: str) -> str:
-    """The Chinese name of a figure, for the order list's heading."""
+def figure_label(figure: str) -> list[str]:
+    """The name of a figure in pieces of page text (each translated on the page)."""
     kind, _, value = figure.partition(":")
     if kind == "status":
-        return page_text.N_("状态：") + str(ORDER_STATUS_LABELS[value])
+        return [page_text.N_("状态："), ORDER_STATUS_LABELS[value]]
     if kind == "group":
-        return page_text.N_("已开展·") + str(TARGET_GROUP_LABELS[value])
-    return str(FIGURE_LABELS[figure])
+        return [page_text.N_("已开展·"), TARGET_GROUP_LABELS[value]]
+    return [FIGURE_LABELS[figure]]
 
 
 FIGURE_LABELS = {

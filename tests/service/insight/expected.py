@@ -94,11 +94,14 @@ def expect(rows: Rows, *, path: str, start: datetime, end: datetime, now: dateti
         "statuses": Counter(o.status for o in part),
         "published": len(published),
         "fill_rate": sum(o.accepted_count for o in published) / sum(o.slots for o in published)
-        if published else None,
+        if published
+        else None,
         "expired": sum(o.status == "expired" for o in part),
         "median_staff_hours": statistics.median(
             (utc(o.staffed_at) - utc(o.published_at)).total_seconds() / 3600 for o in staffed
-        ) if staffed else None,
+        )
+        if staffed
+        else None,
         "done": len(done),
         "reached": sum(o.expected_attendance for o in done),
         "reached_by_group": dict(reached),

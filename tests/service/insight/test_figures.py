@@ -77,7 +77,12 @@ async def test_district_this_year_equals_the_rows_counted_by_hand(session, setti
 async def test_one_street_last_month_equals_the_rows_counted_by_hand(session, settings, clock):
     street = await _area(session, "向阳街道")
     view = await _dashboard(
-        session, settings, clock, street, period="custom", **{"from": "2026-10-01", "to": "2026-10-31"}
+        session,
+        settings,
+        clock,
+        street,
+        period="custom",
+        **{"from": "2026-10-01", "to": "2026-10-31"},
     )
     want = expect(await read_rows(session), path=street.path, start=OCTOBER[0], end=OCTOBER[1],
                   now=clock.now())  # fmt: skip
