@@ -19,6 +19,7 @@ class Bar:
     done_height: float
     label: str
     show_label: bool
+    show_value: bool  # the count above the bar, when bars are wide enough for it
     published: int
     done: int
     fill: float | None
