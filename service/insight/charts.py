@@ -75,6 +75,7 @@ def trend_chart(rows) -> TrendChart:
                 done_height=done_height,
                 label=row.label,
                 show_label=index % every == 0,
+                show_value=len(rows) <= 26,
                 published=row.published,
                 done=row.done,
                 fill=row.fill,

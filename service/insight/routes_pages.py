@@ -34,8 +34,12 @@ def _said(request: Request, refusal: InsightRefusal) -> str:
         return page_text.gettext(refusal.message) % refusal.params
 
 
-async def _choices(session, actor) -> dict:
+async def _choices(request, session, actor) -> dict:
+    """What every insight page shows around its figures: the pickers and its two addresses
+    (looked up once: a page has a thousand links, and each ``url_for`` walks the routes)."""
     return {
+        "dash_url": request.url_for("desk_insight").path,
+        "orders_url": request.url_for("desk_insight_orders").path,
         "periods": filters.PERIODS,
         "areas": await filters.area_choices(session, actor),
         "topics": await repo.topics(session=session),
@@ -47,7 +51,7 @@ async def _choices(session, actor) -> dict:
 async def _refused(request, session, actor, refusal: InsightRefusal, template: str):
     """The page with the form and the refusal beside it, nothing computed."""
     context = {
-        **await _choices(session, actor),
+        **await _choices(request, session, actor),
         "view": None,
         "form": dict(request.query_params),
         "error": _said(request, refusal),
@@ -78,7 +82,7 @@ async def dashboard_page(
         return await _refused(request, session, actor, refused, "desk/insight/page.html")
     view = await service.dashboard(session, ctx, picked)
     context = {
-        **await _choices(session, actor),
+        **await _choices(request, session, actor),
         "view": view,
         "form": _form(picked),
         "f": picked,
@@ -113,14 +117,17 @@ async def orders_page(
         if page * PAGE_SIZE < total
         else None,
     }
+    # One route lookup for the page, not one per line (each walks the whole route table).
+    order_path = request.url_for("desk_order", order_id=0).path.removesuffix("0")
     openable = {
-        line.id: policy.can_manage_order(
+        line.id: f"{order_path}{line.id}"
+        for line in lines
+        if policy.can_manage_order(
             actor, community_id=line.community_id, community_path=line.community_path
         )
-        for line in lines
     }
     context = {
-        **await _choices(session, actor),
+        **await _choices(request, session, actor),
         "f": picked,
         "form": _form(picked),
         "lines": lines,
@@ -175,7 +182,14 @@ async def report_page(request: Request, actor: Coordinator, session: SessionDep,
     with page_text.use_locale(page_locale(request)):
         tables = reporting.report_tables(made, page_text.gettext)
     return render(
-        request, "desk/insight/report.html", {"f": picked, "report": made, "tables": tables}
+        request,
+        "desk/insight/report.html",
+        {
+            "f": picked,
+            "report": made,
+            "tables": tables,
+            "dash_url": request.url_for("desk_insight").path,
+        },
     )
 
 
