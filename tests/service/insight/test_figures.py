@@ -107,3 +107,13 @@ async def test_a_topic_and_a_group_narrow_the_orders(session, settings, clock):
     published = [o for o in wanted if o.published_at and o.status != "cancelled"]
     assert view.totals["published"] == len(published)
     assert {row.key for row in view.groups} == {"elderly"}
+
+
+async def test_the_breakdown_tables_carry_the_dashboards_rows(session, settings, clock):
+    district = await _area(session, "芝罘区")
+    view = await _dashboard(session, settings, clock, district, period="this_year")
+    tables = {table.title: table for table in service.dashboard_tables(view)}
+    assert list(tables) == ["按街道", "按社区", "按主题", "按服务人群", "按周", "按月"]
+    months = [list(row) for row in tables["按月"].rows]
+    assert sum(row[1] for row in months) == view.totals["published"]
+    assert tables["按街道"].header[0] == "街道" and len(tables["按街道"].header) == len(months[0])
