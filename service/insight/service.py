@@ -147,26 +147,31 @@ class Dashboard:
         return sum(self.demands.values())
 
 
-async def _breakdown(session, part, filters: Filters, dimension: str, names: dict) -> list[Row]:
-    rows = await repo.breakdown(session=session, part=part, dimension=dimension)
+def _breakdown(found: dict, filters: Filters, dimension: str, names: dict) -> list[Row]:
+    """One dimension of ``repository.slice_figures`` as rows, largest first."""
     param = {"street": "area", "community": "area", "topic": "topic", "group": "group"}[dimension]
-    found = [
-        _row(values["key"], names.get(values["key"], str(values["key"])), values,
-             params=filters.params(**{param: values["key"]}))
-        for values in rows if values["key"] is not None
-    ]  # fmt: skip
-    return sorted(found, key=lambda row: (-row.published, -row.done, str(row.label)))
+    rows = []
+    for text, values in found.get(dimension, {}).items():
+        if text is None:
+            continue
+        key = text if dimension == "group" else int(text)
+        label = names.get(key, str(key))
+        rows.append(_row(key, label, values, params=filters.params(**{param: key})))
+    return sorted(rows, key=lambda row: (-row.published, -row.done, str(row.label)))
 
 
-async def _trend(session, part, filters: Filters, tz: str, edges: list[date], label) -> list:
-    found = await repo.trend(session=session, part=part, edges=f.instants(edges, tz))
+def _trend(found: dict, dimension: str, filters: Filters, edges: list[date], label) -> list:
+    """One trend of ``repository.slice_figures``: every bucket, empty ones too, campaign
+    months marked."""
+    buckets = found.get(dimension, {})
     campaigns = f.campaign_months(filters.day_from, filters.day_to)
     rows = []
     for index, (a, b) in enumerate(itertools.pairwise(edges)):
         last = b - timedelta(days=1)
         mark = next((name for c0, c1, name in campaigns if c0 < b and c1 > a), None)
         params = filters.days(a, last).params()
-        rows.append(_row(index, label(a), found.get(index, {}), params=params, campaign=mark))
+        values = buckets.get(str(index), {})
+        rows.append(_row(index, label(a), values, params=params, campaign=mark))
     return rows
 
 
@@ -174,6 +179,7 @@ async def dashboard(session, ctx, filters: Filters) -> Dashboard:
     """Every figure of the dashboard for ``filters`` (already checked against the actor)."""
     tz = ctx.settings.timezone
     part = f.to_slice(filters, now=ctx.now, timezone=tz)
+    await repo.plan_without_jit(session=session)
     hours = await repo.hours_per_volunteer(session=session, part=part)
     median = await repo.median_seconds_to_staff(session=session, part=part)
     topics = dict(await repo.topics(session=session))
@@ -182,11 +188,18 @@ async def dashboard(session, ctx, filters: Filters) -> Dashboard:
     )
     area_names = {area.id: area.name for area in areas}
     groups = {g.value: str(TARGET_GROUP_LABELS[g]) for g in TargetGroup}
-    group_rows = await _breakdown(session, part, filters, "group", groups)
+    weeks = f.week_edges(filters.day_from, filters.day_to)
+    months = f.month_edges(filters.day_from, filters.day_to)
+    found = await repo.slice_figures(
+        session=session, part=part, weeks=f.instants(weeks, tz), months=f.instants(months, tz)
+    )
+    group_rows = _breakdown(found, filters, "group", groups)
     by_group = {row.key: row for row in group_rows}
+    totals = {"published": 0, "slots": 0, "accepted": 0, "done": 0, "reached": 0,
+              "expired": 0, "campaign": 0, "hours": 0.0, **found.get("total", {}).get("", {})}  # fmt: skip
     return Dashboard(
         filters=filters,
-        totals=await repo.order_totals(session=session, part=part),
+        totals={k: v or 0 for k, v in totals.items()},
         statuses=await repo.status_counts(session=session, part=part),
         demands=await repo.demand_counts(session=session, part=part),
         median_staff_hours=median / 3600 if median is not None else None,
@@ -200,28 +213,14 @@ async def dashboard(session, ctx, filters: Filters) -> Dashboard:
         reached_by_group=[
             by_group.get(g.value) or _row(g.value, groups[g.value], {}) for g in TargetGroup
         ],
-        streets=await _breakdown(session, part, filters, "street", area_names)
+        streets=_breakdown(found, filters, "street", area_names)
         if filters.area_level == "district"
         else [],
-        communities=await _breakdown(session, part, filters, "community", area_names),
-        topics=await _breakdown(session, part, filters, "topic", topics),
+        communities=_breakdown(found, filters, "community", area_names),
+        topics=_breakdown(found, filters, "topic", topics),
         groups=group_rows,
-        weeks=await _trend(
-            session,
-            part,
-            filters,
-            tz,
-            f.week_edges(filters.day_from, filters.day_to),
-            lambda day: day.strftime("%m-%d"),
-        ),
-        months=await _trend(
-            session,
-            part,
-            filters,
-            tz,
-            f.month_edges(filters.day_from, filters.day_to),
-            lambda day: day.strftime("%Y-%m"),
-        ),
+        weeks=_trend(found, "week", filters, weeks, lambda day: day.strftime("%m-%d")),
+        months=_trend(found, "month", filters, months, lambda day: day.strftime("%Y-%m")),
         campaigns=f.campaign_months(filters.day_from, filters.day_to),
         quiet_since=to_local(part.quiet_since, tz).date(),
         quiet_until=to_local(part.quiet_until, tz).date(),
