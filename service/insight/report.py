@@ -11,6 +11,7 @@ from service.insight import filters as f
 from service.insight import repository as repo
 from service.insight import service
 from service.insight.filters import Filters
+from service.masking import mask_name
 from service.page_text import N_
 from service.tabular import Table
 from service.vocab import TARGET_GROUP_LABELS, TargetGroup
@@ -139,7 +140,11 @@ def report_tables(r: Report, gettext=lambda text: text) -> list[Table]:
             gettext("活动次数"),
             gettext("服务时长（小时）"),
         ],
-        rows=[(p.volunteer_id, p.name, p.activities, round(p.hours, 1)) for p in r.excellent],
+        # Names masked as on every desk page; the volunteer number finds the person.
+        rows=[
+            (p.volunteer_id, mask_name(p.name), p.activities, round(p.hours, 1))
+            for p in r.excellent
+        ],
     )
     summary = Table(
         title=gettext("概况"),
