@@ -29,6 +29,7 @@ from service.dispatch.routes_pages import router as dispatch_pages
 from service.evaluations.routes_pages import router as evaluation_pages
 from service.exports.routes_pages import router as exports_pages
 from service.home.routes_pages import router as home_router
+from service.insight.routes_pages import router as insight_pages
 from service.insight_map.routes_pages import router as insight_map_pages
 from service.insight_map.tiles import tile_source
 from service.notifications.routes_pages import router as inbox_pages
@@ -102,6 +103,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
         offer_pages,
         queue_pages,
         batch_pages,
+        insight_pages,
         insight_map_pages,
         exports_pages,
         inbox_pages,
