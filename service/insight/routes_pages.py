@@ -7,7 +7,7 @@ from typing import Annotated
 from urllib.parse import quote
 
 from fastapi import APIRouter, Query, Request
-from fastapi.responses import Response
+from fastapi.responses import Response, StreamingResponse
 
 from service import page_text
 from service.actor import Actor
@@ -18,6 +18,7 @@ from service.insight import charts, filters, report_xlsx, service
 from service.insight import report as reporting
 from service.insight import repository as repo
 from service.insight.filters import InsightRefusal
+from service.tabular import csv_stream, xlsx_stream
 from service.vocab import ORDER_STATUS_LABELS, TARGET_GROUP_LABELS, Role
 from service.web.deps import SessionDep
 from service.web.templating import page_locale, render
@@ -207,3 +208,38 @@ async def report_file(request: Request, actor: Coordinator, session: SessionDep,
     body = report_xlsx.workbook_bytes(tables, caption=caption)
     disposition = f"attachment; filename=\"report.xlsx\"; filename*=UTF-8''{quote(name)}.xlsx"
     return Response(body, media_type=XLSX, headers={"Content-Disposition": disposition})
+
+
+async def _tables_download(request, actor, session, ctx, fmt: str):
+    """The dashboard's breakdowns as a download: XLSX with a sheet per table, or CSV of the
+    first (by street, or by community for a street), streamed as every export is."""
+    try:
+        picked = await filters.read_filters(session, ctx, request.query_params)
+    except InsightRefusal as refused:
+        return await _refused(request, session, actor, refused, "desk/insight/page.html")
+    view = await service.dashboard(session, ctx, picked)
+    with page_text.use_locale(page_locale(request)):
+        tables = service.dashboard_tables(view, page_text.gettext)
+        name = (
+            page_text.gettext("数据看板") + f"-{picked.area_name}-{picked.day_from}-{picked.day_to}"
+        )
+    body = xlsx_stream(tables) if fmt == "xlsx" else csv_stream(tables[0])
+    return StreamingResponse(
+        body,
+        media_type=XLSX if fmt == "xlsx" else "text/csv; charset=utf-8",
+        headers={
+            "Content-Disposition": f'attachment; filename="insight.{fmt}"; '
+            f"filename*=UTF-8''{quote(name)}.{fmt}",
+            "Cache-Control": "no-store",  # figures of an area: never kept by a proxy
+        },
+    )
+
+
+@router.get("/tables.xlsx", name="desk_insight_tables_xlsx")
+async def tables_xlsx(request: Request, actor: Coordinator, session: SessionDep, ctx: ContextDep):
+    return await _tables_download(request, actor, session, ctx, "xlsx")
+
+
+@router.get("/tables.csv", name="desk_insight_tables_csv")
+async def tables_csv(request: Request, actor: Coordinator, session: SessionDep, ctx: ContextDep):
+    return await _tables_download(request, actor, session, ctx, "csv")

@@ -40,6 +40,7 @@ NAVIGATION: dict[Role, tuple[NavItem, ...]] = {
     Role.coordinator: (
         NavItem("desk_queue", N_("待处理队列")),
         NavItem("desk_batch", N_("一键派单")),
+        NavItem("desk_insight", N_("数据看板")),
         NavItem("desk_insight_map", N_("活动地图")),
         NavItem("desk_exports", N_("数据导出")),
         NavItem("admin_registrations", N_("志愿者审核")),
@@ -49,6 +50,7 @@ NAVIGATION: dict[Role, tuple[NavItem, ...]] = {
         NavItem("admin_audit", N_("操作日志")),
         NavItem("admin_registrations", N_("志愿者审核")),
         NavItem("desk_batch", N_("一键派单")),
+        NavItem("desk_insight", N_("数据看板")),
         NavItem("desk_insight_map", N_("活动地图")),
         NavItem("desk_exports", N_("数据导出")),
     ),

@@ -128,6 +128,41 @@ async def test_the_report_workbook_holds_the_figures(session, login, settings):
     assert "重点人群×主题·活动场次" in page.text and "优秀科技志愿者" in page.text
 
 
+async def test_the_breakdowns_download_as_xlsx_and_csv(session, login):
+    """The dashboard's tables as files: the street breakdown's activity counts against the
+    demo's orders counted by hand, in the workbook and in the CSV alike."""
+    async with await login(await _district_coordinator(session)) as http:
+        book_answer = await http.get("/desk/insight/tables.xlsx", params={"period": "this_year"})
+        csv_answer = await http.get("/desk/insight/tables.csv", params={"period": "this_year"})
+        refused = await http.get("/desk/insight/tables.csv", params={"period": "nonsense"})
+    assert book_answer.status_code == csv_answer.status_code == 200
+    assert refused.status_code == 422 and "attachment" not in refused.headers.get(
+        "content-disposition", ""
+    )
+    book = load_workbook(BytesIO(book_answer.content), read_only=True)
+    assert book.sheetnames[:2] == ["按街道", "按社区"]
+    sheet = [row for row in book["按街道"].iter_rows(values_only=True) if row and row[0]]
+    lines = [line.split(",") for line in csv_answer.content.decode("utf-8-sig").splitlines()]
+    # The CSV is the first sheet: same streets, same counts.
+    assert [(str(row[0]), str(row[1])) for row in sheet] == [(ln[0], ln[1]) for ln in lines]
+    rows = await read_rows(session)
+    streets = {a.id: a.name for a in rows.areas.values() if a.level == "street"}
+    header = [str(cell) for cell in sheet[0]]
+    per_street = {row[0]: row for row in sheet[1:]}
+    assert set(per_street) == set(streets.values())
+    column = header.index("活动数")
+    for street_id, name in streets.items():
+        published = [
+            o
+            for o in rows.orders
+            if o.starts_at.year == 2026
+            and o.published_at
+            and o.status != "cancelled"
+            and rows.areas[o.community_id].parent_id == street_id
+        ]
+        assert per_street[name][column] == len(published), name
+
+
 @pytest.fixture
 def settings_overrides() -> dict:
     # Low enough that the demo's busiest volunteers qualify, so the list is not trivially empty.
