@@ -50,11 +50,11 @@ def upgrade() -> None:
         sa.Column("superseded_by_id", sa.Integer(), nullable=True),
         sa.Column("revoked_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("revoked_by_user_id", sa.Integer(), nullable=True),
-        sa.CheckConstraint(
-            "period_to >= period_from", name=op.f("ck_certificates_period_ordered")
-        ),
+        sa.CheckConstraint("period_to >= period_from", name=op.f("ck_certificates_period_ordered")),
         sa.ForeignKeyConstraint(
-            ["volunteer_id"], ["volunteers.id"], name=op.f("fk_certificates_volunteer_id_volunteers")
+            ["volunteer_id"],
+            ["volunteers.id"],
+            name=op.f("fk_certificates_volunteer_id_volunteers"),
         ),
         sa.ForeignKeyConstraint(
             ["issued_by_user_id"],

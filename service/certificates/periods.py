@@ -30,9 +30,7 @@ def _day(value: str | None, field: str) -> date:
         raise CertificateRefusal(refusals.DATE_MALFORMED, field=field) from None
 
 
-def parse_period(
-    kind: str | None, first: str | None, last: str | None, *, today: date
-) -> Period:
+def parse_period(kind: str | None, first: str | None, last: str | None, *, today: date) -> Period:
     """The period asked for, checked: it ends by today, starts no earlier than 2000, spans at
     most ten years. "This year" ends today, so its hours cannot grow after it is printed."""
     kind = (kind or "").strip()

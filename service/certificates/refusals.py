@@ -28,7 +28,11 @@ NO_SERVICE = N_("这段时间没有经社区确认的服务时长，无法出具
 NOT_A_VOLUNTEER = N_("只有志愿者本人可以在这里下载自己的证明。")
 VOLUNTEER_OUT_OF_SCOPE = N_("这位志愿者不在您负责的区域内，或者不存在。")
 CERTIFICATE_NOT_FOUND = N_("没有找到这份证明。")
-TOO_MANY = N_("一次最多导出 %(limit)s 份证明，这段时间有 %(count)s 位志愿者。请缩短时间段或按街道分批导出。")
+TOO_MANY = N_(
+    "一次最多导出 %(limit)s 份证明，这段时间有 %(count)s 位志愿者。请缩短时间段或按街道分批导出。"
+)
 NOBODY_SERVED = N_("这段时间您负责区域内没有志愿者有经确认的服务时长。")
 ALREADY_REVOKED = N_("这份证明已经作废了。")
-FONT_MISSING = N_("服务器缺少证明所需的中文字体，暂时无法生成证明。请联系管理员安装 fonts-wqy-microhei。")
+FONT_MISSING = N_(
+    "服务器缺少证明所需的中文字体，暂时无法生成证明。请联系管理员安装 fonts-wqy-microhei。"
+)

@@ -60,9 +60,12 @@ async def service_lines(
     """The volunteer's confirmed records that started in [start, end) with hours, oldest first."""
     rows = await session.execute(
         sa.select(
-            ServiceRecord.order_id, ServiceRecord.started_at, Order.title, Area.name,
+            ServiceRecord.order_id,
+            ServiceRecord.started_at,
+            Order.title,
+            Area.name,
             ServiceRecord.hours,
-        )  # fmt: skip
+        )
         .join(Order, Order.id == ServiceRecord.order_id)
         .join(Area, Area.id == Order.community_id)
         .where(
@@ -121,9 +124,13 @@ async def served_volunteers(
     served = _served(paths, start, end)
     statement = (
         sa.select(
-            served.c.volunteer_id, User.name, User.phone, Area.name, served.c.activities,
+            served.c.volunteer_id,
+            User.name,
+            User.phone,
+            Area.name,
+            served.c.activities,
             served.c.hours,
-        )  # fmt: skip
+        )
         .join(Volunteer, Volunteer.id == served.c.volunteer_id)
         .join(User, User.id == Volunteer.user_id)
         .join(Area, Area.id == Volunteer.home_area_id)

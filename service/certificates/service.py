@@ -172,9 +172,7 @@ async def issue_for_area(
     if count > limit:
         raise CertificateRefusal(refusals.TOO_MANY, field="period", limit=limit, count=count)
     rows = await repo.served_volunteers(session=session, paths=paths, start=start, end=end)
-    return [
-        await issue(session, ctx, volunteer_id=row.volunteer_id, period=period) for row in rows
-    ]
+    return [await issue(session, ctx, volunteer_id=row.volunteer_id, period=period) for row in rows]
 
 
 async def for_download(session: AsyncSession, ctx: ActionContext, *, serial: str) -> Certificate:
@@ -229,9 +227,7 @@ class Verification:
 async def verify(session: AsyncSession, *, serial: str, token: str) -> Verification:
     """The certificate behind a QR code; 404 unless both the serial and the token match."""
     certificate = await repo.certificate_by_serial(session=session, serial=serial)
-    if certificate is None or not hmac.compare_digest(
-        certificate.token.encode(), token.encode()
-    ):
+    if certificate is None or not hmac.compare_digest(certificate.token.encode(), token.encode()):
         raise CertificateRefusal(refusals.CERTIFICATE_NOT_FOUND, status_code=404)
     if certificate.revoked_at is not None:
         state = "revoked"
