@@ -32,6 +32,7 @@ TOO_MANY = N_(
     "一次最多导出 %(limit)s 份证明，这段时间有 %(count)s 位志愿者。请缩短时间段或按街道分批导出。"
 )
 NOBODY_SERVED = N_("这段时间您负责区域内没有志愿者有经确认的服务时长。")
+NOTHING_ISSUED = N_("这段时间还没有为您负责区域的志愿者出具过证明，请先点「导出全部」。")
 ALREADY_REVOKED = N_("这份证明已经作废了。")
 FONT_MISSING = N_(
     "服务器缺少证明所需的中文字体，暂时无法生成证明。请联系管理员安装 fonts-wqy-microhei。"

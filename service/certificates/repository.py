@@ -213,3 +213,24 @@ async def certificates_of(*, session: AsyncSession, volunteer_id: int) -> list[C
         .order_by(Certificate.id.desc())
     )
     return list(rows)
+
+
+async def current_certificates(
+    *, session: AsyncSession, paths: tuple[str, ...] | None, first: date, last: date
+) -> list[Certificate]:
+    """The current certificates of the period of volunteers living under ``paths`` (None:
+    everywhere), by serial."""
+    statement = sa.select(Certificate).where(
+        Certificate.period_from == first,
+        Certificate.period_to == last,
+        Certificate.superseded_at.is_(None),
+        Certificate.revoked_at.is_(None),
+    )
+    if paths is not None:
+        home = (
+            sa.select(Volunteer.id)
+            .join(Area, Area.id == Volunteer.home_area_id)
+            .where(sa.or_(*(Area.path.startswith(p) for p in paths)) if paths else sa.false())
+        )
+        statement = statement.where(Certificate.volunteer_id.in_(home))
+    return list(await session.scalars(statement.order_by(Certificate.id)))

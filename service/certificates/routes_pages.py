@@ -236,13 +236,34 @@ def _zip_stream(documents: list[tuple[str, Certificate, str]]) -> Iterator[bytes
 async def desk_certificates_export(
     request: Request, session: SessionDep, ctx: ContextDep, actor: Coordinator
 ):
-    """批量导出: every volunteer of my areas with hours in the period, one PDF each, as a ZIP."""
+    """批量出具: a certificate for every volunteer of my areas with hours in the period; then
+    the ZIP of them. Issuing (a write) and downloading (a read, streamed) are two requests."""
     values = _period_values(form_fields(await request.form()))
     try:
         period = periods.parse_period(
             values["period"], values["first"], values["last"], today=service.today(ctx)
         )
-        certificates = await service.issue_for_area(session, ctx, period=period)
+        await service.issue_for_area(session, ctx, period=period)
+    except CertificateRefusal as refused:
+        errors = {refused.field or "period": _said(request, refused)}
+        return await _desk_page(
+            request, session, ctx, values, errors, status_code=refused.status_code
+        )
+    query = urlencode({"period": "custom", "first": period.first, "last": period.last})
+    return redirect(request, request.url_for("desk_certificates_zip").path + f"?{query}")
+
+
+@router.get("/desk/certificates/export.zip", name="desk_certificates_zip")
+async def desk_certificates_zip(
+    request: Request, session: SessionDep, ctx: ContextDep, actor: Coordinator
+):
+    """The period's current certificates of my areas, one PDF each, as a streamed ZIP."""
+    values = _period_values(request.query_params)
+    try:
+        period = periods.parse_period(
+            values["period"], values["first"], values["last"], today=service.today(ctx)
+        )
+        certificates = await service.issued_for_area(session, ctx, period=period)
     except CertificateRefusal as refused:
         errors = {refused.field or "period": _said(request, refused)}
         return await _desk_page(

@@ -175,6 +175,22 @@ async def issue_for_area(
     return [await issue(session, ctx, volunteer_id=row.volunteer_id, period=period) for row in rows]
 
 
+async def issued_for_area(
+    session: AsyncSession, ctx: ActionContext, *, period: Period
+) -> list[Certificate]:
+    """The current certificates of the period for the coordinator's volunteers (the ZIP)."""
+    certificates = await repo.current_certificates(
+        session=session, paths=_coordinated_paths(ctx), first=period.first, last=period.last
+    )
+    if not certificates:
+        raise CertificateRefusal(refusals.NOTHING_ISSUED, field="period")
+    if len(certificates) > BULK_LIMIT:
+        raise CertificateRefusal(
+            refusals.TOO_MANY, field="period", limit=BULK_LIMIT, count=len(certificates)
+        )
+    return certificates
+
+
 async def for_download(session: AsyncSession, ctx: ActionContext, *, serial: str) -> Certificate:
     """A certificate its volunteer, or a coordinator over them, may download."""
     certificate = await repo.certificate_by_serial(session=session, serial=serial)

@@ -98,7 +98,9 @@ async def build_world(session) -> CertWorld:
             session, name=f"协调员{area.name}", roles=((Role.coordinator, area.id, None),)
         )
         world.grants[who] = RoleGrant(Role.coordinator, area_id=area.id, area_path=area.path)
-    world.users["admin"] = await make_user(session, name="管理员", roles=((Role.admin, None, None),))
+    world.users["admin"] = await make_user(
+        session, name="管理员", roles=((Role.admin, None, None),)
+    )
     world.grants["admin"] = RoleGrant(Role.admin)
     await session.commit()
     world.ids.update(a1=a1.id, b1=b1.id, street_a=street_a.id, street_b=street_b.id)

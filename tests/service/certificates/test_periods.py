@@ -14,9 +14,7 @@ TODAY = date(2026, 11, 23)
 
 
 def test_this_year_ends_today_and_last_year_is_whole():
-    assert parse_period("this_year", None, None, today=TODAY) == Period(
-        date(2026, 1, 1), TODAY
-    )
+    assert parse_period("this_year", None, None, today=TODAY) == Period(date(2026, 1, 1), TODAY)
     assert parse_period("last_year", "x", "y", today=TODAY) == Period(
         date(2025, 1, 1), date(2025, 12, 31)
     )
