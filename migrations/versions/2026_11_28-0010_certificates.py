@@ -33,7 +33,7 @@ def upgrade() -> None:
         "certificates",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("serial", text(length=32), nullable=True),
-        sa.Column("token", text(length=64), nullable=False),
+        sa.Column("token", text(length=32), nullable=False),
         sa.Column("volunteer_id", sa.Integer(), nullable=False),
         sa.Column("period_from", sa.Date(), nullable=False),
         sa.Column("period_to", sa.Date(), nullable=False),

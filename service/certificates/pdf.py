@@ -68,7 +68,9 @@ def certificate_pdf(certificate: Certificate, verify_url: str) -> bytes:
     pdf = _Document(format="A4")
     pdf.serial = certificate.serial or ""
     pdf.set_title(f"志愿服务记录证明 {certificate.serial}")
-    pdf.set_author(certificate.issuer)
+    # Only fixed words in the document information: it is stored as plain text, unlike the
+    # page text (glyph ids), and a name or title typed by people has no business there.
+    pdf.set_author("科普点单派单平台")
     pdf.set_creation_date(certificate.issued_at)
     pdf.add_font(FONT, fname=str(cjk_font_path()))
     pdf.set_margins(20, 18, 20)

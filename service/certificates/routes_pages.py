@@ -42,7 +42,7 @@ PageNumber = Annotated[int, Query(ge=1, le=10_000)]
 # Checked before any query: a malformed serial or token is simply not found (and a NUL byte
 # never reaches PostgreSQL).
 SERIAL_SHAPE = re.compile(r"KP-\d{4}-\d{6,10}")
-TOKEN_SHAPE = re.compile(r"[A-Za-z0-9_-]{8,64}")
+TOKEN_SHAPE = re.compile(r"[A-Za-z0-9_-]{8,32}")
 PERIOD_FIELDS = ("period", "first", "last")
 NO_STORE = {"Cache-Control": "no-store"}
 

@@ -40,7 +40,7 @@ class Certificate(SQLModel, table=True):
     # KP-2026-000123, set right after the row has its id (same transaction).
     serial: str | None = Field(default=None, max_length=32, unique=True)
     # The secret part of the public verification address (the serial alone is guessable).
-    token: str = Field(max_length=64, unique=True)
+    token: str = Field(max_length=32, unique=True)
     volunteer_id: int = Field(foreign_key="volunteers.id", index=True)
     period_from: date
     period_to: date
