@@ -21,6 +21,7 @@ FONT = "cjk"
 INK = (33, 33, 33)
 MUTED = (96, 96, 96)
 RULE = (150, 150, 150)
+PAGE_BREAK_MARGIN = 22  # mm: where running text (the activity table) breaks to a new page
 FOOTER_ROOM = 17  # mm kept free at the bottom of a page for the footer line
 
 
@@ -74,7 +75,7 @@ def certificate_pdf(certificate: Certificate, verify_url: str) -> bytes:
     pdf.set_creation_date(certificate.issued_at)
     pdf.add_font(FONT, fname=str(cjk_font_path()))
     pdf.set_margins(20, 18, 20)
-    pdf.set_auto_page_break(True, margin=22)
+    pdf.set_auto_page_break(True, margin=PAGE_BREAK_MARGIN)
     pdf.add_page()
     pdf.set_text_color(*INK)
     width = pdf.epw
@@ -166,9 +167,12 @@ def _issuer_block(pdf: FPDF, certificate: Certificate, verify_url: str) -> None:
     """Signatures; the QR with its address on the left; issuer and date on the right under the
     place for the seal. Kept together: moved to a new page whole when it does not fit."""
     qr_size = 28
-    needed = 11 + qr_size + 8
+    caption = 2 * 3.4  # the address under the QR wraps to two lines
+    needed = 3 + 8 + 3 + qr_size + 0.5 + caption
     if pdf.get_y() + needed > pdf.h - FOOTER_ROOM:
         pdf.add_page()
+    # Measured to fit above the footer: no automatic break may split the block.
+    pdf.set_auto_page_break(False)
     pdf.ln(3)
     pdf.set_font(FONT, size=10.5)
     pdf.cell(
@@ -200,3 +204,4 @@ def _issuer_block(pdf: FPDF, certificate: Certificate, verify_url: str) -> None:
     pdf.cell(
         right - left - qr_size - 6, 8, f"出具日期：{date_text(certificate.issued_on)}", align="R"
     )
+    pdf.set_auto_page_break(True, margin=PAGE_BREAK_MARGIN)
