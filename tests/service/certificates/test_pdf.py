@@ -50,7 +50,7 @@ def test_the_issuer_block_stays_whole_on_the_last_page(lines, pages):
     if lines == 40:  # the table runs on: its heading again on the next page
         heading = "序号服务日期服务内容服务地点时长（小时）"
         assert heading in text[0] and heading in text[1]
-        assert f"合计：40次{80:g}" in last
+        assert f"合计：40次{80:g}" in "".join(text)
 
 
 def test_a_missing_font_says_what_to_install(monkeypatch, tmp_path):
