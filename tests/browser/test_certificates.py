@@ -13,7 +13,7 @@ from urllib.parse import urlparse
 from pypdf import PdfReader
 
 from service.demo.accounts import DEMO_LOGINS
-from tests.browser.conftest import assert_accessible, log_in, open_tab, screenshot
+from tests.browser.conftest import SCREENSHOTS, assert_accessible, log_in, open_tab, screenshot
 
 PHONES = dict(DEMO_LOGINS)
 
@@ -54,6 +54,9 @@ async def test_a_volunteer_downloads_a_certificate_and_anyone_can_check_it(brows
         download = await event.value
         assert download.suggested_filename.startswith("志愿服务记录证明-KP-")
         body = open(await download.path(), "rb").read()  # noqa: ASYNC230, SIM115
+        # Kept beside the screenshots, for people to look at the document itself.
+        SCREENSHOTS.mkdir(exist_ok=True)
+        (SCREENSHOTS / "certificate.pdf").write_bytes(body)
         reader = PdfReader(io.BytesIO(body))
         text = re.sub(r"\s+", "", "".join(page.extract_text() for page in reader.pages))
         serial = re.search(r"证明编号：(KP-\d{4}-\d{6})", text).group(1)
@@ -82,3 +85,26 @@ async def test_a_volunteer_downloads_a_certificate_and_anyone_can_check_it(brows
         assert "没有找到这份证明" in await stranger.locator("main").inner_text()
         await assert_accessible(stranger)
         await screenshot(stranger, "certificate-verify-not-found")
+
+
+async def test_a_coordinator_lists_issues_and_exports(browser, live_server):
+    """The district coordinator's desk page: last year's volunteers with their hours; one
+    certificate issued from its row (the PDF downloads, the row then shows its serial)."""
+    async with open_tab(browser, live_server, "desk") as tab:
+        await log_in(tab, live_server, PHONES["coordinator"])
+        await tab.goto(f"{live_server}/desk/certificates")
+        await tab.get_by_label("今年（到今天）").check()
+        await tab.get_by_role("button", name="列出志愿者").click()
+        await tab.wait_for_url(re.compile(r"period=this_year"))
+        rows = tab.locator("tbody tr")
+        assert await rows.count() > 0
+        first = rows.first
+        assert re.search(r"1\d\d\*\*\*\*\d{4}", await first.inner_text())  # phones masked
+        async with tab.expect_download() as event:
+            await first.get_by_role("button", name=re.compile("出具|下载")).click()
+        download = await event.value
+        serial = re.search(r"KP-\d{4}-\d{6}", download.suggested_filename).group(0)
+        await tab.reload()
+        assert serial in await tab.locator("tbody").inner_text()
+        await assert_accessible(tab)
+        await screenshot(tab, "certificate-desk")
