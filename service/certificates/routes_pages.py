@@ -73,6 +73,12 @@ def _filename(certificate: Certificate) -> str:
     return f"志愿服务记录证明-{certificate.serial}.pdf"
 
 
+def _entry_name(certificate: Certificate) -> str:
+    """The PDF's name inside the ZIP: the serial and the name, never a path or a control."""
+    name = re.sub(r"[\\/:*?\"<>|\x00-\x1f\x7f]|^\.+", "_", certificate.volunteer_name)
+    return f"{certificate.serial}-{name}.pdf"
+
+
 def _disposition(name: str) -> str:
     ascii_name = re.sub(r"[^A-Za-z0-9.-]", "", name) or "certificate"
     return f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(name)}"
@@ -270,7 +276,7 @@ async def desk_certificates_zip(
             request, session, ctx, values, errors, status_code=refused.status_code
         )
     documents = [
-        (f"{c.serial}-{c.volunteer_name}.pdf", _detached(c), _verify_url(request, c))
+        (_entry_name(c), _detached(c), _verify_url(request, c))
         for c in certificates
     ]
     name = f"志愿服务记录证明-{period.first.isoformat()}-{period.last.isoformat()}.zip"
