@@ -275,10 +275,7 @@ async def desk_certificates_zip(
         return await _desk_page(
             request, session, ctx, values, errors, status_code=refused.status_code
         )
-    documents = [
-        (_entry_name(c), _detached(c), _verify_url(request, c))
-        for c in certificates
-    ]
+    documents = [(_entry_name(c), _detached(c), _verify_url(request, c)) for c in certificates]
     name = f"志愿服务记录证明-{period.first.isoformat()}-{period.last.isoformat()}.zip"
     headers = {"Content-Disposition": _disposition(name), **NO_STORE}
     return StreamingResponse(_zip_stream(documents), media_type="application/zip", headers=headers)
