@@ -20,7 +20,7 @@ class Period:
 
     @property
     def label(self) -> str:
-        return f"{self.first.isoformat()} 至 {self.last.isoformat()}"
+        return f"{self.first.isoformat()} – {self.last.isoformat()}"
 
 
 def _day(value: str | None, field: str) -> date:
