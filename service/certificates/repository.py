@@ -143,6 +143,14 @@ async def served_volunteers(
     return [ServedVolunteer(r[0], r[1], r[2], r[3], r[4], round(float(r[5]), 2)) for r in rows]
 
 
+async def lock_volunteer(*, session: AsyncSession, volunteer_id: int) -> None:
+    """Serialize issuing for one volunteer (a double click): the row lock on PostgreSQL;
+    SQLite has one writer at a time, and the partial unique index is the backstop on both."""
+    await session.execute(
+        sa.select(Volunteer.id).where(Volunteer.id == volunteer_id).with_for_update()
+    )
+
+
 async def current_certificate(
     *, session: AsyncSession, volunteer_id: int, first: date, last: date
 ) -> Certificate | None:

@@ -82,6 +82,7 @@ async def issue(
     if not lines:
         raise CertificateRefusal(refusals.NO_SERVICE, field="period")
     fingerprint = _fingerprint(lines)
+    await repo.lock_volunteer(session=session, volunteer_id=volunteer_id)
     current = await repo.current_certificate(
         session=session, volunteer_id=volunteer_id, first=period.first, last=period.last
     )

@@ -148,3 +148,24 @@ async def test_bulk_issue_covers_exactly_the_coordinator_s_volunteers(session, w
     with pytest.raises(CertificateRefusal) as refused:
         await service.issue_for_area(session, ctx_of("district"), period=LAST_YEAR, limit=1)
     assert refused.value.message == refusals.TOO_MANY
+
+
+async def test_two_issues_at_once_give_one_certificate(app, world, settings, clock):
+    """A double click: two write sessions (as two POSTs open them) issue at the same moment."""
+    import asyncio
+
+    from service.context import ActionContext
+    from service.db import open_session
+
+    async def issue_once():
+        async with await open_session(app.state.sessionmaker, write=True) as own:
+            ctx = ActionContext(actor=world.actor("wang"), now=clock.now(), settings=settings)
+            certificate = await service.issue(
+                own, ctx, volunteer_id=world.ids["volunteer:wang"], period=LAST_YEAR
+            )
+            serial = certificate.serial
+            await own.commit()
+            return serial
+
+    first, second = await asyncio.gather(issue_once(), issue_once())
+    assert first == second
