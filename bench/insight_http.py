@@ -16,6 +16,8 @@ import asyncio
 import statistics
 import time
 from dataclasses import dataclass
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
 
 import httpx
 import sqlalchemy as sa
@@ -28,6 +30,7 @@ from service.models import Area
 from service.vocab import AreaLevel, Role
 
 WARM_UPS = 3
+SHANGHAI = ZoneInfo("Asia/Shanghai")
 DISTRICT_PHONE, STREET_PHONE = "19900000021", "19900000022"
 
 
@@ -74,16 +77,15 @@ async def areas(url: str) -> tuple[int, int, str]:
         await engine.dispose()
 
 
-def signed_in(base: str, phone: str) -> httpx.Client:
-    client = httpx.Client(base_url=base, timeout=60)
+def sign_in(client: httpx.Client, phone: str) -> None:
     answer = client.post("/api/v1/auth/login", json={"phone": phone, "password": DEMO_PASSWORD})
     answer.raise_for_status()
-    return client
 
 
 def measure(base: str, target: Target, requests: int) -> Timing:
     timing = Timing(target, [], 0)
-    with signed_in(base, target.phone) as client:
+    with httpx.Client(base_url=base, timeout=60) as client:
+        sign_in(client, target.phone)
         for n in range(WARM_UPS + requests):
             started = time.perf_counter()
             answer = client.get(target.path)
@@ -122,14 +124,17 @@ def print_table(timings: list[Timing]) -> None:
             print(f"first error ({t.target.label}): {t.first_error}")
 
 
-def targets(street_name: str) -> list[Target]:
-    """What a coordinator opens, for the district and for one street (``street_name``)."""
-    period = "period=year"
+def targets(street_name: str, today: date) -> list[Target]:
+    """What a coordinator opens, for the district and for one street (``street_name``): this
+    month (the dashboard's default) and this year."""
+    year = f"from={today.replace(month=1, day=1)}&to={today}"
     pages = [
-        ("dashboard", f"/desk/insight?{period}"),
-        ("orders behind a figure", f"/desk/insight/orders?{period}&figure=expired"),
-        ("map", f"/desk/insight/map?{period}"),
-        ("上报 XLSX", f"/desk/insight/report.xlsx?{period}"),
+        ("dashboard, this month", "/desk/insight"),
+        ("dashboard, this year", "/desk/insight?period=this_year"),
+        ("orders behind a figure", "/desk/insight/orders?period=this_year&figure=expired"),
+        ("map, this month", "/desk/insight/map"),
+        ("map, this year", f"/desk/insight/map?{year}"),
+        ("上报 XLSX, this year", "/desk/insight/report.xlsx?period=this_year"),
     ]
     found = [Target("baseline: 我的账户 (/me)", DISTRICT_PHONE, "/me")]
     for scope, phone in (("district", DISTRICT_PHONE), (f"street {street_name}", STREET_PHONE)):
@@ -166,7 +171,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         server.wait_ready(index=False)
         timings = []
-        for target in targets(street_name):
+        for target in targets(street_name, datetime.now(SHANGHAI).date()):
             print(f"measuring {target.label} …", flush=True)
             timings.append(measure(server.base_url, target, args.requests))
         print_table(timings)

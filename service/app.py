@@ -22,6 +22,7 @@ from service.api.openapi import install_problem_documentation
 from service.api.router import api_router
 from service.auth.wiring import install_identity
 from service.batch.routes_pages import router as batch_pages
+from service.certificates.routes_pages import router as certificate_pages
 from service.clock import Clock, SystemClock
 from service.db import create_engine, create_sessionmaker
 from service.demands.routes_pages import router as demand_pages
@@ -106,6 +107,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
         insight_pages,
         insight_map_pages,
         exports_pages,
+        certificate_pages,
         inbox_pages,
         volunteer_pages,
         volunteer_profile_pages,

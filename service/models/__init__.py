@@ -2,6 +2,7 @@
 
 from service.models.areas import Area, Skill
 from service.models.base import metadata
+from service.models.certificates import Certificate
 from service.models.demands import Demand, DemandUpvote
 from service.models.events import Event, Notification
 from service.models.orders import Offer, Order, OrderSkill, Venue
@@ -33,6 +34,7 @@ __all__ = [
     "AuthSession",
     "AvailabilityWindow",
     "BlackoutDate",
+    "Certificate",
     "Demand",
     "DemandUpvote",
     "DispatchPlan",

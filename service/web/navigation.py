@@ -43,6 +43,7 @@ NAVIGATION: dict[Role, tuple[NavItem, ...]] = {
         NavItem("desk_insight", N_("数据看板")),
         NavItem("desk_insight_map", N_("活动地图")),
         NavItem("desk_exports", N_("数据导出")),
+        NavItem("desk_certificates", N_("服务证明")),
         NavItem("admin_registrations", N_("志愿者审核")),
     ),
     Role.admin: (
@@ -53,6 +54,7 @@ NAVIGATION: dict[Role, tuple[NavItem, ...]] = {
         NavItem("desk_insight", N_("数据看板")),
         NavItem("desk_insight_map", N_("活动地图")),
         NavItem("desk_exports", N_("数据导出")),
+        NavItem("desk_certificates", N_("服务证明")),
     ),
     Role.volunteer: (
         NavItem("volunteer_home", N_("我的志愿")),

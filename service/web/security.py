@@ -151,9 +151,9 @@ class RequestGuard:
             _refuse_nul_in_url(scope)
             if scope["method"] in UNSAFE_METHODS:
                 body = await _read_body(receive, self.settings.max_body_bytes)
-                receive = _replay(body)
-                fields = await _form_fields(scope, receive, body)
-                receive = _replay(body)  # parsing a multipart form consumed the first replay
+                fields = await _form_fields(scope, _replay(body, receive), body)
+                # Parsing a multipart form consumed the first replay.
+                receive = _replay(body, receive)
                 if fields is None and _json_too_deep(body):
                     detail = text("refusal.input.json_too_deep", limit=MAX_JSON_DEPTH)
                     raise _Refusal(422, "输入有误", detail, "json_too_deep")
@@ -248,7 +248,9 @@ async def _read_body(receive: Receive, limit: int) -> bytes:
     return b"".join(chunks)
 
 
-def _replay(body: bytes) -> Receive:
+def _replay(body: bytes, original: Receive) -> Receive:
+    """The body already read, once; then the client's own messages. A streamed response
+    listens for the disconnect: inventing one would end every stream answering a POST."""
     sent = False
 
     async def receive() -> Message:
@@ -256,7 +258,7 @@ def _replay(body: bytes) -> Receive:
         if not sent:
             sent = True
             return {"type": "http.request", "body": body, "more_body": False}
-        return {"type": "http.disconnect"}
+        return await original()
 
     return receive
 

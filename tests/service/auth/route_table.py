@@ -118,6 +118,20 @@ def _per_user(kind: str) -> OwnForeign:
     return pick
 
 
+def _certificate(key: str) -> OwnForeign:
+    """志愿服务记录证明 (serial, and its token: both name the same certificate): the volunteer's
+    own (a team leader's own), a coordinator's street's; the other street's is foreign."""
+
+    def pick(world: World, role: str, _user_id: int):
+        side = "leader_" if role == "team_leader" else ""
+        own = world.ids[f"{side}{key}"]
+        if role in ("volunteer", "team_leader", "coordinator"):
+            return own, world.ids[f"{side}{key}2"]
+        return own, None
+
+    return pick
+
+
 PARAMS: dict[str, OwnForeign] = {
     "community_id": _by_role("community", "community2", STAFF),
     "order_id": _order,
@@ -133,6 +147,8 @@ PARAMS: dict[str, OwnForeign] = {
     # A community's open demands are public (我也想要): every role reads the same one.
     "area_id": lambda world, role, user_id: (world.ids["community"], None),
     "plan_id": _by_role("plan", "plan2", ("coordinator",)),
+    "serial": _certificate("certificate"),
+    "token": _certificate("certificate_token"),
 }
 
 # Parameters whose own/foreign objects depend on the route too (its rule), not only the role.

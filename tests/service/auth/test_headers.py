@@ -112,3 +112,21 @@ async def test_configured_map_tiles_are_the_only_foreign_images(make_app):
         "img-src 'self' data:", "img-src 'self' data: https://tile.openstreetmap.org"
     )
     assert policy == expected != CONTENT_SECURITY_POLICY
+
+
+async def test_the_replayed_body_is_followed_by_the_clients_own_messages():
+    """The guard reads a POST's body to check it, then replays it; after that the app must hear
+    the client itself (a streamed answer ends when it hears a disconnect, so a made-up one would
+    cut every streamed answer to a POST short)."""
+    from service.web.security import _replay
+
+    heard = []
+
+    async def client():
+        heard.append("asked")
+        return {"type": "http.disconnect"}
+
+    receive = _replay(b"a=1", client)
+    assert await receive() == {"type": "http.request", "body": b"a=1", "more_body": False}
+    assert heard == []
+    assert await receive() == {"type": "http.disconnect"} and heard == ["asked"]

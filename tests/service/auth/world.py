@@ -15,6 +15,7 @@ from datetime import datetime, timedelta
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from service.models import (
+    Certificate,
     Demand,
     DispatchPlan,
     Notification,
@@ -203,6 +204,20 @@ async def _side(session: AsyncSession, world: World, *, suffix: str, street, com
     session.add(plan)
     await session.flush()
     ids[f"plan{suffix}"] = plan.id
+    # 志愿服务记录证明 of the volunteer and of the leader (the routes only need them to exist).
+    for key, owner in (("certificate", volunteer), ("leader_certificate", leader_volunteer)):
+        certificate = Certificate(
+            token=new_secret(12), volunteer_id=owner.id, period_from=now.date(),
+            period_to=now.date(), volunteer_name=f"志愿者{suffix}", total_hours=1.0,
+            activity_count=1, fingerprint="0" * 64, issuer="科协", issued_on=now.date(),
+            issued_at=now,
+            lines=[{"day": now.date().isoformat(), "title": "讲座", "community": "社区", "hours": 1.0}],
+        )  # fmt: skip
+        session.add(certificate)
+        await session.flush()
+        certificate.serial = f"KP-{now.year}-{certificate.id:06d}"
+        ids[f"{key}{suffix}"] = certificate.serial  # type: ignore[assignment]
+        ids[f"{key}_token{suffix}"] = certificate.token  # type: ignore[assignment]
     ids.update(
         {
             f"community{suffix}": community.id,
