@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import csv
 import io
+import sqlite3
+from urllib.parse import urlparse
 
 from service.demo.accounts import DEMO_LOGINS
 from tests.browser.conftest import assert_accessible, log_in, open_tab, screenshot
@@ -21,7 +23,19 @@ def _csv(rows: list[list[str]]) -> bytes:
     return out.getvalue().encode("gbk")  # as Excel on a Chinese Windows saves "CSV"
 
 
-async def test_import_volunteers_from_template_to_commit(browser, live_server):
+def _give_demo_passwords(database_url: str) -> None:
+    """Every account in the shared browser database logs in with the demo password: later
+    tests act as whichever volunteer the matching picks, and imported people have none."""
+    path = urlparse(database_url.replace("sqlite+aiosqlite", "file")).path
+    with sqlite3.connect(path) as db:
+        db.execute(
+            "UPDATE users SET password_hash = (SELECT password_hash FROM users WHERE phone = ?) "
+            "WHERE password_hash IS NULL",
+            (PHONES["worker"],),
+        )
+
+
+async def test_import_volunteers_from_template_to_commit(browser, live_server, demo_database):
     async with open_tab(browser, live_server, "desktop") as tab:
         await log_in(tab, live_server, PHONES["admin"])
         await tab.goto(f"{live_server}/admin/data/import")
@@ -71,6 +85,7 @@ async def test_import_volunteers_from_template_to_commit(browser, live_server):
         await tab.get_by_role("button", name="确认导入 3 名志愿者").click()
         await tab.wait_for_load_state("load")
         assert "已导入 3 名志愿者" in await tab.locator("#import-done").inner_text()
+        _give_demo_passwords(demo_database)
         await screenshot(tab, "admin-import-done")
         await assert_accessible(tab)
 

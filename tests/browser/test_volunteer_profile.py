@@ -33,7 +33,7 @@ def _unused_volunteer_phone(database_url: str) -> str:
         row = db.execute(
             f"""
             SELECT u.phone FROM volunteers v JOIN users u ON u.id = v.user_id
-            WHERE v.status = 'active' AND u.status = 'active'
+            WHERE v.status = 'active' AND u.status = 'active' AND u.password_hash IS NOT NULL
               AND u.phone NOT IN ({",".join("?" * len(demo_phones))})
               AND v.id NOT IN (SELECT volunteer_id FROM team_members)
               AND v.id NOT IN (SELECT volunteer_id FROM offers)
