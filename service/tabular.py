@@ -48,6 +48,7 @@ class Table:
     title: str  # the sheet's name and the page's heading; Chinese, as shown to people
     header: Sequence[str]
     rows: Iterable[Sequence[Cell]] | AsyncIterable[Sequence[Cell]]
+    note: str = ""  # how to read it, shown under the heading on pages (files carry no notes)
 
 
 # ---------------------------------------------------------------- rows, in chunks

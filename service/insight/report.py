@@ -105,16 +105,22 @@ def summary_lines(r: Report, gettext) -> list[tuple[str, object]]:
     ]
 
 
-def _matrix(r: Report, cells: dict, title: str, gettext) -> Table:
+def _matrix(r: Report, cells: dict, figure: str, title: str, gettext) -> Table:
+    """Key group × theme. An activity with skills of two themes counts under each theme, so
+    the 合计 column and the grand total are the dashboard's own counts of activities (each
+    once), not the sum of the cells; a theme's column total is a plain sum (an activity has
+    one target group)."""
     used = [(tid, name) for tid, name in r.topics if any(k[1] == tid for k in cells)]
+    by_group = {row.key: getattr(row, figure) for row in r.view.groups}
     rows = []
     for value, label in r.groups:
         line = [cells.get((value, tid), 0) for tid, _ in used]
-        rows.append([gettext(label), *line, sum(line)])
+        rows.append([gettext(label), *line, by_group.get(value, 0)])
     totals = [sum(row[i + 1] for row in rows) for i in range(len(used))]
-    rows.append([gettext("合计"), *totals, sum(totals)])
+    rows.append([gettext("合计"), *totals, r.view.totals[figure]])
     header = [gettext("服务人群 \\ 主题"), *(name for _, name in used), gettext("合计")]
-    return Table(title=title, header=header, rows=rows)
+    note = gettext("一场活动涉及几个主题，就在每个主题下各计一次；「合计」按活动计，每场只算一次。")
+    return Table(title=title, header=header, rows=rows, note=note)
 
 
 def report_tables(r: Report, gettext=lambda text: text) -> list[Table]:
@@ -154,8 +160,8 @@ def report_tables(r: Report, gettext=lambda text: text) -> list[Table]:
     areas = v.streets or v.communities
     return [
         summary,
-        _matrix(r, r.held, gettext("重点人群×主题·活动场次"), gettext),
-        _matrix(r, r.reached, gettext("重点人群×主题·覆盖人次"), gettext),
+        _matrix(r, r.held, "done", gettext("重点人群×主题·活动场次"), gettext),
+        _matrix(r, r.reached, "reached", gettext("重点人群×主题·覆盖人次"), gettext),
         campaign,
         service.breakdown_table(
             gettext("按街道") if v.streets else gettext("按社区"),
