@@ -23,7 +23,7 @@ async def test_a_volunteer_downloads_a_certificate_and_anyone_can_check_it(brows
         await log_in(tab, live_server, PHONES["volunteer"])
         await tab.goto(f"{live_server}/v/hours")
         await screenshot(tab, "certificate-hours-link")
-        await tab.get_by_role("link", name="开具志愿服务记录证明（PDF）").click()
+        await tab.get_by_role("button", name="开具志愿服务记录证明（PDF）").click()
         await tab.wait_for_url(f"{live_server}/v/certificates")
         await assert_accessible(tab)
         await screenshot(tab, "certificate-form")
